@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _BLKHOLD_H
+#define _BLKHOLD_H
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/blkdev.h>
+#include <linux/ftrace.h>
+#include <linux/list.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/types.h>
+#include <linux/uidgid.h>
+#include <net/genetlink.h>
+#include <uapi/linux/blkhold.h>
+
+#include "compat.h"
+
+/* Limits that keep one caller from exhausting kernel memory (extack texts quote them). */
+#define BH_MAX_HOLDS_PER_VOLUME	1024
+#define BH_MAX_HOLDS		100000
+/* Refusal events announced per volume and second; the rest are counted. */
+#define BH_EVENTS_PER_SEC	20
+
+struct bh_hold {
+	struct list_head node;
+	char name[BLKHOLD_NAME_MAX + 1];
+	char reason[BLKHOLD_REASON_MAX + 1];
+	kuid_t uid;
+	pid_t pid;
+	char comm[TASK_COMM_LEN];
+	time64_t ctime;
+};
+
+/*
+ * A held whole disk or partition. The disk is named by its diskseq, which
+ * no other disk of this boot shares, so a disk that takes over the device
+ * number never inherits the holds. Sectors are absolute on the whole disk.
+ */
+struct bh_volume {
+	struct hlist_node hash_node;	/* bh_by_diskseq, RCU */
+	struct list_head node;		/* bh_volumes, under bh_lock */
+	u64 diskseq;
+	dev_t devt;
+	sector_t start;
+	sector_t nr_sects;
+	char devname[BDEVNAME_SIZE];
+	bool was_ro;			/* read-only flag before the first hold */
+	bool detached;			/* the disk was deleted */
+	struct list_head holds;		/* under bh_lock */
+	unsigned int nr_holds;
+	atomic64_t refused[__BLKHOLD_KIND_MAX];
+	unsigned long event_window;	/* jiffies: start of the event second */
+	atomic_t events_in_window;
+	atomic64_t events_suppressed;
+	struct rcu_head rcu;
+};
+
+/* A request about to be refused: where, what, and the held volume it hits. */
+struct bh_refusal {
+	struct bh_volume *vol;
+	struct block_device *bdev;	/* node the request came through */
+	enum blkhold_kind kind;
+	sector_t sector;		/* absolute on the whole disk */
+	sector_t nr_sects;
+	u32 opcode;
+};
+
+/* registry.c */
+int bh_hold_add(dev_t devt, u64 diskseq, const char *name, const char *reason,
+		struct netlink_ext_ack *extack);
+int bh_hold_release(dev_t devt, u64 diskseq, const char *name,
+		    const char *reason, struct netlink_ext_ack *extack);
+struct bh_volume *bh_volume_find(u64 diskseq, sector_t sector, sector_t nr);
+void bh_disk_deleted(u64 diskseq);
+void bh_registry_lock(void);
+void bh_registry_unlock(void);
+u64 bh_registry_generation(void);
+struct bh_volume *bh_volume_at(unsigned long index);
+bool bh_registry_empty(void);
+
+/* hooks.c */
+int bh_hooks_probe(void);
+int bh_hooks_install(void);
+void bh_hooks_remove(void);
+void bh_hooks_exit(void);
+
+/* gate.c: the hooked functions, what decides and what runs instead */
+struct bh_hook {
+	const char *func;
+	bool (*refuses)(struct pt_regs *regs);
+	void *instead;			/* NULL: only observe */
+	struct ftrace_ops ops;
+};
+
+extern struct bh_hook bh_hooks[];
+extern const unsigned int bh_nr_hooks;
+
+/* events.c */
+void bh_refuse(struct bh_refusal *r);
+void bh_announce_hold(u8 cmd, const struct bh_volume *vol,
+		      const char *name, const char *reason);
+const char *bh_kind_name(enum blkhold_kind kind);
+
+/* netlink.c */
+extern struct genl_family bh_family;
+int bh_netlink_init(void);
+void bh_netlink_exit(void);
+int bh_put_volume_id(struct sk_buff *skb, const struct bh_volume *vol);
+
+#endif /* _BLKHOLD_H */

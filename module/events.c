@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What happens to a refusal: it is counted per volume and kind (always,
+ * exactly), logged (rate-limited per call site by printk) and announced on
+ * the "events" multicast group, at most BH_EVENTS_PER_SEC per volume and
+ * second; the next event sent says how many were suppressed.
+ */
+#include "blkhold.h"
+
+#include <linux/cred.h>
+#include <linux/ratelimit.h>
+
+static const char *const bh_kind_names[__BLKHOLD_KIND_MAX] = {
+	[BLKHOLD_KIND_WRITE] = "write",
+	[BLKHOLD_KIND_WRITE_ZEROES] = "write-zeroes",
+	[BLKHOLD_KIND_DISCARD] = "discard",
+	[BLKHOLD_KIND_SECURE_ERASE] = "secure-erase",
+	[BLKHOLD_KIND_ZONE_RESET] = "zone-reset",
+	[BLKHOLD_KIND_ZONE_FINISH] = "zone-finish",
+	[BLKHOLD_KIND_ZONE_APPEND] = "zone-append",
+	[BLKHOLD_KIND_PASSTHROUGH] = "passthrough",
+	[BLKHOLD_KIND_TAMPER] = "tamper",
+};
+
+const char *bh_kind_name(enum blkhold_kind kind)
+{
+	return kind < __BLKHOLD_KIND_MAX ? bh_kind_names[kind] : "unknown";
+}
+
+/* A fixed window per volume; racy by a few events, which is fine here. */
+static bool bh_event_allowed(struct bh_volume *vol)
+{
+	unsigned long now = jiffies;
+
+	if (time_after(now, READ_ONCE(vol->event_window) + HZ)) {
+		WRITE_ONCE(vol->event_window, now);
+		atomic_set(&vol->events_in_window, 0);
+	}
+	if (atomic_inc_return(&vol->events_in_window) <= BH_EVENTS_PER_SEC)
+		return true;
+	atomic64_inc(&vol->events_suppressed);
+	return false;
+}
+
+static int bh_put_actor(struct sk_buff *skb)
+{
+	if (nla_put_u32(skb, BLKHOLD_A_PID, task_tgid_nr(current)) ||
+	    nla_put_u32(skb, BLKHOLD_A_UID,
+			from_kuid(&init_user_ns, current_uid())) ||
+	    nla_put_string(skb, BLKHOLD_A_COMM, current->comm))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int bh_put_refusal(struct sk_buff *skb, const struct bh_refusal *r,
+			  u64 suppressed)
+{
+	if (bh_put_volume_id(skb, r->vol) ||
+	    nla_put_u32(skb, BLKHOLD_A_KIND, r->kind) ||
+	    nla_put_u64_64bit(skb, BLKHOLD_A_SECTOR, r->sector, BLKHOLD_A_PAD) ||
+	    nla_put_u64_64bit(skb, BLKHOLD_A_NR_SECTORS, r->nr_sects,
+			      BLKHOLD_A_PAD) ||
+	    nla_put_u32(skb, BLKHOLD_A_OPCODE, r->opcode) ||
+	    nla_put_u64_64bit(skb, BLKHOLD_A_SUPPRESSED, suppressed,
+			      BLKHOLD_A_PAD))
+		return -EMSGSIZE;
+	return bh_put_actor(skb);
+}
+
+/* Send one event; @fill adds its attributes. Safe in atomic context. */
+static void bh_multicast(u8 cmd, int (*fill)(struct sk_buff *, const void *),
+			 const void *arg)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	if (!genl_has_listeners(&bh_family, &init_net, 0))
+		return;
+	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_ATOMIC);
+	if (!skb)
+		return;
+	hdr = genlmsg_put(skb, 0, 0, &bh_family, 0, cmd);
+	if (!hdr || fill(skb, arg)) {
+		nlmsg_free(skb);
+		return;
+	}
+	genlmsg_end(skb, hdr);
+	genlmsg_multicast(&bh_family, skb, 0, 0, GFP_ATOMIC);
+}
+
+struct bh_refusal_event {
+	const struct bh_refusal *r;
+	u64 suppressed;
+};
+
+static int bh_fill_refusal(struct sk_buff *skb, const void *arg)
+{
+	const struct bh_refusal_event *ev = arg;
+
+	return bh_put_refusal(skb, ev->r, ev->suppressed);
+}
+
+/* Called under rcu_read_lock(), in any context a bio is submitted from. */
+void bh_refuse(struct bh_refusal *r)
+{
+	struct bh_volume *vol = r->vol;
+	struct bh_refusal_event ev = { .r = r };
+
+	atomic64_inc(&vol->refused[r->kind]);
+	pr_warn_ratelimited("refused %s of sectors %llu+%llu through %pg (held volume %s) from %s[%d] uid %u\n",
+			    bh_kind_name(r->kind),
+			    (unsigned long long)r->sector,
+			    (unsigned long long)r->nr_sects, r->bdev,
+			    vol->devname, current->comm, task_tgid_nr(current),
+			    from_kuid(&init_user_ns, current_uid()));
+	if (in_hardirq() || !bh_event_allowed(vol))
+		return;
+	ev.suppressed = atomic64_xchg(&vol->events_suppressed, 0);
+	bh_multicast(BLKHOLD_CMD_REFUSED, bh_fill_refusal, &ev);
+}
+
+struct bh_hold_event {
+	const struct bh_volume *vol;
+	const char *name;
+	const char *reason;
+};
+
+static int bh_fill_hold(struct sk_buff *skb, const void *arg)
+{
+	const struct bh_hold_event *ev = arg;
+
+	if (bh_put_volume_id(skb, ev->vol) ||
+	    nla_put_string(skb, BLKHOLD_A_NAME, ev->name) ||
+	    (ev->reason && nla_put_string(skb, BLKHOLD_A_REASON, ev->reason)))
+		return -EMSGSIZE;
+	return bh_put_actor(skb);
+}
+
+void bh_announce_hold(u8 cmd, const struct bh_volume *vol,
+		      const char *name, const char *reason)
+{
+	struct bh_hold_event ev = { vol, name, reason };
+
+	bh_multicast(cmd, bh_fill_hold, &ev);
+}

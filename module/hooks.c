@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Installing and removing the gate's ftrace hooks. They are installed only
+ * while a hold exists, so a host without holds pays nothing.
+ *
+ * Each hook is an ftrace_ops filtered on one function. When the gate's
+ * check refuses the call, the callback moves the instruction pointer to a
+ * refusal function of the same signature: the original never runs. The
+ * hooks are permanent, so root cannot switch them off with
+ * "sysctl kernel.ftrace_enabled=0" while they are installed.
+ */
+#include "blkhold.h"
+
+#include <linux/module.h>
+
+static void notrace bh_hook_entry(unsigned long ip, unsigned long parent_ip,
+				  struct ftrace_ops *ops,
+				  struct ftrace_regs *fregs)
+{
+	struct bh_hook *hook = container_of(ops, struct bh_hook, ops);
+
+	/* blkhold's own pass-through calls of a hooked function */
+	if (within_module(parent_ip, THIS_MODULE))
+		return;
+	if (hook->refuses(ftrace_get_regs(fregs)) && hook->instead)
+		bh_ftrace_set_ip(fregs, (unsigned long)hook->instead);
+}
+
+static int bh_hook_prepare(struct bh_hook *hook)
+{
+	int err;
+
+	hook->ops.func = bh_hook_entry;
+	hook->ops.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_PERMANENT;
+	if (hook->instead)
+		hook->ops.flags |= FTRACE_OPS_FL_IPMODIFY;
+	err = ftrace_set_filter(&hook->ops, (unsigned char *)hook->func,
+				strlen(hook->func), 1);
+	if (err)
+		pr_err("cannot trace %s(): this kernel does not offer it to ftrace (%d)\n",
+		       hook->func, err);
+	return err;
+}
+
+static void bh_hooks_unregister(unsigned int count)
+{
+	while (count--)
+		unregister_ftrace_function(&bh_hooks[count].ops);
+}
+
+int bh_hooks_install(void)
+{
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < bh_nr_hooks; i++) {
+		err = register_ftrace_function(&bh_hooks[i].ops);
+		if (err) {
+			pr_err("cannot hook %s() (%d): another ftrace user already modifies it (a livepatch?) or kernel.ftrace_enabled is 0\n",
+			       bh_hooks[i].func, err);
+			bh_hooks_unregister(i);
+			return err;
+		}
+	}
+	return 0;
+}
+
+void bh_hooks_remove(void)
+{
+	bh_hooks_unregister(bh_nr_hooks);
+}
+
+/* At load: set the filters and install once, so a kernel that cannot be
+ * hooked makes loading fail rather than the first hold.
+ */
+int bh_hooks_probe(void)
+{
+	unsigned int i;
+	int err = 0;
+
+	for (i = 0; i < bh_nr_hooks && !err; i++)
+		err = bh_hook_prepare(&bh_hooks[i]);
+	if (!err)
+		err = bh_hooks_install();
+	if (err) {
+		bh_hooks_exit();
+		return err;
+	}
+	bh_hooks_remove();
+	return 0;
+}
+
+void bh_hooks_exit(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < bh_nr_hooks; i++)
+		ftrace_free_filter(&bh_hooks[i].ops);
+}

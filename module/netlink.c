@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The "blkhold" generic netlink family. Documentation/netlink/specs/
+ * blkhold.yaml is the reference. Placing and releasing holds needs
+ * CAP_SYS_ADMIN in the initial user namespace; reading and watching is open
+ * to every local user, like lsblk's view of the read-only flag.
+ */
+#include "blkhold.h"
+
+#include <linux/capability.h>
+
+static const struct nla_policy bh_hold_policy[BLKHOLD_A_MAX + 1] = {
+	[BLKHOLD_A_MAJOR] = { .type = NLA_U32 },
+	[BLKHOLD_A_MINOR] = { .type = NLA_U32 },
+	[BLKHOLD_A_DISKSEQ] = { .type = NLA_U64 },
+	[BLKHOLD_A_NAME] = { .type = NLA_NUL_STRING, .len = BLKHOLD_NAME_MAX },
+	[BLKHOLD_A_REASON] = { .type = NLA_NUL_STRING,
+			       .len = BLKHOLD_REASON_MAX },
+};
+
+/* The dump takes no attributes: every one sent is rejected. */
+static const struct nla_policy bh_get_policy[BLKHOLD_A_MAX + 1] = {};
+
+static int bh_require_admin(struct sk_buff *skb, struct genl_info *info)
+{
+	if (netlink_capable(skb, CAP_SYS_ADMIN))
+		return 0;
+	NL_SET_ERR_MSG(info->extack,
+		       "needs CAP_SYS_ADMIN in the initial user namespace");
+	return -EPERM;
+}
+
+static int bh_parse_devt(struct genl_info *info, dev_t *devt)
+{
+	u32 major, minor;
+
+	if (GENL_REQ_ATTR_CHECK(info, BLKHOLD_A_MAJOR) ||
+	    GENL_REQ_ATTR_CHECK(info, BLKHOLD_A_MINOR))
+		return -EINVAL;
+	major = nla_get_u32(info->attrs[BLKHOLD_A_MAJOR]);
+	minor = nla_get_u32(info->attrs[BLKHOLD_A_MINOR]);
+	if (major >= (1U << (32 - MINORBITS))) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[BLKHOLD_A_MAJOR],
+				    "major number out of range");
+		return -EINVAL;
+	}
+	if (minor > MINORMASK) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[BLKHOLD_A_MINOR],
+				    "minor number out of range");
+		return -EINVAL;
+	}
+	*devt = MKDEV(major, minor);
+	return 0;
+}
+
+/* Names are 1 to 64 printable ASCII bytes: they end up in logs and tables. */
+static int bh_check_name(struct genl_info *info, const char *name)
+{
+	const char *p;
+
+	if (!*name)
+		goto bad;
+	for (p = name; *p; p++)
+		if (*p < 0x20 || *p > 0x7e)
+			goto bad;
+	return 0;
+bad:
+	NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[BLKHOLD_A_NAME],
+			    "hold name must be 1-64 printable ASCII characters");
+	return -EINVAL;
+}
+
+/* Length of the UTF-8 sequence led by @c, 0 if @c cannot lead one. */
+static unsigned int bh_utf8_len(unsigned char c)
+{
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		return 2;
+	if (c >= 0xe0 && c <= 0xef)
+		return 3;
+	if (c >= 0xf0 && c <= 0xf4)
+		return 4;
+	return 0;
+}
+
+/* Reasons are UTF-8 text without control characters. Overlong forms and
+ * surrogates are not hunted down; they cannot break a log line.
+ */
+static int bh_check_reason(struct genl_info *info, const char *reason)
+{
+	const unsigned char *p = (const unsigned char *)reason;
+	unsigned int len, i;
+
+	while (*p) {
+		len = bh_utf8_len(*p);
+		if (!len || (len == 1 && (*p < 0x20 || *p == 0x7f)))
+			goto bad;
+		for (i = 1; i < len; i++)
+			if ((p[i] & 0xc0) != 0x80)
+				goto bad;
+		p += len;
+	}
+	return 0;
+bad:
+	NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[BLKHOLD_A_REASON],
+			    "reason must be UTF-8 text without control characters");
+	return -EINVAL;
+}
+
+struct bh_hold_request {
+	dev_t devt;
+	u64 diskseq;
+	const char *name;
+	const char *reason;
+};
+
+static int bh_parse_hold(struct genl_info *info, struct bh_hold_request *req)
+{
+	int err = bh_parse_devt(info, &req->devt);
+
+	if (err)
+		return err;
+	if (GENL_REQ_ATTR_CHECK(info, BLKHOLD_A_DISKSEQ) ||
+	    GENL_REQ_ATTR_CHECK(info, BLKHOLD_A_NAME))
+		return -EINVAL;
+	req->diskseq = nla_get_u64(info->attrs[BLKHOLD_A_DISKSEQ]);
+	req->name = nla_data(info->attrs[BLKHOLD_A_NAME]);
+	err = bh_check_name(info, req->name);
+	if (err)
+		return err;
+	req->reason = NULL;
+	if (info->attrs[BLKHOLD_A_REASON]) {
+		req->reason = nla_data(info->attrs[BLKHOLD_A_REASON]);
+		err = bh_check_reason(info, req->reason);
+		if (!*req->reason)
+			req->reason = NULL;
+	}
+	return err;
+}
+
+static int bh_cmd_hold_add(struct sk_buff *skb, struct genl_info *info)
+{
+	struct bh_hold_request req;
+	int err;
+
+	err = bh_require_admin(skb, info);
+	if (!err)
+		err = bh_parse_hold(info, &req);
+	if (!err)
+		err = bh_hold_add(req.devt, req.diskseq, req.name, req.reason,
+				  info->extack);
+	return err;
+}
+
+static int bh_cmd_hold_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct bh_hold_request req;
+	int err;
+
+	err = bh_require_admin(skb, info);
+	if (!err)
+		err = bh_parse_hold(info, &req);
+	if (!err)
+		err = bh_hold_release(req.devt, req.diskseq, req.name,
+				      req.reason, info->extack);
+	return err;
+}
+
+int bh_put_volume_id(struct sk_buff *skb, const struct bh_volume *vol)
+{
+	if (nla_put_u32(skb, BLKHOLD_A_MAJOR, MAJOR(vol->devt)) ||
+	    nla_put_u32(skb, BLKHOLD_A_MINOR, MINOR(vol->devt)) ||
+	    nla_put_u64_64bit(skb, BLKHOLD_A_DISKSEQ, vol->diskseq,
+			      BLKHOLD_A_PAD) ||
+	    nla_put_string(skb, BLKHOLD_A_DEVNAME, vol->devname))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int bh_put_counters(struct sk_buff *skb, const struct bh_volume *vol)
+{
+	struct nlattr *nest = nla_nest_start(skb, BLKHOLD_A_COUNTERS);
+	unsigned int kind;
+
+	if (!nest)
+		return -EMSGSIZE;
+	for (kind = 0; kind < __BLKHOLD_KIND_MAX; kind++)
+		if (nla_put_u64_64bit(skb, kind + 1,
+				      atomic64_read(&vol->refused[kind]),
+				      BLKHOLD_A_PAD))
+			return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int bh_put_hold(struct sk_buff *skb, const struct bh_hold *hold)
+{
+	struct nlattr *nest = nla_nest_start(skb, BLKHOLD_A_HOLD);
+
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_string(skb, BLKHOLD_HOLD_A_NAME, hold->name) ||
+	    (hold->reason[0] &&
+	     nla_put_string(skb, BLKHOLD_HOLD_A_REASON, hold->reason)) ||
+	    nla_put_u32(skb, BLKHOLD_HOLD_A_UID,
+			from_kuid(&init_user_ns, hold->uid)) ||
+	    nla_put_u32(skb, BLKHOLD_HOLD_A_PID, hold->pid) ||
+	    nla_put_string(skb, BLKHOLD_HOLD_A_COMM, hold->comm) ||
+	    nla_put_u64_64bit(skb, BLKHOLD_HOLD_A_CTIME, hold->ctime,
+			      BLKHOLD_HOLD_A_PAD)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/*
+ * The volume and its holds from index *@next on. Returns 0 when all holds
+ * fit; otherwise ends the message after the last one that did, sets
+ * *@next to resume there and returns -EMSGSIZE (message cancelled whole if
+ * not even the volume fit).
+ */
+static int bh_put_volume(struct sk_buff *skb, const struct bh_volume *vol,
+			 unsigned long *next)
+{
+	const struct bh_hold *hold;
+	unsigned long i = 0;
+
+	if (bh_put_volume_id(skb, vol) ||
+	    nla_put_u64_64bit(skb, BLKHOLD_A_START, vol->start, BLKHOLD_A_PAD) ||
+	    nla_put_u64_64bit(skb, BLKHOLD_A_SECTORS, vol->nr_sects,
+			      BLKHOLD_A_PAD) ||
+	    (READ_ONCE(vol->detached) && nla_put_flag(skb, BLKHOLD_A_DETACHED)) ||
+	    bh_put_counters(skb, vol))
+		return -ENOBUFS;
+	list_for_each_entry(hold, &vol->holds, node) {
+		if (i >= *next && bh_put_hold(skb, hold)) {
+			if (i == *next)
+				return -ENOBUFS;
+			*next = i;
+			return -EMSGSIZE;
+		}
+		i++;
+	}
+	*next = 0;
+	return 0;
+}
+
+static int bh_cmd_volume_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct bh_volume *vol;
+	void *hdr;
+	int err = 0;
+
+	bh_registry_lock();
+	cb->seq = bh_registry_generation();
+	while (!err && (vol = bh_volume_at(cb->args[0]))) {
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, &bh_family, NLM_F_MULTI,
+				  BLKHOLD_CMD_VOLUME_GET);
+		if (!hdr)
+			break;
+		genl_dump_check_consistent(cb, hdr);
+		err = bh_put_volume(skb, vol, &cb->args[1]);
+		if (err == -ENOBUFS) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+		if (!err)
+			cb->args[0]++;
+	}
+	bh_registry_unlock();
+	return skb->len;
+}
+
+static const struct genl_ops bh_ops[] = {
+	{
+		.cmd = BLKHOLD_CMD_HOLD_ADD,
+		.doit = bh_cmd_hold_add,
+		.policy = bh_hold_policy,
+		.maxattr = BLKHOLD_A_MAX,
+	},
+	{
+		.cmd = BLKHOLD_CMD_HOLD_DEL,
+		.doit = bh_cmd_hold_del,
+		.policy = bh_hold_policy,
+		.maxattr = BLKHOLD_A_MAX,
+	},
+	{
+		.cmd = BLKHOLD_CMD_VOLUME_GET,
+		.dumpit = bh_cmd_volume_dump,
+		.policy = bh_get_policy,
+		.maxattr = BLKHOLD_A_MAX,
+	},
+};
+
+static const struct genl_multicast_group bh_mcgrps[] = {
+	{ .name = BLKHOLD_MCGRP_EVENTS },
+};
+
+struct genl_family bh_family __ro_after_init = {
+	.name = BLKHOLD_FAMILY_NAME,
+	.version = BLKHOLD_FAMILY_VERSION,
+	.maxattr = BLKHOLD_A_MAX,
+	.module = THIS_MODULE,
+	.ops = bh_ops,
+	.n_ops = ARRAY_SIZE(bh_ops),
+	.resv_start_op = BLKHOLD_CMD_HOLD_ADD,
+	.mcgrps = bh_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(bh_mcgrps),
+};
+
+int bh_netlink_init(void)
+{
+	return genl_register_family(&bh_family);
+}
+
+void bh_netlink_exit(void)
+{
+	genl_unregister_family(&bh_family);
+}

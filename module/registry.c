@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Volumes and their holds. Changes take bh_lock; the I/O path looks
+ * volumes up by diskseq under RCU only.
+ */
+#include "blkhold.h"
+
+#include <linux/blk-mq.h>
+#include <linux/cred.h>
+#include <linux/hashtable.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/timekeeping.h>
+
+static DEFINE_MUTEX(bh_lock);
+static DEFINE_HASHTABLE(bh_by_diskseq, 10);
+static LIST_HEAD(bh_volumes);
+static unsigned int bh_nr_holds;
+static u64 bh_generation;
+
+void bh_registry_lock(void)
+{
+	mutex_lock(&bh_lock);
+}
+
+void bh_registry_unlock(void)
+{
+	mutex_unlock(&bh_lock);
+}
+
+u64 bh_registry_generation(void)
+{
+	lockdep_assert_held(&bh_lock);
+	return bh_generation;
+}
+
+bool bh_registry_empty(void)
+{
+	return list_empty(&bh_volumes);
+}
+
+struct bh_volume *bh_volume_at(unsigned long index)
+{
+	struct bh_volume *vol;
+
+	lockdep_assert_held(&bh_lock);
+	list_for_each_entry(vol, &bh_volumes, node)
+		if (index-- == 0)
+			return vol;
+	return NULL;
+}
+
+/* The first held volume of disk @diskseq that overlaps [@sector, +@nr). */
+struct bh_volume *bh_volume_find(u64 diskseq, sector_t sector, sector_t nr)
+{
+	struct bh_volume *vol;
+
+	hash_for_each_possible_rcu(bh_by_diskseq, vol, hash_node, diskseq) {
+		if (vol->diskseq != diskseq)
+			continue;
+		if (sector < vol->start + vol->nr_sects &&
+		    sector + max_t(sector_t, nr, 1) > vol->start)
+			return vol;
+	}
+	return NULL;
+}
+
+void bh_disk_deleted(u64 diskseq)
+{
+	struct bh_volume *vol;
+
+	rcu_read_lock();
+	hash_for_each_possible_rcu(bh_by_diskseq, vol, hash_node, diskseq)
+		if (vol->diskseq == diskseq)
+			WRITE_ONCE(vol->detached, true);
+	rcu_read_unlock();
+}
+
+static struct bh_volume *bh_volume_lookup(dev_t devt, u64 diskseq)
+{
+	struct bh_volume *vol;
+
+	lockdep_assert_held(&bh_lock);
+	hash_for_each_possible(bh_by_diskseq, vol, hash_node, diskseq)
+		if (vol->diskseq == diskseq && vol->devt == devt)
+			return vol;
+	return NULL;
+}
+
+static struct bh_hold *bh_hold_lookup(struct bh_volume *vol, const char *name)
+{
+	struct bh_hold *hold;
+
+	list_for_each_entry(hold, &vol->holds, node)
+		if (!strcmp(hold->name, name))
+			return hold;
+	return NULL;
+}
+
+static struct bh_volume *bh_volume_new(struct block_device *bdev)
+{
+	struct bh_volume *vol = kzalloc(sizeof(*vol), GFP_KERNEL);
+
+	if (!vol)
+		return NULL;
+	vol->diskseq = bdev->bd_disk->diskseq;
+	vol->devt = bdev->bd_dev;
+	vol->start = bdev_is_partition(bdev) ? bdev->bd_start_sect : 0;
+	vol->nr_sects = bdev_nr_sectors(bdev);
+	snprintf(vol->devname, sizeof(vol->devname), "%pg", bdev);
+	INIT_LIST_HEAD(&vol->holds);
+	vol->event_window = jiffies;
+	return vol;
+}
+
+static struct bh_hold *bh_hold_new(const char *name, const char *reason)
+{
+	struct bh_hold *hold = kzalloc(sizeof(*hold), GFP_KERNEL);
+
+	if (!hold)
+		return NULL;
+	strscpy(hold->name, name, sizeof(hold->name));
+	strscpy(hold->reason, reason ?: "", sizeof(hold->reason));
+	hold->uid = current_uid();
+	hold->pid = task_tgid_vnr(current);
+	get_task_comm(hold->comm, current);
+	hold->ctime = ktime_get_real_seconds();
+	return hold;
+}
+
+/* The first volume installs the hooks and pins the module; the last undoes. */
+static int bh_first_volume(void)
+{
+	int err = bh_hooks_install();
+
+	if (!err)
+		__module_get(THIS_MODULE);
+	return err;
+}
+
+static void bh_last_volume(void)
+{
+	bh_hooks_remove();
+	module_put(THIS_MODULE);
+}
+
+static int bh_volume_publish(struct bh_volume *vol, struct block_device *bdev)
+{
+	if (list_empty(&bh_volumes)) {
+		int err = bh_first_volume();
+
+		if (err)
+			return err;
+	}
+	vol->was_ro = bh_bdev_ro_flag(bdev);
+	bh_bdev_set_ro_flag(bdev, true);
+	hash_add_rcu(bh_by_diskseq, &vol->hash_node, vol->diskseq);
+	list_add_tail(&vol->node, &bh_volumes);
+	return 0;
+}
+
+/*
+ * Requests that passed the gate before the volume was published may still
+ * be in flight: wait for them, so none lands after the hold is reported.
+ */
+static void bh_drain(struct block_device *bdev)
+{
+	struct request_queue *q = bdev_get_queue(bdev);
+
+	blk_mq_freeze_queue(q);
+	blk_mq_unfreeze_queue(q);
+}
+
+static int bh_hold_insert(struct block_device *bdev, const char *name,
+			  const char *reason, struct netlink_ext_ack *extack)
+{
+	struct bh_volume *vol, *new_vol = NULL;
+	struct bh_hold *hold;
+	int err;
+
+	vol = bh_volume_lookup(bdev->bd_dev, bdev->bd_disk->diskseq);
+	if (vol && bh_hold_lookup(vol, name)) {
+		NL_SET_ERR_MSG(extack, "the volume already has a hold of that name");
+		return -EEXIST;
+	}
+	if (vol && vol->nr_holds >= BH_MAX_HOLDS_PER_VOLUME) {
+		NL_SET_ERR_MSG(extack, "the volume has the most holds allowed (1024)");
+		return -ENOSPC;
+	}
+	if (bh_nr_holds >= BH_MAX_HOLDS) {
+		NL_SET_ERR_MSG(extack, "the host has the most holds allowed (100000)");
+		return -ENOSPC;
+	}
+	hold = bh_hold_new(name, reason);
+	if (!vol)
+		vol = new_vol = bh_volume_new(bdev);
+	if (!hold || !vol) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	if (new_vol) {
+		err = bh_volume_publish(new_vol, bdev);
+		if (err) {
+			NL_SET_ERR_MSG(extack, "cannot install the blkhold hooks, see the kernel log");
+			goto fail;
+		}
+	}
+	list_add_tail(&hold->node, &vol->holds);
+	vol->nr_holds++;
+	bh_nr_holds++;
+	bh_generation++;
+	bh_announce_hold(BLKHOLD_CMD_HOLD_ADDED, vol, name, reason);
+	pr_notice("hold '%s' placed on %s by %s[%d] uid %u%s%s\n",
+		  name, vol->devname, hold->comm, hold->pid,
+		  from_kuid(&init_user_ns, hold->uid),
+		  reason ? ": " : "", reason ?: "");
+	return 0;
+fail:
+	kfree(new_vol);
+	kfree(hold);
+	return err;
+}
+
+int bh_hold_add(dev_t devt, u64 diskseq, const char *name, const char *reason,
+		struct netlink_ext_ack *extack)
+{
+	struct block_device *bdev;
+	bh_bdev_handle handle;
+	int err;
+
+	handle = bh_bdev_open(devt);
+	if (IS_ERR(handle)) {
+		NL_SET_ERR_MSG(extack, "cannot open the block device");
+		return PTR_ERR(handle);
+	}
+	bdev = bh_bdev(handle);
+	if (bdev->bd_disk->diskseq != diskseq) {
+		NL_SET_ERR_MSG(extack, "the device number now belongs to another disk (diskseq differs)");
+		err = -ESTALE;
+		goto out;
+	}
+	mutex_lock(&bh_lock);
+	err = bh_hold_insert(bdev, name, reason, extack);
+	mutex_unlock(&bh_lock);
+	if (!err)
+		bh_drain(bdev);
+out:
+	bh_bdev_close(handle);
+	return err;
+}
+
+/* Give the volume its read-only flag back, if it is still the same disk. */
+static void bh_volume_restore_ro(struct bh_volume *vol)
+{
+	bh_bdev_handle handle;
+
+	if (READ_ONCE(vol->detached))
+		return;
+	handle = bh_bdev_open(vol->devt);
+	if (IS_ERR(handle))
+		return;
+	if (bh_bdev(handle)->bd_disk->diskseq == vol->diskseq)
+		bh_bdev_set_ro_flag(bh_bdev(handle), vol->was_ro);
+	bh_bdev_close(handle);
+}
+
+static void bh_volume_retire(struct bh_volume *vol)
+{
+	hash_del_rcu(&vol->hash_node);
+	list_del(&vol->node);
+	bh_volume_restore_ro(vol);
+	if (list_empty(&bh_volumes))
+		bh_last_volume();
+	kfree_rcu(vol, rcu);
+}
+
+int bh_hold_release(dev_t devt, u64 diskseq, const char *name,
+		    const char *reason, struct netlink_ext_ack *extack)
+{
+	struct bh_volume *vol;
+	struct bh_hold *hold;
+	int err = 0;
+
+	mutex_lock(&bh_lock);
+	vol = bh_volume_lookup(devt, diskseq);
+	hold = vol ? bh_hold_lookup(vol, name) : NULL;
+	if (!vol) {
+		NL_SET_ERR_MSG(extack, "the volume has no holds");
+		err = -ENOENT;
+	} else if (!hold) {
+		NL_SET_ERR_MSG(extack, "the volume has no hold of that name");
+		err = -ENOENT;
+	} else {
+		bh_announce_hold(BLKHOLD_CMD_HOLD_RELEASED, vol, name, reason);
+		pr_notice("hold '%s' on %s released by %s[%d] uid %u%s%s\n",
+			  name, vol->devname, current->comm,
+			  task_tgid_vnr(current),
+			  from_kuid(&init_user_ns, current_uid()),
+			  reason ? ": " : "", reason ?: "");
+		list_del(&hold->node);
+		kfree(hold);
+		vol->nr_holds--;
+		bh_nr_holds--;
+		bh_generation++;
+		if (!vol->nr_holds)
+			bh_volume_retire(vol);
+	}
+	mutex_unlock(&bh_lock);
+	return err;
+}

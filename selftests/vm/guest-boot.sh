@@ -1,0 +1,54 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# /init of the test initramfs (busybox). Mounts the host root read-only
+# over 9p, gives it writable scratch space, mounts the project share at the
+# path it has on the host and runs the guest script named on the kernel
+# command line inside that root. Whatever happens, the VM powers off.
+
+/bin/busybox --install -s /bin
+export PATH=/bin
+
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+
+for ko in /modules/*.ko; do
+	[ -e "$ko" ] && insmod "$ko"
+done
+
+arg() { tr ' ' '\n' </proc/cmdline | sed -n "s/^$1=//p"; }
+project=$(arg blkhold.project)
+script=$(arg blkhold.script)
+
+fail() {
+	echo "guest-boot: $*" >/dev/ttyS1
+	printf "\n# blkhold-vm: exit 2\n" >/dev/ttyS1
+	sync
+	poweroff -f
+}
+
+opts=trans=virtio,version=9p2000.L,msize=262144,cache=loose
+mount -t 9p -o "$opts,ro" hostroot /root || fail "cannot mount the host root over 9p"
+mount -t proc proc /root/proc
+mount -t sysfs sys /root/sys
+mount -t devtmpfs dev /root/dev
+mkdir -p /root/dev/pts /root/dev/shm
+mount -t devpts devpts /root/dev/pts
+for d in tmp run var/tmp var/lib/nfs mnt root; do
+	[ -d "/root/$d" ] && mount -t tmpfs -o mode=1777 tmpfs "/root/$d"
+done
+mount -t debugfs debugfs /root/sys/kernel/debug 2>/dev/null
+mount -t tracefs tracefs /root/sys/kernel/tracing 2>/dev/null
+mount -t configfs configfs /root/sys/kernel/config 2>/dev/null
+
+# The project may live under a directory now hidden by tmpfs (CI clones
+# into /tmp); mount its own share at the same path.
+mkdir -p "/root$project" 2>/dev/null
+mount -t 9p -o "$opts,ro" project "/root$project" || fail "cannot mount the project share"
+
+PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+	chroot /root /bin/bash "$script" >/dev/ttyS1 2>&1 </dev/null
+printf "\n# blkhold-vm: exit %d\n" $? >/dev/ttyS1
+sync
+poweroff -f

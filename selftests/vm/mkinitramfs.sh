@@ -1,0 +1,42 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build the tiny initramfs that boots a Debian kernel far enough to mount
+# the host's root over virtio-9p: static busybox, the 9p/virtio modules of
+# that kernel (decompressed, in load order) and guest-boot.sh as /init.
+#
+# usage: mkinitramfs.sh RELEASE OUTPUT
+set -euo pipefail
+
+rel=$1
+out=$2
+here=$(cd "$(dirname "$0")" && pwd)
+
+die() { echo "mkinitramfs: $*" >&2; exit 1; }
+
+[ -d "/lib/modules/$rel" ] || die "no modules for kernel $rel in /lib/modules"
+[ -x /bin/busybox ] || die "busybox-static is not installed"
+command -v cpio >/dev/null || die "cpio is not installed"
+
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+mkdir -p "$stage"/{bin,dev,proc,sys,root,modules}
+cp /bin/busybox "$stage/bin/busybox"
+ln -s busybox "$stage/bin/sh"
+install -m 0755 "$here/guest-boot.sh" "$stage/init"
+
+# modprobe prints the insmod lines in dependency order; builtins are skipped.
+n=0
+modprobe -S "$rel" --show-depends -a virtio_pci 9pnet_virtio 9p |
+	awk '$1 == "insmod" { print $2 }' | awk '!seen[$0]++' |
+	while read -r ko; do
+		n=$((n + 1))
+		dst=$(printf '%s/modules/%02d-%s' "$stage" "$n" "$(basename "${ko%.xz}")")
+		case $ko in
+		*.xz) xz -dc "$ko" >"$dst" ;;
+		*) cp "$ko" "$dst" ;;
+		esac
+	done
+
+(cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) | gzip -1 >"$out.tmp"
+mv "$out.tmp" "$out"

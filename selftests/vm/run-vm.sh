@@ -1,0 +1,135 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot a Debian kernel under QEMU with the host root shared read-only over
+# virtio-9p, run a script inside it and hand back its output and status.
+#
+# usage: run-vm.sh --kernel RELEASE --script PATH [--out DIR]
+#                  [--timeout SECONDS] [--accel tcg|kvm|auto] [--mem MIB]
+#
+# The script's stdout/stderr (KTAP) arrive on the guest's ttyS1 and are
+# saved as OUT/ktap.log; the kernel console goes to OUT/console.log.
+# Exit status: the script's, 124 when the guest hung past the timeout, and
+# non-zero whenever the kernel log shows an oops, BUG, WARNING, lockup,
+# RCU stall or refcount warning, even if the script itself passed.
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+project=$(cd "$here/../.." && pwd)
+kernel=
+script=
+out=
+timeout=900
+accel=${BLKHOLD_ACCEL:-tcg}
+mem=1024
+
+die() { echo "run-vm: $*" >&2; exit 2; }
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kernel) kernel=$2; shift 2 ;;
+	--script) script=$2; shift 2 ;;
+	--out) out=$2; shift 2 ;;
+	--timeout) timeout=$2; shift 2 ;;
+	--accel) accel=$2; shift 2 ;;
+	--mem) mem=$2; shift 2 ;;
+	*) die "unknown option '$1'" ;;
+	esac
+done
+[ -n "$kernel" ] || die "--kernel RELEASE is required"
+[ -n "$script" ] || die "--script PATH is required"
+[ -f "$script" ] || die "no such script '$script'"
+script=$(cd "$(dirname "$script")" && pwd)/$(basename "$script")
+case $script in
+"$project"/*) ;;
+*) die "script '$script' is not inside the project ($project)" ;;
+esac
+vmlinuz=/boot/vmlinuz-$kernel
+[ -r "$vmlinuz" ] || die "no kernel image $vmlinuz (install linux-image-$kernel)"
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 is not installed"
+
+out=${out:-$project/build/vm/$kernel}
+mkdir -p "$out"
+initrd=$project/build/initramfs-$kernel.cpio.gz
+if [ ! -s "$initrd" ] || [ "$initrd" -ot "$here/guest-boot.sh" ]; then
+	"$here/mkinitramfs.sh" "$kernel" "$initrd" || die "initramfs for $kernel failed"
+fi
+
+# KVM hangs early on some hosts although /dev/kvm exists: only use it when
+# a short boot to the initramfs shows it works.
+kvm_works() {
+	[ -w /dev/kvm ] || return 1
+	local probe="$out/kvm-probe.log"
+	rm -f "$probe"
+	timeout 20 qemu-system-x86_64 -accel kvm -m 256 -nographic -no-reboot \
+		-kernel "$vmlinuz" -initrd "$initrd" -monitor none \
+		-serial "file:$probe" -append "console=ttyS0 panic=-1 rdinit=/bin/poweroff" \
+		>/dev/null 2>&1 || return 1
+	grep -q "Run /bin/poweroff" "$probe"
+}
+
+case $accel in
+tcg) ;;
+kvm) ;;
+auto) if kvm_works; then accel=kvm; else accel=tcg; fi ;;
+*) die "--accel must be tcg, kvm or auto, not '$accel'" ;;
+esac
+accel_opts=(-accel tcg,thread=multi -cpu max)
+[ "$accel" = kvm ] && accel_opts=(-accel kvm -cpu host)
+
+# Emulated disks the tests attack: each kind twice, a held one and an
+# unheld twin, so that every refusal can be shown to matter.
+disks=()
+for name in virtio-a virtio-b nvme-a nvme-b; do
+	img=$out/$name.img
+	rm -f "$img"
+	truncate -s 64M "$img"
+	case $name in
+	virtio-*)
+		disks+=(-drive "file=$img,if=none,id=$name,format=raw,discard=unmap,cache=unsafe"
+			-device "virtio-blk-pci,drive=$name,serial=bh-$name") ;;
+	nvme-*)
+		disks+=(-drive "file=$img,if=none,id=$name,format=raw,discard=unmap,cache=unsafe"
+			-device "nvme,drive=$name,serial=bh-$name") ;;
+	esac
+done
+
+rm -f "$out/console.log" "$out/ktap.log"
+cmdline="console=ttyS0 panic=-1 oops=panic softlockup_panic=1 nokaslr"
+cmdline+=" blkhold.project=$project blkhold.script=$script"
+
+timeout --kill-after=10 "$timeout" qemu-system-x86_64 \
+	"${accel_opts[@]}" -smp 2 -m "$mem" -nographic -no-reboot -monitor none \
+	-kernel "$vmlinuz" -initrd "$initrd" -append "$cmdline" \
+	-serial "file:$out/console.log" -serial "file:$out/ktap.log" \
+	-fsdev local,id=hostroot,path=/,readonly=on,security_model=none,multidevs=remap \
+	-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \
+	-fsdev local,id=project,path="$project",readonly=on,security_model=none,multidevs=remap \
+	-device virtio-9p-pci,fsdev=project,mount_tag=project \
+	"${disks[@]}" >"$out/qemu.log" 2>&1
+qemu_rc=$?
+rm -f "$out"/*.img
+
+sed -i 's/\r$//' "$out/ktap.log" "$out/console.log" 2>/dev/null
+status=$(sed -n 's/^# blkhold-vm: exit \([0-9]*\)$/\1/p' "$out/ktap.log" | tail -n 1)
+sed -i '/^# blkhold-vm: exit /d' "$out/ktap.log"
+
+if [ "$qemu_rc" = 124 ] || [ "$qemu_rc" = 137 ]; then
+	echo "run-vm: $kernel: guest did not finish within ${timeout}s" >&2
+	status=124
+elif [ -z "$status" ]; then
+	echo "run-vm: $kernel: guest stopped without reporting (qemu exit $qemu_rc)" >&2
+	status=1
+fi
+
+bad='Oops|BUG:|WARNING:|Kernel panic|soft lockup|hard LOCKUP|rcu_sched detected stall|rcu: INFO:|refcount_t:|general protection fault|possible circular locking|UBSAN:|KASAN:'
+if grep -Eq "$bad" "$out/console.log"; then
+	echo "run-vm: $kernel: the kernel log shows a problem:" >&2
+	grep -E -B2 -A20 "$bad" "$out/console.log" | head -n 60 >&2
+	[ "$status" = 0 ] && status=3
+fi
+if [ "$status" != 0 ]; then
+	echo "run-vm: $kernel: last lines of the guest console ($out/console.log):" >&2
+	tail -n 40 "$out/console.log" >&2
+fi
+exit "$status"

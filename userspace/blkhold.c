@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * blkhold: place, release, list and watch legal holds on block devices.
+ * This file dispatches to one file per command and holds what they share.
+ */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "blkhold.h"
+
+#define VERSION "0.1"
+
+static const struct command *const commands[] = {
+	&cmd_hold, &cmd_release, &cmd_list, &cmd_status, &cmd_watch,
+};
+
+#define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void vreport(const char *level, const char *what, const char *fmt,
+		    va_list ap)
+{
+	fprintf(stderr, "%s: %s%s", PROG_NAME, level, what ? what : "");
+	fprintf(stderr, what ? ": " : "");
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void fail(const char *what, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport("", what, fmt, ap);
+	va_end(ap);
+}
+
+void warn(const char *what, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport("warning: ", what, fmt, ap);
+	va_end(ap);
+}
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: %s COMMAND [ARGS]\n\n"
+		"Legal holds on block devices: while a volume has a hold, every request\n"
+		"that would change its data is refused by the kernel.\n\n"
+		"Commands:\n", PROG_NAME);
+	for (i = 0; i < NR_COMMANDS; i++)
+		fprintf(f, "  %-8s %s\n", commands[i]->name, commands[i]->summary);
+	fprintf(f, "\nRun '%s COMMAND --help' for a command's options; "
+		"'%s --version' for the version.\n", PROG_NAME, PROG_NAME);
+}
+
+static void command_usage(FILE *f, const struct command *cmd)
+{
+	fprintf(f, "usage: %s %s %s\n\n%s\n", PROG_NAME, cmd->name, cmd->usage,
+		cmd->summary);
+}
+
+int parse_args(int argc, char *argv[], const struct command *cmd,
+	       unsigned int allowed, struct args *args)
+{
+	static const struct option options[] = {
+		{ "name", required_argument, NULL, 'n' },
+		{ "reason", required_argument, NULL, 'r' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(args, 0, sizeof(*args));
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+		unsigned int opt = c == 'n' ? OPT_NAME : c == 'r' ? OPT_REASON :
+				   c == 'j' ? OPT_JSON : 0;
+
+		if (c == 'h') {
+			command_usage(stdout, cmd);
+			exit(0);
+		}
+		if (c == ':') {
+			fail(cmd->name, "option '%s' needs a value", argv[optind - 1]);
+			return -1;
+		}
+		if (c == '?' || !(opt & allowed)) {
+			fail(cmd->name, "unknown option '%s' (see '%s %s --help')",
+			     argv[optind - 1], PROG_NAME, cmd->name);
+			return -1;
+		}
+		if (opt == OPT_NAME)
+			args->name = optarg;
+		else if (opt == OPT_REASON)
+			args->reason = optarg;
+		else
+			args->json = true;
+	}
+	if ((allowed & OPT_DEVICE) && optind < argc)
+		args->device = argv[optind++];
+	if (optind < argc) {
+		fail(cmd->name, "unexpected argument '%s' (see '%s %s --help')",
+		     argv[optind], PROG_NAME, cmd->name);
+		return -1;
+	}
+	if ((allowed & OPT_DEVICE) && !args->device) {
+		fail(cmd->name, "missing DEVICE (usage: %s %s %s)", PROG_NAME,
+		     cmd->name, cmd->usage);
+		return -1;
+	}
+	return 0;
+}
+
+static bool has_control_chars(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
+}
+
+/* The kernel checks again; checking here gives the clearer message. */
+int check_hold_args(const struct args *args)
+{
+	const char *p;
+
+	if (!args->name) {
+		fail(args->device, "missing --name NAME");
+		return -1;
+	}
+	if (!*args->name || strlen(args->name) > BLKHOLD_NAME_MAX) {
+		fail(args->device, "hold name must be 1-%d characters, not %zu",
+		     BLKHOLD_NAME_MAX, strlen(args->name));
+		return -1;
+	}
+	for (p = args->name; *p; p++) {
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e) {
+			fail(args->device, "hold name may hold only printable ASCII characters");
+			return -1;
+		}
+	}
+	if (args->reason && strlen(args->reason) > BLKHOLD_REASON_MAX) {
+		fail(args->device, "reason must be at most %d bytes, not %zu",
+		     BLKHOLD_REASON_MAX, strlen(args->reason));
+		return -1;
+	}
+	if (args->reason && has_control_chars(args->reason)) {
+		fail(args->device, "reason must not contain control characters");
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char *argv[])
+{
+	size_t i;
+
+	if (argc < 2) {
+		usage(stderr);
+		return 1;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("%s %s\n", PROG_NAME, VERSION);
+		return 0;
+	}
+	for (i = 0; i < NR_COMMANDS; i++)
+		if (!strcmp(argv[1], commands[i]->name))
+			return commands[i]->run(argc - 1, argv + 1, commands[i]) ? 1 : 0;
+	fail(NULL, "unknown command '%s' (see '%s --help')", argv[1], PROG_NAME);
+	return 1;
+}

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef BLKHOLD_CLI_H
+#define BLKHOLD_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include <netlink/genl/genl.h>
+#include <linux/blkhold.h>
+
+#define PROG_NAME "blkhold"
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char *argv[], const struct command *self);
+	const char *usage;	/* options after "blkhold NAME" */
+	const char *summary;
+};
+
+/* device.c: a block device named on the command line */
+struct device {
+	char path[4096];	/* as given */
+	char canon[4096];	/* symlinks resolved */
+	char name[64];		/* kernel name, e.g. "sdb1" */
+	unsigned int major, minor;
+	uint64_t diskseq;
+	uint64_t sectors;
+};
+
+int device_resolve(const char *path, struct device *dev);
+void device_warn_writers(const struct device *dev);
+
+/* nl.c: talking to the blkhold family */
+struct nl_conn {
+	struct nl_sock *sock;
+	int family;
+};
+
+int conn_open(struct nl_conn *conn, const char *what);
+void conn_close(struct nl_conn *conn);
+struct nl_msg *conn_request(struct nl_conn *conn, uint8_t cmd, int flags);
+int conn_transact(struct nl_conn *conn, struct nl_msg *msg,
+		int (*valid)(struct nl_msg *, void *), void *arg,
+		char *errmsg, size_t errlen);
+int conn_watch(struct nl_conn *conn, int (*valid)(struct nl_msg *, void *),
+	     void *arg, volatile int *stop);
+
+/* volumes.c: held volumes as the kernel reports them */
+struct hold {
+	char name[BLKHOLD_NAME_MAX + 1];
+	char reason[BLKHOLD_REASON_MAX + 1];
+	uint32_t uid, pid;
+	char comm[32];
+	uint64_t ctime;
+};
+
+struct volume {
+	unsigned int major, minor;
+	uint64_t diskseq;
+	char name[64];
+	uint64_t start, sectors;
+	bool detached;
+	uint64_t refused[__BLKHOLD_KIND_MAX];
+	struct hold *holds;
+	size_t nr_holds;
+};
+
+struct volume_list {
+	struct volume *v;
+	size_t n;
+};
+
+int volumes_fetch(struct volume_list *list);
+void volumes_free(struct volume_list *list);
+struct volume *volumes_find(struct volume_list *list, const struct device *dev);
+
+/* output.c */
+extern const char *const kind_names[__BLKHOLD_KIND_MAX];
+void json_string(FILE *f, const char *s);
+void format_time(uint64_t epoch, char *buf, size_t len);
+void format_size(uint64_t bytes, char *buf, size_t len);
+void print_volume_json(FILE *f, const struct volume *v);
+uint64_t volume_refused_total(const struct volume *v);
+
+/* errors: one line on stderr, "blkhold: WHAT: MESSAGE" */
+void fail(const char *what, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void warn(const char *what, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* blkhold.c: options shared by the commands */
+enum { OPT_DEVICE = 1, OPT_NAME = 2, OPT_REASON = 4, OPT_JSON = 8 };
+
+struct args {
+	const char *device;
+	const char *name;
+	const char *reason;
+	bool json;
+};
+
+int parse_args(int argc, char *argv[], const struct command *cmd,
+	       unsigned int allowed, struct args *args);
+int check_hold_args(const struct args *args);
+
+extern const struct command cmd_hold, cmd_release, cmd_list, cmd_status,
+	cmd_watch;
+
+#endif

@@ -1,0 +1,9 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef BLKHOLD_HOLD_H
+#define BLKHOLD_HOLD_H
+
+#include "blkhold.h"
+
+int hold_request(uint8_t cmd, const struct args *args, const struct device *dev);
+
+#endif

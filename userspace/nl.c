@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Talking to the kernel's blkhold family over libnl-genl, with extended
+ * acks turned on so that the kernel's reason for a refusal reaches the user.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <linux/netlink.h>
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
+#include <netlink/msg.h>
+
+#include "blkhold.h"
+
+int conn_open(struct nl_conn *conn, const char *what)
+{
+	int one = 1;
+
+	conn->sock = nl_socket_alloc();
+	if (!conn->sock) {
+		fail(what, "out of memory");
+		return -1;
+	}
+	if (genl_connect(conn->sock)) {
+		fail(what, "cannot open a generic netlink socket");
+		goto err;
+	}
+	setsockopt(nl_socket_get_fd(conn->sock), SOL_NETLINK, NETLINK_EXT_ACK,
+		   &one, sizeof(one));
+	setsockopt(nl_socket_get_fd(conn->sock), SOL_NETLINK, NETLINK_CAP_ACK,
+		   &one, sizeof(one));
+	conn->family = genl_ctrl_resolve(conn->sock, BLKHOLD_FAMILY_NAME);
+	if (conn->family < 0) {
+		fail(what, "the blkhold kernel module is not loaded (load it with 'modprobe blkhold')");
+		goto err;
+	}
+	return 0;
+err:
+	nl_socket_free(conn->sock);
+	conn->sock = NULL;
+	return -1;
+}
+
+void conn_close(struct nl_conn *conn)
+{
+	nl_socket_free(conn->sock);
+	conn->sock = NULL;
+}
+
+struct nl_msg *conn_request(struct nl_conn *conn, uint8_t cmd, int flags)
+{
+	struct nl_msg *msg = nlmsg_alloc();
+
+	if (msg && !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, conn->family, 0,
+				flags | NLM_F_REQUEST, cmd,
+				BLKHOLD_FAMILY_VERSION)) {
+		nlmsg_free(msg);
+		msg = NULL;
+	}
+	return msg;
+}
+
+struct transaction {
+	int err;
+	bool done;
+	char *errmsg;
+	size_t errlen;
+	int (*valid)(struct nl_msg *, void *);
+	void *arg;
+};
+
+/* The extack message after an nlmsgerr, when the kernel sent one. */
+static void extack_message(struct nlmsghdr *nlh, struct nlmsgerr *e,
+			   char *buf, size_t len)
+{
+	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
+	struct nlattr *attrs;
+	int attrlen;
+
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	attrs = (struct nlattr *)((char *)e + sizeof(*e));
+	attrlen = nlh->nlmsg_len - NLMSG_HDRLEN - sizeof(*e);
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		attrlen -= e->msg.nlmsg_len - NLMSG_HDRLEN;
+	if (attrlen <= 0 || nla_parse(tb, NLMSGERR_ATTR_MAX, attrs, attrlen, NULL))
+		return;
+	if (tb[NLMSGERR_ATTR_MSG])
+		snprintf(buf, len, "%s", (char *)nla_data(tb[NLMSGERR_ATTR_MSG]));
+}
+
+static int on_error(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
+{
+	struct transaction *t = arg;
+	struct nlmsghdr *nlh = (struct nlmsghdr *)e - 1;
+
+	(void)nla;
+	t->err = e->error;
+	t->done = true;
+	if (t->errmsg)
+		extack_message(nlh, e, t->errmsg, t->errlen);
+	return NL_STOP;
+}
+
+static int on_done(struct nl_msg *msg, void *arg)
+{
+	struct transaction *t = arg;
+
+	(void)msg;
+	t->done = true;
+	return NL_STOP;
+}
+
+static int on_valid(struct nl_msg *msg, void *arg)
+{
+	struct transaction *t = arg;
+
+	return t->valid ? t->valid(msg, t->arg) : NL_OK;
+}
+
+/*
+ * Send @msg (freed here) and read replies until the ack or the end of a
+ * dump. Returns 0, a negative errno from the kernel (its extack text in
+ * @errmsg), or -EINTR when a dump was interrupted by a change: the caller
+ * starts it again.
+ */
+int conn_transact(struct nl_conn *conn, struct nl_msg *msg,
+		int (*valid)(struct nl_msg *, void *), void *arg,
+		char *errmsg, size_t errlen)
+{
+	struct transaction t = { .errmsg = errmsg, .errlen = errlen,
+				 .valid = valid, .arg = arg };
+	struct nl_cb *cb = nl_cb_alloc(NL_CB_DEFAULT);
+	int err;
+
+	if (errmsg && errlen)
+		errmsg[0] = '\0';
+	if (!cb) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	nl_cb_err(cb, NL_CB_CUSTOM, on_error, &t);
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_done, &t);
+	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, on_done, &t);
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, &t);
+	err = nl_send_auto(conn->sock, msg);
+	nlmsg_free(msg);
+	while (err >= 0 && !t.done)
+		err = nl_recvmsgs(conn->sock, cb);
+	nl_cb_put(cb);
+	if (err == -NLE_DUMP_INTR)
+		return -EINTR;
+	if (err < 0 && !t.err)
+		return -EIO;
+	return t.err;
+}
+
+static int on_event(struct nl_msg *msg, void *arg)
+{
+	struct transaction *t = arg;
+
+	return t->valid(msg, t->arg);
+}
+
+/* Print events through @valid until *@stop is set by a signal. */
+int conn_watch(struct nl_conn *conn, int (*valid)(struct nl_msg *, void *),
+	     void *arg, volatile int *stop)
+{
+	struct transaction t = { .valid = valid, .arg = arg };
+	int grp, err;
+
+	grp = genl_ctrl_resolve_grp(conn->sock, BLKHOLD_FAMILY_NAME,
+				    BLKHOLD_MCGRP_EVENTS);
+	if (grp < 0 || nl_socket_add_membership(conn->sock, grp))
+		return -1;
+	nl_socket_disable_seq_check(conn->sock);
+	nl_socket_modify_cb(conn->sock, NL_CB_VALID, NL_CB_CUSTOM, on_event, &t);
+	while (!*stop) {
+		struct pollfd pfd = { nl_socket_get_fd(conn->sock), POLLIN, 0 };
+
+		/* libnl restarts reads that a signal interrupts; poll does not */
+		if (poll(&pfd, 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		err = nl_recvmsgs_default(conn->sock);
+		if (err == -NLE_NOMEM)
+			warn(NULL, "events were lost: the socket buffer overflowed");
+		else if (err < 0)
+			return -1;
+	}
+	return 0;
+}

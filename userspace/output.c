@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Formatting shared by the commands: JSON strings, times, sizes, and the
+ * JSON form of a volume (documented in Documentation/admin-guide.rst).
+ */
+#include <inttypes.h>
+#include <time.h>
+
+#include "blkhold.h"
+
+const char *const kind_names[__BLKHOLD_KIND_MAX] = {
+	[BLKHOLD_KIND_WRITE] = "write",
+	[BLKHOLD_KIND_WRITE_ZEROES] = "write-zeroes",
+	[BLKHOLD_KIND_DISCARD] = "discard",
+	[BLKHOLD_KIND_SECURE_ERASE] = "secure-erase",
+	[BLKHOLD_KIND_ZONE_RESET] = "zone-reset",
+	[BLKHOLD_KIND_ZONE_FINISH] = "zone-finish",
+	[BLKHOLD_KIND_ZONE_APPEND] = "zone-append",
+	[BLKHOLD_KIND_PASSTHROUGH] = "passthrough",
+	[BLKHOLD_KIND_TAMPER] = "tamper",
+};
+
+void json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = *s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+void format_time(uint64_t epoch, char *buf, size_t len)
+{
+	time_t t = (time_t)epoch;
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) || !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(buf, len, "%" PRIu64, epoch);
+}
+
+void format_size(uint64_t bytes, char *buf, size_t len)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
+	double v = bytes;
+	unsigned int u = 0;
+
+	while (v >= 1024 && u < 5) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", v, units[u]);
+}
+
+uint64_t volume_refused_total(const struct volume *v)
+{
+	uint64_t total = 0;
+	int k;
+
+	for (k = 0; k < __BLKHOLD_KIND_MAX; k++)
+		total += v->refused[k];
+	return total;
+}
+
+static void print_hold_json(FILE *f, const struct hold *h)
+{
+	char when[64];
+
+	format_time(h->ctime, when, sizeof(when));
+	fprintf(f, "{\"name\":");
+	json_string(f, h->name);
+	fprintf(f, ",\"reason\":");
+	json_string(f, h->reason);
+	fprintf(f, ",\"uid\":%" PRIu32 ",\"pid\":%" PRIu32 ",\"comm\":", h->uid, h->pid);
+	json_string(f, h->comm);
+	fprintf(f, ",\"created\":\"%s\",\"created_epoch\":%" PRIu64 "}", when, h->ctime);
+}
+
+void print_volume_json(FILE *f, const struct volume *v)
+{
+	size_t i;
+	int k;
+
+	fprintf(f, "{\"device\":\"/dev/%s\",\"name\":", v->name);
+	json_string(f, v->name);
+	fprintf(f, ",\"major\":%u,\"minor\":%u,\"diskseq\":%" PRIu64
+		",\"start\":%" PRIu64 ",\"sectors\":%" PRIu64
+		",\"held\":true,\"detached\":%s,\"holds\":[",
+		v->major, v->minor, v->diskseq, v->start, v->sectors,
+		v->detached ? "true" : "false");
+	for (i = 0; i < v->nr_holds; i++) {
+		if (i)
+			fputc(',', f);
+		print_hold_json(f, &v->holds[i]);
+	}
+	fprintf(f, "],\"refused\":{");
+	for (k = 0; k < __BLKHOLD_KIND_MAX; k++)
+		fprintf(f, "%s\"%s\":%" PRIu64, k ? "," : "", kind_names[k],
+			v->refused[k]);
+	fprintf(f, "},\"refused_total\":%" PRIu64 "}", volume_refused_total(v));
+}

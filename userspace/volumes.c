@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Held volumes as the kernel reports them. A dump that a change
+ * interrupted is fetched again, so what is shown is one consistent state.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <netlink/attr.h>
+
+#include "blkhold.h"
+
+static void copy_string(char *dst, size_t len, const struct nlattr *a)
+{
+	snprintf(dst, len, "%s", a ? (const char *)nla_data(a) : "");
+}
+
+static int parse_hold(struct volume *v, struct nlattr *nest)
+{
+	struct nlattr *tb[BLKHOLD_HOLD_A_MAX + 1];
+	struct hold *h, *holds;
+
+	if (nla_parse_nested(tb, BLKHOLD_HOLD_A_MAX, nest, NULL))
+		return -1;
+	holds = realloc(v->holds, (v->nr_holds + 1) * sizeof(*holds));
+	if (!holds)
+		return -1;
+	v->holds = holds;
+	h = &holds[v->nr_holds++];
+	memset(h, 0, sizeof(*h));
+	copy_string(h->name, sizeof(h->name), tb[BLKHOLD_HOLD_A_NAME]);
+	copy_string(h->reason, sizeof(h->reason), tb[BLKHOLD_HOLD_A_REASON]);
+	copy_string(h->comm, sizeof(h->comm), tb[BLKHOLD_HOLD_A_COMM]);
+	if (tb[BLKHOLD_HOLD_A_UID])
+		h->uid = nla_get_u32(tb[BLKHOLD_HOLD_A_UID]);
+	if (tb[BLKHOLD_HOLD_A_PID])
+		h->pid = nla_get_u32(tb[BLKHOLD_HOLD_A_PID]);
+	if (tb[BLKHOLD_HOLD_A_CTIME])
+		h->ctime = nla_get_u64(tb[BLKHOLD_HOLD_A_CTIME]);
+	return 0;
+}
+
+static void parse_counters(struct volume *v, struct nlattr *nest)
+{
+	struct nlattr *a;
+	int rem;
+
+	nla_for_each_nested(a, nest, rem)
+		if (nla_type(a) >= 1 && nla_type(a) <= __BLKHOLD_KIND_MAX)
+			v->refused[nla_type(a) - 1] = nla_get_u64(a);
+}
+
+/* A volume with many holds spans several messages: find the one started. */
+static struct volume *volume_slot(struct volume_list *list, unsigned int major,
+				  unsigned int minor, uint64_t diskseq)
+{
+	struct volume *v;
+
+	if (list->n) {
+		v = &list->v[list->n - 1];
+		if (v->major == major && v->minor == minor && v->diskseq == diskseq)
+			return v;
+	}
+	v = realloc(list->v, (list->n + 1) * sizeof(*v));
+	if (!v)
+		return NULL;
+	list->v = v;
+	v = &v[list->n++];
+	memset(v, 0, sizeof(*v));
+	v->major = major;
+	v->minor = minor;
+	v->diskseq = diskseq;
+	return v;
+}
+
+static int on_volume(struct nl_msg *msg, void *arg)
+{
+	struct nlattr *tb[BLKHOLD_A_MAX + 1], *a;
+	struct volume_list *list = arg;
+	struct volume *v;
+	int rem;
+
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, BLKHOLD_A_MAX, NULL) ||
+	    !tb[BLKHOLD_A_MAJOR] || !tb[BLKHOLD_A_MINOR] || !tb[BLKHOLD_A_DISKSEQ])
+		return NL_SKIP;
+	v = volume_slot(list, nla_get_u32(tb[BLKHOLD_A_MAJOR]),
+			nla_get_u32(tb[BLKHOLD_A_MINOR]),
+			nla_get_u64(tb[BLKHOLD_A_DISKSEQ]));
+	if (!v)
+		return NL_STOP;
+	copy_string(v->name, sizeof(v->name), tb[BLKHOLD_A_DEVNAME]);
+	if (tb[BLKHOLD_A_START])
+		v->start = nla_get_u64(tb[BLKHOLD_A_START]);
+	if (tb[BLKHOLD_A_SECTORS])
+		v->sectors = nla_get_u64(tb[BLKHOLD_A_SECTORS]);
+	v->detached = tb[BLKHOLD_A_DETACHED];
+	if (tb[BLKHOLD_A_COUNTERS])
+		parse_counters(v, tb[BLKHOLD_A_COUNTERS]);
+	nlmsg_for_each_attr(a, nlmsg_hdr(msg), GENL_HDRLEN, rem)
+		if (nla_type(a) == BLKHOLD_A_HOLD && parse_hold(v, a))
+			return NL_STOP;
+	return NL_OK;
+}
+
+void volumes_free(struct volume_list *list)
+{
+	size_t i;
+
+	for (i = 0; i < list->n; i++)
+		free(list->v[i].holds);
+	free(list->v);
+	list->v = NULL;
+	list->n = 0;
+}
+
+int volumes_fetch(struct volume_list *list)
+{
+	char errmsg[256];
+	struct nl_conn conn;
+	int err, tries;
+
+	list->v = NULL;
+	list->n = 0;
+	if (conn_open(&conn, NULL))
+		return -1;
+	for (tries = 0; tries < 100; tries++) {
+		struct nl_msg *msg = conn_request(&conn, BLKHOLD_CMD_VOLUME_GET, NLM_F_DUMP);
+
+		if (!msg) {
+			err = -ENOMEM;
+			break;
+		}
+		err = conn_transact(&conn, msg, on_volume, list, errmsg, sizeof(errmsg));
+		if (err != -EINTR)
+			break;
+		volumes_free(list);
+	}
+	conn_close(&conn);
+	if (err) {
+		fail(NULL, "cannot read the holds: %s",
+		     errmsg[0] ? errmsg : strerror(-err));
+		volumes_free(list);
+		return -1;
+	}
+	return 0;
+}
+
+struct volume *volumes_find(struct volume_list *list, const struct device *dev)
+{
+	size_t i;
+
+	for (i = 0; i < list->n; i++)
+		if (list->v[i].major == dev->major &&
+		    list->v[i].minor == dev->minor &&
+		    list->v[i].diskseq == dev->diskseq)
+			return &list->v[i];
+	return NULL;
+}
