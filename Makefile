@@ -1,0 +1,40 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# make                 module/blkhold.ko for KDIR and the CLI userspace/blkhold
+# make KDIR=/lib/modules/RELEASE/build   the module for another kernel
+# make install         module (modules_install + depmod), CLI and man page
+# make check           build for every supported kernel, run the selftests in VMs
+# make demo            a VM showing real wipe tools refused on a held disk
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+all: module cli
+
+module:
+	@test -e $(KDIR)/Makefile || { echo "no kernel headers at $(KDIR): install linux-headers-$$(uname -r) or pass KDIR=" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+cli:
+	$(MAKE) -C userspace
+
+install: all
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+	depmod -a $$(basename $$(dirname $(realpath $(KDIR))))
+	install -D -m 0755 userspace/blkhold $(DESTDIR)$(PREFIX)/sbin/blkhold
+	install -D -m 0644 Documentation/blkhold.8 $(DESTDIR)$(PREFIX)/share/man/man8/blkhold.8
+
+check:
+	selftests/vm/check.sh
+
+demo:
+	selftests/vm/demo.sh
+
+clean:
+	-test -e $(KDIR)/Makefile && $(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	$(MAKE) -C userspace clean
+	$(MAKE) -C selftests clean
+	rm -rf build
+
+.PHONY: all module cli install check demo clean

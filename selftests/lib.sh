@@ -1,0 +1,238 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# Shared by the blkhold selftests: KTAP output, the devices the VM runner
+# attaches, and the attacks' before/after evidence. Each test prints one
+# KTAP line per assertion and a plan at the end; its exit status follows
+# kselftest (0 pass, 1 fail, 4 skip).
+
+KSFT_PASS=0
+KSFT_FAIL=1
+KSFT_SKIP=4
+
+BLKHOLD=${BLKHOLD_CLI:-blkhold}
+ktap_n=0
+ktap_failed=0
+ktap_passed=0
+
+echo "TAP version 13"
+
+ok() {
+	ktap_n=$((ktap_n + 1)); ktap_passed=$((ktap_passed + 1))
+	echo "ok $ktap_n $*"
+}
+
+not_ok() {
+	ktap_n=$((ktap_n + 1)); ktap_failed=$((ktap_failed + 1))
+	echo "not ok $ktap_n $*"
+}
+
+skip() {
+	local what=$1; shift
+	ktap_n=$((ktap_n + 1))
+	echo "ok $ktap_n $what # SKIP $*"
+}
+
+diag() {
+	echo "# $*"
+}
+
+# assert DESCRIPTION COMMAND...: passes when the command succeeds.
+assert() {
+	local what=$1; shift
+	local out
+	if out=$("$@" 2>&1); then
+		ok "$what"
+	else
+		not_ok "$what"
+		diag "command failed: $*"
+		printf '%s\n' "$out" | head -n 20 | sed 's/^/#   /'
+	fi
+}
+
+# refute DESCRIPTION COMMAND...: passes when the command fails.
+refute() {
+	local what=$1; shift
+	local out
+	if out=$("$@" 2>&1); then
+		not_ok "$what"
+		diag "command succeeded but should have failed: $*"
+		printf '%s\n' "$out" | head -n 20 | sed 's/^/#   /'
+	else
+		ok "$what"
+	fi
+}
+
+# expect_eq DESCRIPTION EXPECTED ACTUAL
+expect_eq() {
+	if [ "$2" = "$3" ]; then
+		ok "$1"
+	else
+		not_ok "$1"
+		diag "expected: $2"
+		diag "actual:   $3"
+	fi
+}
+
+# expect_ne DESCRIPTION UNEXPECTED ACTUAL
+expect_ne() {
+	if [ "$2" != "$3" ]; then
+		ok "$1"
+	else
+		not_ok "$1"
+		diag "both are: $3"
+	fi
+}
+
+# expect_match DESCRIPTION REGEX TEXT
+expect_match() {
+	if printf '%s\n' "$3" | grep -Eq -- "$2"; then
+		ok "$1"
+	else
+		not_ok "$1"
+		diag "no match for /$2/ in:"
+		printf '%s\n' "$3" | head -n 20 | sed 's/^/#   /'
+	fi
+}
+
+ktap_finish() {
+	echo "1..$ktap_n"
+	if [ "$ktap_failed" -gt 0 ]; then
+		exit $KSFT_FAIL
+	elif [ "$ktap_passed" -eq 0 ] && [ "$ktap_n" -gt 0 ]; then
+		exit $KSFT_SKIP
+	fi
+	exit $KSFT_PASS
+}
+
+# skip_all REASON: the whole test cannot run here.
+skip_all() {
+	echo "1..0 # SKIP $*"
+	exit $KSFT_SKIP
+}
+
+require_root() {
+	[ "$(id -u)" = 0 ] || skip_all "needs root"
+}
+
+require_cmd() {
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null || skip_all "needs the '$c' command"
+	done
+}
+
+# ---- devices ----
+
+wait_for() {
+	local i
+	for i in $(seq 1 100); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# The virtio disk the runner attached with serial bh-virtio-a (or -b).
+virtio_disk() {
+	local d
+	for d in /sys/block/vd*; do
+		[ "$(cat "$d/serial" 2>/dev/null)" = "bh-virtio-$1" ] && echo "/dev/${d##*/}" && return 0
+	done
+	return 1
+}
+
+# The first namespace of the NVMe controller with serial bh-nvme-a (or -b).
+nvme_disk() {
+	local c
+	for c in /sys/class/nvme/nvme*; do
+		[ "$(cat "$c/serial" 2>/dev/null | tr -d ' ')" = "bh-nvme-$1" ] || continue
+		echo "/dev/${c##*/}n1"
+		return 0
+	done
+	return 1
+}
+
+# scsi_debug with two hosts, each with its own store: two independent disks.
+scsi_debug_disks() {
+	local d
+	if [ ! -d /sys/module/scsi_debug ]; then
+		modprobe scsi_debug dev_size_mb=64 lbpu=1 lbpws=1 add_host=2 \
+			per_host_store=1 >/dev/null 2>&1 || return 1
+	fi
+	wait_for sh -c 'ls /sys/bus/pseudo/drivers/scsi_debug/adapter*/host*/target*/*/block 2>/dev/null | grep -c "^sd" | grep -q 2' || return 1
+	for d in /sys/bus/pseudo/drivers/scsi_debug/adapter*/host*/target*/*/block/sd*; do
+		echo "/dev/${d##*/}"
+	done
+}
+
+# Fill a disk with random data, so that any change shows in its checksum.
+fill_random() {
+	local bytes
+	bytes=$(blockdev --getsize64 "$1") || return 1
+	head -c "$bytes" /dev/urandom | dd of="$1" bs=1M oflag=direct iflag=fullblock status=none
+}
+
+sha256_direct() {
+	dd if="$1" bs=1M iflag=direct status=none | sha256sum | cut -d' ' -f1
+}
+
+sha256_cached() {
+	sha256sum <"$1" | cut -d' ' -f1
+}
+
+# ---- holds ----
+
+hold() {
+	"$BLKHOLD" hold "$1" --name "${2:-selftest}" ${3:+--reason "$3"} >/dev/null
+}
+
+release() {
+	"$BLKHOLD" release "$1" --name "${2:-selftest}" >/dev/null
+}
+
+# Release every hold on the host: tests start and end with none.
+release_all() {
+	"$BLKHOLD" list --json 2>/dev/null |
+		jq -r '.volumes[] | .device as $d | .holds[] | "\($d) \(.name)"' |
+		while read -r dev name; do
+		"$BLKHOLD" release "$dev" --name "$name" >/dev/null 2>&1
+	done
+}
+
+# ---- attacks ----
+
+# attack_case DESCRIPTION HELD_DEV TWIN_DEV COMMAND...
+# Runs COMMAND with @DEV@ replaced by each disk in turn: on the held disk
+# the content must not change (read with O_DIRECT and through the page
+# cache); on the unheld twin it must, or the attack proves nothing.
+attack_case() {
+	local what=$1 held=$2 twin=$3; shift 3
+	local before after cached cmd
+
+	before=$(sha256_direct "$held")
+	cmd=("${@//@DEV@/$held}")
+	"${cmd[@]}" >/dev/null 2>&1
+	sync
+	after=$(sha256_direct "$held")
+	cached=$(sha256_cached "$held")
+	if [ "$before" = "$after" ] && [ "$before" = "$cached" ]; then
+		ok "$what: held $held unchanged"
+	else
+		not_ok "$what: held $held unchanged"
+		diag "before $before, after (O_DIRECT) $after, after (cached) $cached"
+	fi
+
+	before=$(sha256_direct "$twin")
+	cmd=("${@//@DEV@/$twin}")
+	"${cmd[@]}" >/dev/null 2>&1
+	sync
+	after=$(sha256_direct "$twin")
+	if [ "$before" != "$after" ]; then
+		ok "$what: unheld twin $twin changed"
+	else
+		not_ok "$what: unheld twin $twin changed"
+		diag "the attack did not change the unheld disk either: it proves nothing"
+	fi
+	fill_random "$twin"
+}

@@ -1,0 +1,38 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The module loads, registers its netlink family, costs nothing without
+# holds, cannot be unloaded while a hold exists, and unloads cleanly after.
+. "$(dirname "$0")/lib.sh"
+require_root
+require_cmd genl
+
+hooked() {
+	grep -q "^submit_bio_noacct" /sys/kernel/tracing/enabled_functions
+}
+
+disk=$(virtio_disk a) || skip_all "no virtio disk bh-virtio-a attached"
+
+assert "module is loaded" test -d /sys/module/blkhold
+expect_match "netlink family 'blkhold' is registered" "Name: blkhold" \
+	"$(genl ctrl get name blkhold 2>&1)"
+expect_match "module alias lets the family autoload it" \
+	"net-pf-16-proto-16-family-blkhold" "$(modinfo -F alias "$BLKHOLD_KO")"
+expect_eq "no holds at start" "no holds" "$("$BLKHOLD" list 2>&1)"
+refute "without holds the gate's hooks are not installed" hooked
+
+assert "a hold can be placed" hold "$disk" load-test
+assert "with a hold the gate's hooks are installed" hooked
+out=$(rmmod blkhold 2>&1)
+expect_match "rmmod is refused while a hold exists" "in use|busy" "$out"
+assert "the module is still loaded" test -d /sys/module/blkhold
+assert "the hold is still there" "$BLKHOLD" status "$disk"
+assert "the hold can be released" release "$disk" load-test
+refute "after the last release the hooks are gone" hooked
+
+assert "rmmod succeeds without holds" rmmod blkhold
+refute "the family is gone after unload" genl ctrl get name blkhold
+expect_match "the CLI says how to load the module" "not loaded.*modprobe blkhold" \
+	"$("$BLKHOLD" list 2>&1)"
+assert "the module loads again" insmod "$BLKHOLD_KO"
+expect_eq "a reload starts with no holds" "no holds" "$("$BLKHOLD" list 2>&1)"
+ktap_finish

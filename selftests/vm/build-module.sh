@@ -1,0 +1,21 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Build blkhold.ko for kernel RELEASE in build/RELEASE/, with W=1; any
+# compiler warning fails the build.
+set -uo pipefail
+rel=$1
+project=$(cd "$(dirname "$0")/../.." && pwd)
+kdir=/lib/modules/$rel/build
+out=$project/build/$rel
+
+[ -e "$kdir/Makefile" ] || { echo "build-module: no headers for $rel at $kdir" >&2; exit 1; }
+rm -rf "$out/module" "$out/include"
+mkdir -p "$out"
+cp -r "$project/Kbuild" "$project/module" "$project/include" "$out/"
+log=$(make -C "$kdir" M="$out" W=1 modules 2>&1)
+rc=$?
+if [ $rc != 0 ] || grep -q "warning:" <<<"$log"; then
+	echo "$log" >&2
+	echo "build-module: $rel: build failed or warned" >&2
+	exit 1
+fi

@@ -1,0 +1,61 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# "make check": install what is missing, build the CLI and the selftests,
+# build the module for every supported kernel (warnings are errors), boot
+# each kernel in a VM, run the selftests there, print each kernel's KTAP
+# and summary and a final "N passed, N failed, N skipped" line.
+#
+# Environment: BLKHOLD_KERNELS (releases to test), BLKHOLD_TESTS (test
+# programs to run), BLKHOLD_ACCEL (tcg, kvm, auto), BLKHOLD_NO_INSTALL=1.
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+project=$(cd "$here/../.." && pwd)
+cd "$project" || exit 1
+
+die() { echo "check: $*" >&2; exit 1; }
+
+if [ -z "${BLKHOLD_NO_INSTALL:-}" ]; then
+	"$here/install-deps.sh" || die "installing dependencies failed"
+fi
+mapfile -t kernels < <("$here/kernels.sh")
+[ ${#kernels[@]} -gt 0 ] || die "no supported kernel installed (6.1 or 6.12 with headers)"
+
+# The kselftest harness comes from Debian's kernel source, never a copy of ours.
+ksft=$project/build/kselftest
+if [ ! -f "$ksft/kselftest_harness.h" ]; then
+	src=$(ls /usr/src/linux-source-*.tar.xz 2>/dev/null | sort -V | tail -n 1)
+	[ -n "$src" ] || die "no /usr/src/linux-source-*.tar.xz for kselftest_harness.h"
+	mkdir -p "$ksft"
+	tar -xJf "$src" -C "$ksft" --strip-components=4 --wildcards \
+		'*/tools/testing/selftests/kselftest_harness.h' \
+		'*/tools/testing/selftests/kselftest.h' ||
+		die "cannot extract the kselftest harness from $src"
+fi
+
+make -s -C userspace || die "building the CLI failed"
+make -s -C selftests all || die "building the selftests failed"
+
+for k in "${kernels[@]}"; do
+	"$here/build-module.sh" "$k" || die "building the module for $k failed"
+done
+
+passed=0 failed=0 skipped=0 status=0
+for k in "${kernels[@]}"; do
+	out=$project/build/vm/$k
+	echo "=== $k"
+	"$here/run-vm.sh" --kernel "$k" --script "$here/guest-run.sh" \
+		--out "$out" --timeout "${BLKHOLD_VM_TIMEOUT:-1500}"
+	vm_status=$?
+	cat "$out/ktap.log"
+	read -r p f s < <("$here/ktap-count.sh" "$out/ktap.log")
+	if [ "$vm_status" != 0 ] && [ "$f" = 0 ]; then
+		f=1	# the VM itself failed: kernel splat, hang or crash
+	fi
+	echo "$k: $p passed, $f failed, $s skipped"
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+	[ "$vm_status" = 0 ] && [ "$f" = 0 ] || status=1
+done
+echo "blkhold: $passed passed, $failed failed, $skipped skipped"
+exit $status

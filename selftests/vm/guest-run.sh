@@ -1,0 +1,49 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Runs inside the test VM (see run-vm.sh): loads the drivers and the freshly
+# built blkhold module, runs the selftests and prints KTAP, one result per
+# test program with the program's own KTAP lines behind "# ".
+# BLKHOLD_TESTS (space-separated) narrows the run.
+set -u
+
+selftests=$(cd "$(dirname "$0")/.." && pwd)
+project=$(cd "$selftests/.." && pwd)
+rel=$(uname -r)
+export BLKHOLD_KO=$project/build/$rel/module/blkhold.ko
+export BLKHOLD_CLI=$project/userspace/blkhold
+export PATH=$project/userspace:$selftests:$PATH
+export LC_ALL=C
+
+timeout=$(sed -n 's/^timeout=//p' "$selftests/settings")
+tests=$(make -s --no-print-directory -C "$selftests" list_tests)
+[ -n "${BLKHOLD_TESTS:-}" ] && tests=$BLKHOLD_TESTS
+
+echo "TAP version 13"
+modprobe -a virtio_blk nvme sd_mod sg loop dm_mod raid1 2>&1 | sed 's/^/# /'
+# No udev here: wait for the attached disks to show up.
+for _ in $(seq 1 100); do
+	[ -e /dev/vdb ] && [ -e /dev/nvme1n1 ] && break
+	sleep 0.1
+done
+if ! insmod "$BLKHOLD_KO" 2>&1 | sed 's/^/# /'; then
+	echo "# cannot load $BLKHOLD_KO"
+fi
+
+set -- $tests
+echo "1..$#"
+n=0
+for t in "$@"; do
+	n=$((n + 1))
+	cd "$selftests" || exit 1
+	echo "# selftests: blkhold: $t"
+	timeout --kill-after=10 "$timeout" "./$t" 2>&1 | sed 's/^/# /'
+	rc=${PIPESTATUS[0]}
+	case $rc in
+	0) echo "ok $n selftests: blkhold: $t" ;;
+	4) echo "ok $n selftests: blkhold: $t # SKIP" ;;
+	124 | 137) echo "not ok $n selftests: blkhold: $t # TIMEOUT ${timeout} seconds" ;;
+	*) echo "not ok $n selftests: blkhold: $t # exit=$rc" ;;
+	esac
+done
+exit 0

@@ -1,0 +1,33 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Install what building and testing blkhold needs on Debian 12, when it is
+# missing: both supported kernels (images and headers), QEMU, libnl, and
+# the real storage tools the tests attack with. Needs root and apt.
+set -euo pipefail
+
+packages=(
+	build-essential pkg-config libnl-genl-3-dev libnl-3-dev kmod
+	linux-image-amd64 linux-headers-amd64
+	linux-image-6.12-amd64 linux-headers-6.12-amd64
+	linux-source-6.1
+	qemu-system-x86 busybox-static cpio xz-utils gzip
+	util-linux fdisk e2fsprogs sg3-utils nvme-cli fio mdadm dmsetup
+	iproute2 jq hdparm coreutils
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "install-deps: missing packages, and not root to install them: ${missing[*]}" >&2
+	exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >/dev/null
+apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
