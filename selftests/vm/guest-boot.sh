@@ -3,8 +3,8 @@
 #
 # /init of the test initramfs (busybox). Mounts the host root read-only
 # over 9p, gives it writable scratch space, mounts the project share at the
-# path it has on the host and runs the guest script named on the kernel
-# command line inside that root. Whatever happens, the VM powers off.
+# path it has on the host and switches to that root, where guest-init.sh
+# runs the script named on the kernel command line.
 
 /bin/busybox --install -s /bin
 export PATH=/bin
@@ -20,6 +20,7 @@ done
 arg() { tr ' ' '\n' </proc/cmdline | sed -n "s/^$1=//p"; }
 project=$(arg blkhold.project)
 script=$(arg blkhold.script)
+tests=$(arg blkhold.tests | tr , " ")
 
 fail() {
 	echo "guest-boot: $*" >/dev/ttyS1
@@ -34,6 +35,7 @@ mount -t proc proc /root/proc
 mount -t sysfs sys /root/sys
 mount -t devtmpfs dev /root/dev
 mkdir -p /root/dev/pts /root/dev/shm
+ln -sf /proc/self/fd /root/dev/fd
 mount -t devpts devpts /root/dev/pts
 for d in tmp run var/tmp var/lib/nfs mnt root; do
 	[ -d "/root/$d" ] && mount -t tmpfs -o mode=1777 tmpfs "/root/$d"
@@ -47,8 +49,8 @@ mount -t configfs configfs /root/sys/kernel/config 2>/dev/null
 mkdir -p "/root$project" 2>/dev/null
 mount -t 9p -o "$opts,ro" project "/root$project" || fail "cannot mount the project share"
 
-PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
-	chroot /root /bin/bash "$script" >/dev/ttyS1 2>&1 </dev/null
-printf "\n# blkhold-vm: exit %d\n" $? >/dev/ttyS1
-sync
-poweroff -f
+# switch_root, not chroot: the kernel's own helpers (modprobe for module
+# autoloading) run in PID 1's root, which must be the host's.
+export BLKHOLD_SCRIPT=$script BLKHOLD_TESTS=$tests HOME=/root
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+exec switch_root /root /bin/bash "$project/selftests/vm/guest-init.sh"

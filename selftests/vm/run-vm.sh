@@ -83,7 +83,7 @@ disks=()
 for name in virtio-a virtio-b nvme-a nvme-b; do
 	img=$out/$name.img
 	rm -f "$img"
-	truncate -s 64M "$img"
+	truncate -s 32M "$img"
 	case $name in
 	virtio-*)
 		disks+=(-drive "file=$img,if=none,id=$name,format=raw,discard=unmap,cache=unsafe"
@@ -97,6 +97,7 @@ done
 rm -f "$out/console.log" "$out/ktap.log"
 cmdline="console=ttyS0 panic=-1 oops=panic softlockup_panic=1 nokaslr"
 cmdline+=" blkhold.project=$project blkhold.script=$script"
+[ -n "${BLKHOLD_TESTS:-}" ] && cmdline+=" blkhold.tests=$(echo $BLKHOLD_TESTS | tr " " ,)"
 
 timeout --kill-after=10 "$timeout" qemu-system-x86_64 \
 	"${accel_opts[@]}" -smp 2 -m "$mem" -nographic -no-reboot -monitor none \
