@@ -157,7 +157,7 @@ nvme_disk() {
 scsi_debug_disks() {
 	local d
 	if [ ! -d /sys/module/scsi_debug ]; then
-		modprobe scsi_debug dev_size_mb=64 lbpu=1 lbpws=1 add_host=2 \
+		modprobe scsi_debug dev_size_mb=32 delay=0 lbpu=1 lbpws=1 add_host=2 \
 			per_host_store=1 >/dev/null 2>&1 || return 1
 	fi
 	wait_for sh -c 'ls /sys/bus/pseudo/drivers/scsi_debug/adapter*/host*/target*/*/block 2>/dev/null | grep -c "^sd" | grep -q 2' || return 1

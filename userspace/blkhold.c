@@ -3,6 +3,7 @@
  * blkhold: place, release, list and watch legal holds on block devices.
  * This file dispatches to one file per command and holds what they share.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -61,8 +62,8 @@ static void usage(FILE *f)
 
 static void command_usage(FILE *f, const struct command *cmd)
 {
-	fprintf(f, "usage: %s %s %s\n\n%s\n", PROG_NAME, cmd->name, cmd->usage,
-		cmd->summary);
+	fprintf(f, "%s %s: %s\n\nusage: %s %s %s\n", PROG_NAME, cmd->name,
+		cmd->summary, PROG_NAME, cmd->name, cmd->usage);
 }
 
 int parse_args(int argc, char *argv[], const struct command *cmd,
@@ -72,6 +73,7 @@ int parse_args(int argc, char *argv[], const struct command *cmd,
 		{ "name", required_argument, NULL, 'n' },
 		{ "reason", required_argument, NULL, 'r' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "diskseq", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -82,7 +84,8 @@ int parse_args(int argc, char *argv[], const struct command *cmd,
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
 		unsigned int opt = c == 'n' ? OPT_NAME : c == 'r' ? OPT_REASON :
-				   c == 'j' ? OPT_JSON : 0;
+				   c == 'j' ? OPT_JSON : c == 'd' ? OPT_DISKSEQ : 0;
+		char *end;
 
 		if (c == 'h') {
 			command_usage(stdout, cmd);
@@ -101,8 +104,17 @@ int parse_args(int argc, char *argv[], const struct command *cmd,
 			args->name = optarg;
 		else if (opt == OPT_REASON)
 			args->reason = optarg;
-		else
+		else if (opt == OPT_JSON)
 			args->json = true;
+		else {
+			errno = 0;
+			args->diskseq = strtoull(optarg, &end, 10);
+			if (errno || *end || !*optarg || *optarg == '-') {
+				fail(cmd->name, "--diskseq needs a number, not '%s'", optarg);
+				return -1;
+			}
+			args->has_diskseq = true;
+		}
 	}
 	if ((allowed & OPT_DEVICE) && optind < argc)
 		args->device = argv[optind++];

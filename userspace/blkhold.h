@@ -19,6 +19,8 @@ struct command {
 	const char *summary;
 };
 
+struct args;
+
 /* device.c: a block device named on the command line */
 struct device {
 	char path[4096];	/* as given */
@@ -29,7 +31,7 @@ struct device {
 	uint64_t sectors;
 };
 
-int device_resolve(const char *path, struct device *dev);
+int device_resolve(const struct args *args, struct device *dev);
 void device_warn_writers(const struct device *dev);
 
 /* nl.c: talking to the blkhold family */
@@ -91,13 +93,15 @@ void warn(const char *what, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* blkhold.c: options shared by the commands */
-enum { OPT_DEVICE = 1, OPT_NAME = 2, OPT_REASON = 4, OPT_JSON = 8 };
+enum { OPT_DEVICE = 1, OPT_NAME = 2, OPT_REASON = 4, OPT_JSON = 8, OPT_DISKSEQ = 16 };
 
 struct args {
 	const char *device;
 	const char *name;
 	const char *reason;
 	bool json;
+	bool has_diskseq;
+	uint64_t diskseq;
 };
 
 int parse_args(int argc, char *argv[], const struct command *cmd,

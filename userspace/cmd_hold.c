@@ -11,7 +11,7 @@ static int run(int argc, char *argv[], const struct command *self)
 	struct args args;
 
 	if (parse_args(argc, argv, self, OPT_DEVICE | OPT_NAME | OPT_REASON, &args) ||
-	    check_hold_args(&args) || device_resolve(args.device, &dev) ||
+	    check_hold_args(&args) || device_resolve(&args, &dev) ||
 	    hold_request(BLKHOLD_CMD_HOLD_ADD, &args, &dev))
 		return -1;
 	device_warn_writers(&dev);

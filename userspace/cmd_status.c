@@ -48,8 +48,8 @@ static int run(int argc, char *argv[], const struct command *self)
 	struct volume *v;
 	struct args args;
 
-	if (parse_args(argc, argv, self, OPT_DEVICE | OPT_JSON, &args) ||
-	    device_resolve(args.device, &dev) || volumes_fetch(&list))
+	if (parse_args(argc, argv, self, OPT_DEVICE | OPT_JSON | OPT_DISKSEQ, &args) ||
+	    device_resolve(&args, &dev) || volumes_fetch(&list))
 		return -1;
 	v = volumes_find(&list, &dev);
 	if (v && args.json) {
@@ -69,6 +69,6 @@ static int run(int argc, char *argv[], const struct command *self)
 const struct command cmd_status = {
 	.name = "status",
 	.run = run,
-	.usage = "DEVICE [--json]",
+	.usage = "DEVICE [--json] [--diskseq N]",
 	.summary = "show DEVICE's holds and the requests refused on it",
 };

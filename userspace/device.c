@@ -59,16 +59,38 @@ static int sysfs_diskseq(const char *dir, uint64_t *diskseq)
 	return read_sysfs_u64(parent, "diskseq", diskseq);
 }
 
-int device_resolve(const char *path, struct device *dev)
+/* "MAJ:MIN" names a volume whose disk may be gone; --diskseq says which. */
+static int device_from_numbers(const struct args *args, struct device *dev)
 {
+	char extra;
+
+	if (sscanf(args->device, "%u:%u%c", &dev->major, &dev->minor, &extra) != 2)
+		return 1;
+	if (!args->has_diskseq) {
+		fail(args->device, "a device given by number needs --diskseq (see 'blkhold list --json')");
+		return -1;
+	}
+	snprintf(dev->name, sizeof(dev->name), "%u:%u", dev->major, dev->minor);
+	snprintf(dev->canon, sizeof(dev->canon), "%s", args->device);
+	dev->diskseq = args->diskseq;
+	return 0;
+}
+
+int device_resolve(const struct args *args, struct device *dev)
+{
+	const char *path = args->device;
 	char sysdir[64], uevent[512], *p;
 	struct stat st;
-	int fd;
+	int fd, err, numeric;
 
 	memset(dev, 0, sizeof(*dev));
 	snprintf(dev->path, sizeof(dev->path), "%s", path);
 	if (stat(path, &st)) {
-		fail(path, "%s", errno == ENOENT ? "no such device" : strerror(errno));
+		err = errno;
+		numeric = device_from_numbers(args, dev);
+		if (numeric <= 0)
+			return numeric;
+		fail(path, "%s", err == ENOENT ? "no such device" : strerror(err));
 		return -1;
 	}
 	if (!S_ISBLK(st.st_mode)) {
@@ -92,10 +114,13 @@ int device_resolve(const char *path, struct device *dev)
 	read_sysfs_u64(sysdir, "size", &dev->sectors);
 
 	/* The node itself names the disk most precisely; sysfs when we may not open it. */
+	if (args->has_diskseq) {
+		dev->diskseq = args->diskseq;
+		return 0;
+	}
 	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd >= 0) {
-		int err = ioctl(fd, BLKGETDISKSEQ, &dev->diskseq);
-
+		err = ioctl(fd, BLKGETDISKSEQ, &dev->diskseq);
 		close(fd);
 		if (!err)
 			return 0;

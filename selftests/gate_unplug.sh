@@ -1,0 +1,44 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# A held disk removed while I/O runs: no oops (the runner checks the log),
+# the hold is kept and shown detached, and the disk that takes over the
+# device number is not held.
+. "$(dirname "$0")/lib.sh"
+require_root
+require_cmd fio
+
+modprobe scsi_debug dev_size_mb=16 delay=0 add_host=1 >/dev/null 2>&1 ||
+	skip_all "scsi_debug cannot be loaded"
+wait_for sh -c 'ls /sys/bus/pseudo/drivers/scsi_debug/adapter0/host*/target*/*/block/ 2>/dev/null | grep -q sd' ||
+	skip_all "no scsi_debug disk appeared"
+name=$(ls /sys/bus/pseudo/drivers/scsi_debug/adapter0/host*/target*/*/block/)
+disk=/dev/$name
+devno=$(cat /sys/block/$name/dev)
+seq_before=$(cat /sys/block/$name/diskseq)
+
+assert "hold placed on $disk" hold "$disk" unplug-test
+fio --name=io --filename="$disk" --rw=randrw --bs=4k --direct=1 --ioengine=libaio \
+	--iodepth=8 --time_based --runtime=30 --continue_on_error=all --output=/dev/null &
+fio_pid=$!
+sleep 2
+echo 1 >/sys/block/$name/device/delete
+wait $fio_pid 2>/dev/null
+
+out=$("$BLKHOLD" list)
+expect_match "the hold is kept and shown detached" "/dev/$name \(detached\)" "$out"
+expect_eq "JSON says detached" true \
+	"$("$BLKHOLD" list --json | jq ".volumes[] | select(.diskseq == $seq_before) | .detached")"
+
+echo 1 >/sys/bus/pseudo/drivers/scsi_debug/add_host
+wait_for sh -c "ls /sys/bus/pseudo/drivers/scsi_debug/adapter*/host*/target*/*/block/ 2>/dev/null | grep -q sd" ||
+	not_ok "a new scsi_debug disk appeared"
+new=$(ls /sys/bus/pseudo/drivers/scsi_debug/adapter*/host*/target*/*/block/ | head -n 1)
+diag "new disk $new ($(cat /sys/block/$new/dev)), removed one was $name ($devno)"
+expect_match "the new disk is not held" "not held" "$("$BLKHOLD" status /dev/$new)"
+assert "the new disk is writable" dd if=/dev/urandom of=/dev/$new bs=4k count=1 oflag=direct status=none
+
+assert "the detached hold can be released by device number and diskseq" \
+	"$BLKHOLD" release "$devno" --diskseq "$seq_before" --name unplug-test
+expect_eq "no hold is left" "no holds" "$("$BLKHOLD" list)"
+rmmod scsi_debug 2>/dev/null
+ktap_finish
