@@ -19,11 +19,14 @@ static const struct command *const commands[] = {
 
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
+/* "blkhold: WHAT: [warning: ]MESSAGE", WHAT usually the device */
 static void vreport(const char *level, const char *what, const char *fmt,
 		    va_list ap)
 {
-	fprintf(stderr, "%s: %s%s", PROG_NAME, level, what ? what : "");
-	fprintf(stderr, what ? ": " : "");
+	fprintf(stderr, "%s: ", PROG_NAME);
+	if (what)
+		fprintf(stderr, "%s: ", what);
+	fputs(level, stderr);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 }
