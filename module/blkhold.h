@@ -65,6 +65,7 @@ struct bh_refusal {
 	sector_t sector;		/* absolute on the whole disk */
 	sector_t nr_sects;
 	u32 opcode;
+	const char *action;		/* tamper: what was attempted */
 };
 
 /* registry.c */

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Every difference between the kernels blkhold supports (Debian's 6.1 and
- * 6.12), and nothing else. Decided from the target kernel's headers.
+ * 6.12), and nothing else. Decided by what the target kernel's headers
+ * define, never by the running kernel.
  */
 #ifndef _BLKHOLD_COMPAT_H
 #define _BLKHOLD_COMPAT_H
 
-#include <linux/version.h>
 #include <linux/blkdev.h>
+#include <linux/file.h>
 #include <linux/ftrace.h>
 #include <linux/fs.h>
 
@@ -15,34 +16,42 @@
 #error "blkhold needs x86-64 with CONFIG_DYNAMIC_FTRACE_WITH_REGS"
 #endif
 
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0) && \
-	LINUX_VERSION_CODE < KERNEL_VERSION(6, 10, 0)
-#error "blkhold supports kernels 6.1 to 6.4 and 6.10 on (Debian's 6.1 and 6.12)"
-#endif
-
+/* 6.12 names it ftrace_regs_set_instruction_pointer(), 6.1 differently. */
 #ifdef ftrace_regs_set_instruction_pointer
 #define bh_ftrace_set_ip(fregs, ip) ftrace_regs_set_instruction_pointer(fregs, ip)
 #else
 #define bh_ftrace_set_ip(fregs, ip) ftrace_instruction_pointer_set(fregs, ip)
 #endif
 
-/* An open block device is a struct file in 6.12, the bdev itself in 6.1. */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
-typedef struct file *bh_bdev_handle;
+/*
+ * Opening a block device by number, and its read-only flag: 6.10 on opens
+ * a struct file and keeps the flag in bd_flags (BD_READ_ONLY); up to 6.4 it
+ * was the bdev itself and a bool. 6.5 to 6.9 had other interfaces still.
+ */
+#if defined(BLK_OPEN_READ) && !defined(BD_READ_ONLY)
+#error "blkhold supports kernels up to 6.4 and from 6.10 on"
+#endif
 
-static inline bh_bdev_handle bh_bdev_open(dev_t devt)
+struct bh_bdev_ref {
+	struct block_device *bdev;
+#ifdef BD_READ_ONLY
+	struct file *file;
+#endif
+};
+
+#ifdef BD_READ_ONLY
+static inline int bh_bdev_open(dev_t devt, struct bh_bdev_ref *ref)
 {
-	return bdev_file_open_by_dev(devt, BLK_OPEN_READ, NULL, NULL);
+	ref->file = bdev_file_open_by_dev(devt, BLK_OPEN_READ, NULL, NULL);
+	if (IS_ERR(ref->file))
+		return PTR_ERR(ref->file);
+	ref->bdev = file_bdev(ref->file);
+	return 0;
 }
 
-static inline struct block_device *bh_bdev(bh_bdev_handle handle)
+static inline void bh_bdev_close(struct bh_bdev_ref *ref)
 {
-	return file_bdev(handle);
-}
-
-static inline void bh_bdev_close(bh_bdev_handle handle)
-{
-	fput(handle);
+	fput(ref->file);
 }
 
 static inline bool bh_bdev_ro_flag(struct block_device *bdev)
@@ -58,21 +67,15 @@ static inline void bh_bdev_set_ro_flag(struct block_device *bdev, bool ro)
 		bdev_clear_flag(bdev, BD_READ_ONLY);
 }
 #else
-typedef struct block_device *bh_bdev_handle;
-
-static inline bh_bdev_handle bh_bdev_open(dev_t devt)
+static inline int bh_bdev_open(dev_t devt, struct bh_bdev_ref *ref)
 {
-	return blkdev_get_by_dev(devt, FMODE_READ, NULL);
+	ref->bdev = blkdev_get_by_dev(devt, FMODE_READ, NULL);
+	return PTR_ERR_OR_ZERO(ref->bdev);
 }
 
-static inline struct block_device *bh_bdev(bh_bdev_handle handle)
+static inline void bh_bdev_close(struct bh_bdev_ref *ref)
 {
-	return handle;
-}
-
-static inline void bh_bdev_close(bh_bdev_handle handle)
-{
-	blkdev_put(handle, FMODE_READ);
+	blkdev_put(ref->bdev, FMODE_READ);
 }
 
 static inline bool bh_bdev_ro_flag(struct block_device *bdev)

@@ -39,11 +39,13 @@ static bool bh_held(struct bh_refusal *r, struct block_device *bdev,
 {
 	if (bdev_is_partition(bdev))
 		sector += bdev->bd_start_sect;
-	r->bdev = bdev;
-	r->kind = kind;
-	r->sector = sector;
-	r->nr_sects = nr;
-	r->vol = bh_volume_find(bdev->bd_disk->diskseq, sector, nr);
+	*r = (struct bh_refusal) {
+		.bdev = bdev,
+		.kind = kind,
+		.sector = sector,
+		.nr_sects = nr,
+		.vol = bh_volume_find(bdev->bd_disk->diskseq, sector, nr),
+	};
 	return r->vol;
 }
 
@@ -336,6 +338,8 @@ static long bh_gate_ioctl(struct file *file, unsigned int cmd,
 		held = bh_bytes_held(&r, bdev, kind, pos, min(len, size - pos));
 		if (held) {
 			r.opcode = cmd;
+			if (cmd == BLKROSET)
+				r.action = "clearing the read-only flag (BLKROSET)";
 			bh_refuse(&r);
 		}
 		rcu_read_unlock();

@@ -193,8 +193,10 @@ static int bh_hold_insert(struct block_device *bdev, const char *name,
 		return -ENOSPC;
 	}
 	hold = bh_hold_new(name, reason);
-	if (!vol)
-		vol = new_vol = bh_volume_new(bdev);
+	if (!vol) {
+		new_vol = bh_volume_new(bdev);
+		vol = new_vol;
+	}
 	if (!hold || !vol) {
 		err = -ENOMEM;
 		goto fail;
@@ -202,7 +204,8 @@ static int bh_hold_insert(struct block_device *bdev, const char *name,
 	if (new_vol) {
 		err = bh_volume_publish(new_vol, bdev);
 		if (err) {
-			NL_SET_ERR_MSG(extack, "cannot install the blkhold hooks, see the kernel log");
+			NL_SET_ERR_MSG(extack,
+				       "cannot install the blkhold hooks, see the kernel log");
 			goto fail;
 		}
 	}
@@ -226,17 +229,18 @@ int bh_hold_add(dev_t devt, u64 diskseq, const char *name, const char *reason,
 		struct netlink_ext_ack *extack)
 {
 	struct block_device *bdev;
-	bh_bdev_handle handle;
+	struct bh_bdev_ref ref;
 	int err;
 
-	handle = bh_bdev_open(devt);
-	if (IS_ERR(handle)) {
+	err = bh_bdev_open(devt, &ref);
+	if (err) {
 		NL_SET_ERR_MSG(extack, "cannot open the block device");
-		return PTR_ERR(handle);
+		return err;
 	}
-	bdev = bh_bdev(handle);
+	bdev = ref.bdev;
 	if (bdev->bd_disk->diskseq != diskseq) {
-		NL_SET_ERR_MSG(extack, "the device number now belongs to another disk (diskseq differs)");
+		NL_SET_ERR_MSG(extack,
+			       "the device number now belongs to another disk (diskseq differs)");
 		err = -ESTALE;
 		goto out;
 	}
@@ -246,23 +250,20 @@ int bh_hold_add(dev_t devt, u64 diskseq, const char *name, const char *reason,
 	if (!err)
 		bh_drain(bdev);
 out:
-	bh_bdev_close(handle);
+	bh_bdev_close(&ref);
 	return err;
 }
 
 /* Give the volume its read-only flag back, if it is still the same disk. */
 static void bh_volume_restore_ro(struct bh_volume *vol)
 {
-	bh_bdev_handle handle;
+	struct bh_bdev_ref ref;
 
-	if (READ_ONCE(vol->detached))
+	if (READ_ONCE(vol->detached) || bh_bdev_open(vol->devt, &ref))
 		return;
-	handle = bh_bdev_open(vol->devt);
-	if (IS_ERR(handle))
-		return;
-	if (bh_bdev(handle)->bd_disk->diskseq == vol->diskseq)
-		bh_bdev_set_ro_flag(bh_bdev(handle), vol->was_ro);
-	bh_bdev_close(handle);
+	if (ref.bdev->bd_disk->diskseq == vol->diskseq)
+		bh_bdev_set_ro_flag(ref.bdev, vol->was_ro);
+	bh_bdev_close(&ref);
 }
 
 static void bh_volume_retire(struct bh_volume *vol)

@@ -22,12 +22,18 @@ refute "without holds the gate's hooks are not installed" hooked
 
 assert "a hold can be placed" hold "$disk" load-test
 assert "with a hold the gate's hooks are installed" hooked
+refute "kernel.ftrace_enabled=0 is refused while a hold exists" \
+	sysctl -q -w kernel.ftrace_enabled=0
+expect_eq "ftrace stays enabled" 1 "$(sysctl -n kernel.ftrace_enabled)"
 out=$(rmmod blkhold 2>&1)
 expect_match "rmmod is refused while a hold exists" "in use|busy" "$out"
 assert "the module is still loaded" test -d /sys/module/blkhold
 assert "the hold is still there" "$BLKHOLD" status "$disk"
 assert "the hold can be released" release "$disk" load-test
 refute "after the last release the hooks are gone" hooked
+assert "without holds kernel.ftrace_enabled=0 works as usual" \
+	sysctl -q -w kernel.ftrace_enabled=0
+sysctl -q -w kernel.ftrace_enabled=1
 
 assert "rmmod succeeds without holds" rmmod blkhold
 refute "the family is gone after unload" genl ctrl get name blkhold

@@ -22,17 +22,25 @@ fi
 mapfile -t kernels < <("$here/kernels.sh")
 [ ${#kernels[@]} -gt 0 ] || die "no supported kernel installed (6.1 or 6.12 with headers)"
 
-# The kselftest harness comes from Debian's kernel source, never a copy of ours.
+# The kselftest harness and checkpatch come from Debian's kernel source,
+# never from copies of ours.
 ksft=$project/build/kselftest
-if [ ! -f "$ksft/kselftest_harness.h" ]; then
+lint=$project/build/checkpatch
+if [ ! -f "$ksft/kselftest_harness.h" ] || [ ! -f "$lint/checkpatch.pl" ]; then
 	src=$(ls /usr/src/linux-source-*.tar.xz 2>/dev/null | sort -V | tail -n 1)
-	[ -n "$src" ] || die "no /usr/src/linux-source-*.tar.xz for kselftest_harness.h"
-	mkdir -p "$ksft"
+	[ -n "$src" ] || die "no /usr/src/linux-source-*.tar.xz (install linux-source-6.1)"
+	mkdir -p "$ksft" "$lint"
 	tar -xJf "$src" -C "$ksft" --strip-components=4 --wildcards \
 		'*/tools/testing/selftests/kselftest_harness.h' \
 		'*/tools/testing/selftests/kselftest.h' ||
 		die "cannot extract the kselftest harness from $src"
+	tar -xJf "$src" -C "$lint" --strip-components=2 --wildcards \
+		'*/scripts/checkpatch.pl' '*/scripts/spelling.txt' \
+		'*/scripts/const_structs.checkpatch' ||
+		die "cannot extract checkpatch.pl from $src"
 fi
+"$lint/checkpatch.pl" --strict --no-tree --terse -q -f module/*.[ch] \
+	include/uapi/linux/blkhold.h || die "checkpatch.pl --strict found problems"
 
 make -s -C userspace || die "building the CLI failed"
 make -s -C selftests all || die "building the selftests failed"

@@ -28,6 +28,7 @@ enum blkhold_kind {
 
 	__BLKHOLD_KIND_MAX,
 };
+
 #define BLKHOLD_KIND_MAX (__BLKHOLD_KIND_MAX - 1)
 
 /* Attributes of commands, replies and events. */
@@ -56,6 +57,7 @@ enum {
 
 	__BLKHOLD_A_MAX,
 };
+
 #define BLKHOLD_A_MAX (__BLKHOLD_A_MAX - 1)
 
 /* Attributes of one hold, nested in BLKHOLD_A_HOLD. */
@@ -71,6 +73,7 @@ enum {
 
 	__BLKHOLD_HOLD_A_MAX,
 };
+
 #define BLKHOLD_HOLD_A_MAX (__BLKHOLD_HOLD_A_MAX - 1)
 
 enum {
@@ -84,6 +87,7 @@ enum {
 
 	__BLKHOLD_CMD_MAX,
 };
+
 #define BLKHOLD_CMD_MAX (__BLKHOLD_CMD_MAX - 1)
 
 #endif /* _UAPI_LINUX_BLKHOLD_H */
