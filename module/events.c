@@ -100,6 +100,23 @@ static int bh_fill_refusal(struct sk_buff *skb, const void *arg)
 	return bh_put_refusal(skb, ev->r, ev->suppressed);
 }
 
+static void bh_log_refusal(const struct bh_refusal *r)
+{
+	uid_t uid = from_kuid(&init_user_ns, current_uid());
+
+	if (r->action)
+		pr_warn_ratelimited("refused %s on %pg (held volume %s) from %s[%d] uid %u\n",
+				    r->action, r->bdev, r->vol->devname,
+				    current->comm, task_tgid_nr(current), uid);
+	else
+		pr_warn_ratelimited("refused %s of sectors %llu+%llu through %pg (held volume %s) from %s[%d] uid %u\n",
+				    bh_kind_name(r->kind),
+				    (unsigned long long)r->sector,
+				    (unsigned long long)r->nr_sects, r->bdev,
+				    r->vol->devname, current->comm,
+				    task_tgid_nr(current), uid);
+}
+
 /* Called under rcu_read_lock(), in any context a bio is submitted from. */
 void bh_refuse(struct bh_refusal *r)
 {
@@ -107,19 +124,7 @@ void bh_refuse(struct bh_refusal *r)
 	struct bh_refusal_event ev = { .r = r };
 
 	atomic64_inc(&vol->refused[r->kind]);
-	if (r->action)
-		pr_warn_ratelimited("refused %s on %pg (held volume %s) from %s[%d] uid %u\n",
-				    r->action, r->bdev, vol->devname, current->comm,
-				    task_tgid_nr(current),
-				    from_kuid(&init_user_ns, current_uid()));
-	else
-			pr_warn_ratelimited("refused %s of sectors %llu+%llu through %pg (held volume %s) from %s[%d] uid %u\n",
-				    bh_kind_name(r->kind),
-				    (unsigned long long)r->sector,
-				    (unsigned long long)r->nr_sects, r->bdev,
-				    vol->devname, current->comm,
-				    task_tgid_nr(current),
-				    from_kuid(&init_user_ns, current_uid()));
+	bh_log_refusal(r);
 	if (in_hardirq() || !bh_event_allowed(vol))
 		return;
 	ev.suppressed = atomic64_xchg(&vol->events_suppressed, 0);
