@@ -33,6 +33,13 @@ struct bh_hold {
 	time64_t ctime;
 };
 
+/* How a held disk's passthrough commands are read (passthru.c). */
+enum bh_transport {
+	BH_TRANSPORT_OTHER,
+	BH_TRANSPORT_SCSI,
+	BH_TRANSPORT_NVME,
+};
+
 /*
  * A held whole disk or partition. The disk is named by its diskseq, which
  * no other disk of this boot shares, so a disk that takes over the device
@@ -46,6 +53,8 @@ struct bh_volume {
 	sector_t start;
 	sector_t nr_sects;
 	char devname[BDEVNAME_SIZE];
+	enum bh_transport transport;
+	const void *nvme_ctrl;		/* key of its NVMe controller, if any */
 	bool was_ro;			/* read-only flag before the first hold */
 	bool detached;			/* the disk was deleted */
 	struct list_head holds;		/* under bh_lock */
@@ -74,6 +83,7 @@ int bh_hold_add(dev_t devt, u64 diskseq, const char *name, const char *reason,
 int bh_hold_release(dev_t devt, u64 diskseq, const char *name,
 		    const char *reason, struct netlink_ext_ack *extack);
 struct bh_volume *bh_volume_find(u64 diskseq, sector_t sector, sector_t nr);
+struct bh_volume *bh_volume_find_ctrl(const void *nvme_ctrl);
 void bh_disk_deleted(u64 diskseq);
 void bh_registry_lock(void);
 void bh_registry_unlock(void);
@@ -87,7 +97,7 @@ int bh_hooks_install(void);
 void bh_hooks_remove(void);
 void bh_hooks_exit(void);
 
-/* gate.c: the hooked functions, what decides and what runs instead */
+/* A hooked function, what decides and what runs instead (hooks.c). */
 struct bh_hook {
 	const char *func;
 	bool (*refuses)(struct pt_regs *regs);
@@ -95,8 +105,15 @@ struct bh_hook {
 	struct ftrace_ops ops;
 };
 
-extern struct bh_hook bh_hooks[];
-extern const unsigned int bh_nr_hooks;
+/* gate.c: bios and block device nodes */
+extern struct bh_hook bh_gate_hooks[];
+extern const unsigned int bh_nr_gate_hooks;
+
+/* passthru.c: SCSI and NVMe passthrough requests */
+extern struct bh_hook bh_passthru_hooks[];
+extern const unsigned int bh_nr_passthru_hooks;
+enum bh_transport bh_disk_transport(struct gendisk *disk);
+const void *bh_nvme_ctrl_key(struct gendisk *disk);
 
 /* events.c */
 void bh_refuse(struct bh_refusal *r);

@@ -359,7 +359,7 @@ static bool bh_disk_deleting(struct pt_regs *regs)
 	return false;
 }
 
-struct bh_hook bh_hooks[] = {
+struct bh_hook bh_gate_hooks[] = {
 	{ "submit_bio_noacct", bh_bio_refuses, bh_refuse_bio },
 	{ "blkdev_write_iter", bh_write_refuses, bh_refuse_write },
 	{ "blkdev_fallocate", bh_fallocate_refuses, bh_refuse_fallocate },
@@ -368,4 +368,4 @@ struct bh_hook bh_hooks[] = {
 	{ "del_gendisk", bh_disk_deleting, NULL },
 };
 
-const unsigned int bh_nr_hooks = ARRAY_SIZE(bh_hooks);
+const unsigned int bh_nr_gate_hooks = ARRAY_SIZE(bh_gate_hooks);

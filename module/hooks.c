@@ -13,6 +13,18 @@
 
 #include <linux/module.h>
 
+/* Every hook of the gate and the request gate, gathered at load. */
+static struct bh_hook *bh_hooks[8];
+static unsigned int bh_nr_hooks;
+
+static void bh_hooks_gather(struct bh_hook *table, unsigned int count)
+{
+	while (count--) {
+		if (!WARN_ON(bh_nr_hooks >= ARRAY_SIZE(bh_hooks)))
+			bh_hooks[bh_nr_hooks++] = table++;
+	}
+}
+
 static void notrace bh_hook_entry(unsigned long ip, unsigned long parent_ip,
 				  struct ftrace_ops *ops,
 				  struct ftrace_regs *fregs)
@@ -45,7 +57,7 @@ static int bh_hook_prepare(struct bh_hook *hook)
 static void bh_hooks_unregister(unsigned int count)
 {
 	while (count--)
-		unregister_ftrace_function(&bh_hooks[count].ops);
+		unregister_ftrace_function(&bh_hooks[count]->ops);
 }
 
 int bh_hooks_install(void)
@@ -54,10 +66,10 @@ int bh_hooks_install(void)
 	int err;
 
 	for (i = 0; i < bh_nr_hooks; i++) {
-		err = register_ftrace_function(&bh_hooks[i].ops);
+		err = register_ftrace_function(&bh_hooks[i]->ops);
 		if (err) {
 			pr_err("cannot hook %s() (%d): another ftrace user already modifies it (a livepatch?) or kernel.ftrace_enabled is 0\n",
-			       bh_hooks[i].func, err);
+			       bh_hooks[i]->func, err);
 			bh_hooks_unregister(i);
 			return err;
 		}
@@ -78,8 +90,11 @@ int bh_hooks_probe(void)
 	unsigned int i;
 	int err = 0;
 
+	bh_nr_hooks = 0;
+	bh_hooks_gather(bh_gate_hooks, bh_nr_gate_hooks);
+	bh_hooks_gather(bh_passthru_hooks, bh_nr_passthru_hooks);
 	for (i = 0; i < bh_nr_hooks && !err; i++)
-		err = bh_hook_prepare(&bh_hooks[i]);
+		err = bh_hook_prepare(bh_hooks[i]);
 	if (!err)
 		err = bh_hooks_install();
 	if (err) {
@@ -95,5 +110,5 @@ void bh_hooks_exit(void)
 	unsigned int i;
 
 	for (i = 0; i < bh_nr_hooks; i++)
-		ftrace_free_filter(&bh_hooks[i].ops);
+		ftrace_free_filter(&bh_hooks[i]->ops);
 }

@@ -66,6 +66,18 @@ struct bh_volume *bh_volume_find(u64 diskseq, sector_t sector, sector_t nr)
 	return NULL;
 }
 
+/* A held namespace of the NVMe controller with admin queue key @nvme_ctrl. */
+struct bh_volume *bh_volume_find_ctrl(const void *nvme_ctrl)
+{
+	struct bh_volume *vol;
+	unsigned int bkt;
+
+	hash_for_each_rcu(bh_by_diskseq, bkt, vol, hash_node)
+		if (vol->nvme_ctrl == nvme_ctrl && !READ_ONCE(vol->detached))
+			return vol;
+	return NULL;
+}
+
 void bh_disk_deleted(u64 diskseq)
 {
 	struct bh_volume *vol;
@@ -109,6 +121,8 @@ static struct bh_volume *bh_volume_new(struct block_device *bdev)
 	vol->start = bdev_is_partition(bdev) ? bdev->bd_start_sect : 0;
 	vol->nr_sects = bdev_nr_sectors(bdev);
 	snprintf(vol->devname, sizeof(vol->devname), "%pg", bdev);
+	vol->transport = bh_disk_transport(bdev->bd_disk);
+	vol->nvme_ctrl = bh_nvme_ctrl_key(bdev->bd_disk);
 	INIT_LIST_HEAD(&vol->holds);
 	vol->event_window = jiffies;
 	return vol;
