@@ -84,6 +84,7 @@ int bh_hold_release(dev_t devt, u64 diskseq, const char *name,
 		    const char *reason, struct netlink_ext_ack *extack);
 struct bh_volume *bh_volume_find(u64 diskseq, sector_t sector, sector_t nr);
 struct bh_volume *bh_volume_find_ctrl(const void *nvme_ctrl);
+void bh_refuse_everywhere(struct bh_refusal *r);
 void bh_disk_deleted(u64 diskseq);
 void bh_registry_lock(void);
 void bh_registry_unlock(void);
@@ -113,6 +114,10 @@ extern const unsigned int bh_nr_gate_hooks;
 extern struct bh_hook bh_passthru_hooks[];
 extern const unsigned int bh_nr_passthru_hooks;
 enum bh_transport bh_disk_transport(struct gendisk *disk);
+
+/* tamper.c: unloading, kexec, swapon */
+extern struct bh_hook bh_tamper_hooks[];
+extern const unsigned int bh_nr_tamper_hooks;
 const void *bh_nvme_ctrl_key(struct gendisk *disk);
 
 /* events.c */

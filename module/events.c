@@ -62,7 +62,8 @@ static int bh_put_refusal(struct sk_buff *skb, const struct bh_refusal *r,
 			      BLKHOLD_A_PAD) ||
 	    nla_put_u32(skb, BLKHOLD_A_OPCODE, r->opcode) ||
 	    nla_put_u64_64bit(skb, BLKHOLD_A_SUPPRESSED, suppressed,
-			      BLKHOLD_A_PAD))
+			      BLKHOLD_A_PAD) ||
+	    (r->action && nla_put_string(skb, BLKHOLD_A_ACTION, r->action)))
 		return -EMSGSIZE;
 	return bh_put_actor(skb);
 }
@@ -105,8 +106,9 @@ static void bh_log_refusal(const struct bh_refusal *r)
 	uid_t uid = from_kuid(&init_user_ns, current_uid());
 
 	if (r->action)
-		pr_warn_ratelimited("refused %s on %pg (held volume %s) from %s[%d] uid %u\n",
-				    r->action, r->bdev, r->vol->devname,
+		pr_warn_ratelimited("refused %s (held volume %s, %u hold%s) from %s[%d] uid %u\n",
+				    r->action, r->vol->devname, r->vol->nr_holds,
+				    r->vol->nr_holds == 1 ? "" : "s",
 				    current->comm, task_tgid_nr(current), uid);
 	else
 		pr_warn_ratelimited("refused %s of sectors %llu+%llu through %pg (held volume %s) from %s[%d] uid %u\n",

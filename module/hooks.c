@@ -14,7 +14,7 @@
 #include <linux/module.h>
 
 /* Every hook of the gate and the request gate, gathered at load. */
-static struct bh_hook *bh_hooks[8];
+static struct bh_hook *bh_hooks[24];
 static unsigned int bh_nr_hooks;
 
 static void bh_hooks_gather(struct bh_hook *table, unsigned int count)
@@ -93,6 +93,7 @@ int bh_hooks_probe(void)
 	bh_nr_hooks = 0;
 	bh_hooks_gather(bh_gate_hooks, bh_nr_gate_hooks);
 	bh_hooks_gather(bh_passthru_hooks, bh_nr_passthru_hooks);
+	bh_hooks_gather(bh_tamper_hooks, bh_nr_tamper_hooks);
 	for (i = 0; i < bh_nr_hooks && !err; i++)
 		err = bh_hook_prepare(bh_hooks[i]);
 	if (!err)

@@ -78,6 +78,17 @@ struct bh_volume *bh_volume_find_ctrl(const void *nvme_ctrl)
 	return NULL;
 }
 
+/* Refuse @r on every held volume: an attempt against all of them. */
+void bh_refuse_everywhere(struct bh_refusal *r)
+{
+	unsigned int bkt;
+
+	rcu_read_lock();
+	hash_for_each_rcu(bh_by_diskseq, bkt, r->vol, hash_node)
+		bh_refuse(r);
+	rcu_read_unlock();
+}
+
 void bh_disk_deleted(u64 diskseq)
 {
 	struct bh_volume *vol;

@@ -65,6 +65,10 @@ static void print_json(const char *event, const char *when, struct nlattr **tb)
 		       kind(tb[BLKHOLD_A_KIND]), u64(tb[BLKHOLD_A_SECTOR]),
 		       u64(tb[BLKHOLD_A_NR_SECTORS]), u32(tb[BLKHOLD_A_OPCODE]),
 		       u64(tb[BLKHOLD_A_SUPPRESSED]));
+	if (tb[BLKHOLD_A_ACTION]) {
+		printf(",\"action\":");
+		json_string(stdout, str(tb[BLKHOLD_A_ACTION]));
+	}
 	if (tb[BLKHOLD_A_NAME]) {
 		printf(",\"hold\":");
 		json_string(stdout, str(tb[BLKHOLD_A_NAME]));
@@ -80,7 +84,9 @@ static void print_json(const char *event, const char *when, struct nlattr **tb)
 static void print_human(const char *event, const char *when, struct nlattr **tb)
 {
 	printf("%s %s /dev/%s", when, event, str(tb[BLKHOLD_A_DEVNAME]));
-	if (tb[BLKHOLD_A_KIND])
+	if (tb[BLKHOLD_A_ACTION])
+		printf(" tamper: %s", str(tb[BLKHOLD_A_ACTION]));
+	else if (tb[BLKHOLD_A_KIND])
 		printf(" %s of sectors %" PRIu64 "+%" PRIu64, kind(tb[BLKHOLD_A_KIND]),
 		       u64(tb[BLKHOLD_A_SECTOR]), u64(tb[BLKHOLD_A_NR_SECTORS]));
 	if (tb[BLKHOLD_A_NAME])

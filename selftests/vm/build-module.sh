@@ -1,12 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Build blkhold.ko for kernel RELEASE in build/RELEASE/, with W=1; any
-# compiler warning fails the build.
+# Build blkhold.ko for kernel RELEASE in OUTDIR (default build/RELEASE/),
+# with W=1; any compiler warning fails the build.
 set -uo pipefail
 rel=$1
 project=$(cd "$(dirname "$0")/../.." && pwd)
 kdir=/lib/modules/$rel/build
-out=$project/build/$rel
+out=${2:-$project/build/$rel}
 
 [ -e "$kdir/Makefile" ] || { echo "build-module: no headers for $rel at $kdir" >&2; exit 1; }
 rm -rf "$out/module" "$out/include"

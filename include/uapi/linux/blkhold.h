@@ -54,6 +54,7 @@ enum {
 	BLKHOLD_A_UID,		/* u32: its uid in the initial namespace */
 	BLKHOLD_A_COMM,		/* string: its command name */
 	BLKHOLD_A_SUPPRESSED,	/* u64: events not sent since the last one */
+	BLKHOLD_A_ACTION,	/* string: what a tamper attempt tried */
 
 	__BLKHOLD_A_MAX,
 };

@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The tamper guard: while a hold exists, root cannot switch blkhold off or
+ * step around it on this kernel.
+ *
+ *  - delete_module("blkhold"), forced or not: the module stays.
+ *  - kexec_load, kexec_file_load and reboot(LINUX_REBOOT_CMD_KEXEC): no
+ *    other kernel replaces this one without a reboot.
+ *  - swapon of a held volume, or of a swap file on one: refused before it
+ *    is activated, so neither swapping nor a hibernation image writes there.
+ *
+ * These hooks exist only while a hold does (hooks.c), so a host without
+ * holds unloads the module, kexecs and swaps as usual. Each attempt is
+ * refused with EBUSY or EPERM, logged and announced as kind "tamper" on
+ * every held volume. The 32-bit entry points are hooked too.
+ */
+#include "blkhold.h"
+
+#include <linux/reboot.h>
+#include <linux/swap.h>
+#include <linux/uaccess.h>
+
+/* The syscall wrappers take the caller's saved registers. */
+static const struct pt_regs *bh_syscall_regs(struct pt_regs *regs)
+{
+	return (const struct pt_regs *)regs_get_kernel_argument(regs, 0);
+}
+
+static void bh_tamper(const char *action)
+{
+	struct bh_refusal r = {
+		.kind = BLKHOLD_KIND_TAMPER,
+		.action = action,
+	};
+
+	bh_refuse_everywhere(&r);
+}
+
+/* ---- delete_module ---- */
+
+/*
+ * Is the name at @uname "blkhold"? The callback may not sleep, so the name
+ * is read without faulting; a name that cannot be read counts as ours.
+ */
+static bool bh_names_blkhold(const char __user *uname)
+{
+	char name[sizeof(KBUILD_MODNAME)];
+
+	if (copy_from_user_nofault(name, uname, sizeof(name)))
+		return true;
+	return !memcmp(name, KBUILD_MODNAME, sizeof(name));
+}
+
+static bool bh_unload_refuses(struct pt_regs *regs)
+{
+	return bh_names_blkhold((const char __user *)bh_syscall_regs(regs)->di);
+}
+
+static bool bh_unload32_refuses(struct pt_regs *regs)
+{
+	return bh_names_blkhold((const char __user *)bh_syscall_regs(regs)->bx);
+}
+
+static long bh_refuse_unload(const struct pt_regs *uregs)
+{
+	bh_tamper("unloading blkhold");
+	return -EBUSY;
+}
+
+/* ---- kexec ---- */
+
+static bool bh_always(struct pt_regs *regs)
+{
+	return true;
+}
+
+static bool bh_reboot_kexec_refuses(struct pt_regs *regs)
+{
+	return (u32)bh_syscall_regs(regs)->dx == LINUX_REBOOT_CMD_KEXEC;
+}
+
+static long bh_refuse_kexec(const struct pt_regs *uregs)
+{
+	bh_tamper("kexec");
+	return -EPERM;
+}
+
+/* ---- swapon ---- */
+
+/*
+ * swapon() maps a block device, or a swap file's blocks, through
+ * add_swap_extent() before activating it; sis->bdev is where swap would go.
+ */
+static bool bh_swap_held(struct swap_info_struct *sis, struct bh_refusal *r)
+{
+	struct block_device *bdev = sis->bdev;
+
+	*r = (struct bh_refusal) {
+		.bdev = bdev,
+		.kind = BLKHOLD_KIND_TAMPER,
+		.action = "swapon",
+	};
+	if (!bdev)
+		return false;
+	r->sector = bdev_is_partition(bdev) ? bdev->bd_start_sect : 0;
+	r->nr_sects = bdev_nr_sectors(bdev);
+	r->vol = bh_volume_find(bdev->bd_disk->diskseq, r->sector, r->nr_sects);
+	return r->vol;
+}
+
+static bool bh_swap_refuses(struct pt_regs *regs)
+{
+	struct swap_info_struct *sis =
+		(struct swap_info_struct *)regs_get_kernel_argument(regs, 0);
+	struct bh_refusal r;
+	bool held;
+
+	rcu_read_lock();
+	held = bh_swap_held(sis, &r);
+	rcu_read_unlock();
+	return held;
+}
+
+static int bh_refuse_swap(struct swap_info_struct *sis, unsigned long start_page,
+			  unsigned long nr_pages, sector_t start_block)
+{
+	struct bh_refusal r;
+	bool held;
+
+	rcu_read_lock();
+	held = bh_swap_held(sis, &r);
+	if (held)
+		bh_refuse(&r);
+	rcu_read_unlock();
+	if (!held)
+		return add_swap_extent(sis, start_page, nr_pages, start_block);
+	return -EPERM;
+}
+
+struct bh_hook bh_tamper_hooks[] = {
+	{ "__x64_sys_delete_module", bh_unload_refuses, bh_refuse_unload },
+	{ "__ia32_sys_delete_module", bh_unload32_refuses, bh_refuse_unload },
+	{ "__x64_sys_kexec_load", bh_always, bh_refuse_kexec },
+	{ "__ia32_compat_sys_kexec_load", bh_always, bh_refuse_kexec },
+	{ "__x64_sys_kexec_file_load", bh_always, bh_refuse_kexec },
+	{ "__x64_sys_reboot", bh_reboot_kexec_refuses, bh_refuse_kexec },
+	{ "__ia32_sys_reboot", bh_reboot_kexec_refuses, bh_refuse_kexec },
+	{ "add_swap_extent", bh_swap_refuses, bh_refuse_swap },
+};
+
+const unsigned int bh_nr_tamper_hooks = ARRAY_SIZE(bh_tamper_hooks);

@@ -1,0 +1,108 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Root cannot quietly switch a hold off: each attempt is refused, the held
+# volume stays unchanged after a direct write, and blkhold watch sees a
+# tamper event. Without holds the same operations work as usual.
+. "$(dirname "$0")/lib.sh"
+require_root
+require_cmd jq hdparm python3
+disk=$(virtio_disk a) || skip_all "virtio disk bh-virtio-a not attached"
+log=$(mktemp)
+mnt=$(mktemp -d)
+
+printf 'start=2048, size=30720\nstart=32768\n' | sfdisk -q -f "$disk" >/dev/null 2>&1
+blockdev --rereadpt "$disk"
+wait_for test -b "${disk}2" || skip_all "partitions of $disk did not appear"
+data=${disk}1 swap=${disk}2
+mkfs.ext4 -F -q "$data" && mount "$data" "$mnt" || skip_all "cannot mount ext4 on $data"
+dd if=/dev/zero of="$mnt/swapfile" bs=1M count=8 status=none && chmod 600 "$mnt/swapfile"
+mkswap -q "$mnt/swapfile" >/dev/null && mkswap -q "$swap" >/dev/null && sync
+kernel=/boot/vmlinuz-$(uname -r)
+
+blkroset0() {
+	python3 -c 'import fcntl, os, struct, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+fcntl.ioctl(fd, 0x125d, struct.pack("i", 0))' "$1"
+}
+
+watchers() {
+	awk '$2 == 16 && $4 != "00000000" { n++ } END { print n + 0 }' /proc/net/netlink
+}
+
+# ---- without holds all of it works ----
+assert "without holds kexec -l loads a kernel" kexec -l "$kernel" --reuse-cmdline
+assert "without holds kexec -u unloads it" kexec -u
+if kexec -s -l "$kernel" --reuse-cmdline >/dev/null 2>&1; then
+	ok "without holds kexec_file_load works"
+	kexec -s -u
+else
+	skip "kexec_file_load without holds" "this kernel refuses it on its own"
+fi
+assert "without holds swapon of a partition works" swapon "$swap"
+swapoff "$swap"
+assert "without holds swapon of a swap file works" swapon "$mnt/swapfile"
+swapoff "$mnt/swapfile"
+
+# A kexec image loaded before the hold must not run after it.
+kexec -l "$kernel" --reuse-cmdline
+n=$(watchers)
+"$BLKHOLD" watch --json >"$log" 2>&1 &
+watch_pid=$!
+wait_for test "$(watchers)" -gt "$n"
+# $data stays mounted read-write: a swap file on it must be refused by
+# blkhold, not by a read-only mount.
+assert "hold placed on $data" hold "$data" tamper-test
+assert "hold placed on $swap" hold "$swap" tamper-test
+before=$(sha256_direct "$disk")
+sync
+
+# attempt DESCRIPTION COMMAND...: refused, then a direct write changes nothing
+attempt() {
+	local what=$1; shift
+	refute "$what is refused" "$@"
+	dd if=/dev/urandom of="$data" bs=4k count=1 oflag=direct 2>/dev/null
+	expect_eq "... and the gate still works after it" "$before" "$(sha256_direct "$disk")"
+}
+
+attempt "sysctl kernel.ftrace_enabled=0" sysctl -q -w kernel.ftrace_enabled=0
+attempt "blockdev --setrw" blockdev --setrw "$data"
+attempt "hdparm -r0" hdparm -r0 "$data"
+attempt "a raw BLKROSET ioctl" blkroset0 "$data"
+attempt "rmmod blkhold" rmmod blkhold
+attempt "rmmod -f blkhold" rmmod -f blkhold
+assert "the module is still loaded" test -d /sys/module/blkhold
+attempt "kexec_load" kexec -l "$kernel" --reuse-cmdline
+attempt "kexec_file_load" kexec -s -l "$kernel" --reuse-cmdline
+attempt "kexec -e of a kernel loaded before the hold" kexec -e
+attempt "swapon of a held partition" swapon "$swap"
+out=$(swapon "$mnt/swapfile" 2>&1)
+expect_match "swapon of a swap file on a held volume is refused by blkhold" \
+	"Operation not permitted" "$out"
+umount "$mnt" 2>/dev/null || umount -l "$mnt"
+expect_eq "no swap is active" "" "$(swapon --noheadings --show)"
+
+out=$(rmmod -f blkhold 2>&1)
+expect_match "rmmod's error names blkhold" "blkhold" "$out"
+expect_match "the kernel log names the holds in the way" \
+	"refused unloading blkhold \(held volume ${data#/dev/}, 1 hold\) from rmmod" "$(dmesg)"
+
+sleep 0.5
+kill -INT $watch_pid
+wait $watch_pid
+actions=$(jq -r 'select(.kind == "tamper") | .action' "$log" | sort -u | tr '\n' '|')
+for a in "unloading blkhold" kexec swapon "clearing the read-only flag (BLKROSET)"; do
+	case "|$actions" in
+	*"|$a|"*) ok "blkhold watch saw a tamper event: $a" ;;
+	*) not_ok "blkhold watch saw a tamper event: $a"; diag "events: $actions" ;;
+	esac
+done
+
+release_all
+kexec -u 2>/dev/null
+assert "after the last release the module unloads" rmmod blkhold
+assert "... and loads again" insmod "$BLKHOLD_KO"
+wipefs -a -f "$disk" >/dev/null 2>&1
+blockdev --rereadpt "$disk" 2>/dev/null
+rm -f "$log"
+rmdir "$mnt"
+ktap_finish
