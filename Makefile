@@ -31,10 +31,13 @@ check:
 demo:
 	selftests/vm/demo.sh
 
+bench:
+	selftests/vm/bench.sh
+
 clean:
 	-test -e $(KDIR)/Makefile && $(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	$(MAKE) -C userspace clean
 	$(MAKE) -C selftests clean
 	rm -rf build
 
-.PHONY: all module cli install check demo clean
+.PHONY: all module cli install check demo bench clean

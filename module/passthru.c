@@ -239,7 +239,11 @@ static bool bh_request_refused(struct request *rq, struct bh_refusal *r)
 		r->opcode = nreq->cmd->common.opcode;
 		return !bh_nvme_io_reads(nreq->cmd);
 	default:
-		return true;	/* a driver whose commands we cannot read */
+		/*
+		 * A driver whose commands we cannot read: let data in (virtio's
+		 * GET_ID serves /sys/block/vdX/serial), refuse data out.
+		 */
+		return req_op(rq) != REQ_OP_DRV_IN;
 	}
 }
 

@@ -72,6 +72,8 @@ struct bh_volume *bh_volume_find_ctrl(const void *nvme_ctrl)
 	struct bh_volume *vol;
 	unsigned int bkt;
 
+	if (!nvme_ctrl)
+		return NULL;
 	hash_for_each_rcu(bh_by_diskseq, bkt, vol, hash_node)
 		if (vol->nvme_ctrl == nvme_ctrl && !READ_ONCE(vol->detached))
 			return vol;

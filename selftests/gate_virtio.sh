@@ -5,6 +5,10 @@
 . "$(dirname "$0")/attacks.sh"
 require_root
 held=$(virtio_disk a) && twin=$(virtio_disk b) || skip_all "virtio disks bh-virtio-a/b not attached"
+hold "$held" serial-test
+expect_eq "a held virtio disk still reports its serial (GET_ID passthrough)" \
+	bh-virtio-a "$(cat "/sys/block/${held#/dev/}/serial" 2>&1)"
+release "$held" serial-test
 attack_suite "$held" "$twin"
 release_all
 ktap_finish

@@ -1,0 +1,105 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# "make bench" inside the VM: fio against null_blk (no memory: the cheapest
+# device, so the hooks' cost shows) and brd (memory-backed). Cases:
+#   a  blkhold not loaded          b  loaded, no holds
+#   c  10,000 holds on 100 other volumes
+#   d  reads on the held device    e  dm-linear over the device, no blkhold
+# Each round runs every case once, (a) included, so each case sits next to
+# an (a) run in the same boot. Prints "csv,..." lines for bench.sh.
+set -u
+project=$(cd "$(dirname "$0")/../.." && pwd)
+ko=$project/build/$(uname -r)/module/blkhold.ko
+holds=$project/build/bench-holds
+export PATH=$project/userspace:$PATH
+runtime=${BENCH_RUNTIME:-3}
+rounds=${BENCH_ROUNDS:-3}
+
+modprobe null_blk nr_devices=101 gb=1 bs=4096 irqmode=0 submit_queues=2 || exit 1
+modprobe brd rd_nr=1 rd_size=262144 || exit 1
+modprobe dm_mod
+others=()
+for i in $(seq 1 100); do others+=(/dev/nullb$i); done
+rel=$(uname -r)
+
+loaded() { [ -d /sys/module/blkhold ]; }
+unload() { loaded && rmmod blkhold; }
+load() { loaded || insmod "$ko"; }
+
+# state CASE DEV: bring the system into the state of CASE for DEV
+state() {
+	dmsetup remove --noudevsync benchlin 2>/dev/null
+	case $1 in
+	a | e) loaded && "$holds" del 10000 "${others[@]}" >/dev/null 2>&1
+	       blkhold release "$2" --name bench >/dev/null 2>&1
+	       unload ;;
+	b) load; "$holds" del 10000 "${others[@]}" >/dev/null 2>&1
+	   blkhold release "$2" --name bench >/dev/null 2>&1 ;;
+	c) load; blkhold release "$2" --name bench >/dev/null 2>&1
+	   "$holds" add 10000 "${others[@]}" >/dev/null 2>&1 ;;
+	d) load; "$holds" del 10000 "${others[@]}" >/dev/null 2>&1
+	   blkhold hold "$2" --name bench >/dev/null ;;
+	esac
+	if [ "$1" = e ]; then
+		dmsetup create benchlin --noudevsync \
+			--table "0 $(blockdev --getsz "$2") linear $2 0" && dmsetup mknodes benchlin
+	fi
+}
+
+# run DEV RW JOBS: prints "IOPS P99_USEC"
+run() {
+	fio --name=bench --filename="$1" --rw="$2" --bs=4k --iodepth=32 \
+		--ioengine=libaio --direct=1 --numjobs="$3" --group_reporting \
+		--time_based --runtime="$runtime" --output-format=json 2>/dev/null |
+		jq -r --arg rw "${2#rand}" '.jobs[0][$rw] |
+			"\(.iops | floor) \(.clat_ns.percentile["99.000000"] / 1000 | floor)"'
+}
+
+echo "# blkhold bench on $rel: fio 4k, iodepth 32, ${runtime}s a run, $rounds rounds"
+for dev in /dev/nullb0 /dev/ram0; do
+	for rw in randread randwrite; do
+		for jobs in 1 2; do
+			for round in $(seq 1 "$rounds"); do
+				for c in a b c d e; do
+					[ $c = d ] && [ $rw = randwrite ] && continue
+					state $c "$dev"
+					target=$dev
+					[ $c = e ] && target=/dev/mapper/benchlin
+					read -r iops p99 < <(run "$target" $rw $jobs)
+					echo "csv,$rel,${dev#/dev/},$rw,$jobs,$c,$round,$iops,$p99"
+				done
+			done
+		done
+	done
+done
+state a /dev/nullb0
+
+# Holds: time to add and release 10,000, and kernel memory per hold.
+load
+slab_before=$(awk '/^Slab:/ { print $2 }' /proc/meminfo)
+add=$("$holds" add 10000 "${others[@]}")
+slab_after=$(awk '/^Slab:/ { print $2 }' /proc/meminfo)
+del=$("$holds" del 10000 "${others[@]}")
+echo "holds,$rel,add 10000,$(sed 's/.*: \([0-9.]*\) s.*/\1/' <<<"$add")"
+echo "holds,$rel,release 10000,$(sed 's/.*: \([0-9.]*\) s.*/\1/' <<<"$del")"
+echo "holds,$rel,slab bytes per hold,$(( (slab_after - slab_before) * 1024 / 10000 ))"
+
+# Refused requests per second: one process writing to a held device.
+blkhold hold /dev/nullb0 --name bench >/dev/null
+rate=$(python3 - <<'PY'
+import mmap, os, time
+fd = os.open("/dev/nullb0", os.O_WRONLY | os.O_DIRECT)
+page = mmap.mmap(-1, 4096)	# page-aligned, as O_DIRECT wants
+n, end = 0, time.monotonic() + 3
+while time.monotonic() < end:
+    try:
+        os.pwritev(fd, [page], 0)
+    except PermissionError:
+        n += 1
+print(n // 3)
+PY
+)
+echo "holds,$rel,refused writes per second (O_DIRECT pwrite loop),$rate"
+blkhold release /dev/nullb0 --name bench >/dev/null
+unload

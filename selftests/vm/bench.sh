@@ -1,0 +1,71 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# "make bench": what blkhold costs on the I/O path, measured with fio in a
+# VM per supported kernel (bench-guest.sh says what is run). Prints a table
+# per kernel: median IOPS and p99 latency per case and their ratio to (a),
+# computed per round against the (a) of the same round; writes
+# build/bench/results.csv (every run) and build/bench/summary.csv.
+# BENCH_RUNTIME (seconds per fio run) and BENCH_ROUNDS tune it.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+project=$(cd "$here/../.." && pwd)
+cd "$project" || exit 1
+out=$project/build/bench
+mkdir -p "$out"
+
+[ -n "${BLKHOLD_NO_INSTALL:-}" ] || "$here/install-deps.sh" || exit 1
+make -s -C userspace || exit 1
+cc -O2 -Wall -I include/uapi $(pkg-config --cflags libnl-genl-3.0) \
+	-o build/bench-holds "$here/bench-holds.c" $(pkg-config --libs libnl-genl-3.0) || exit 1
+
+echo "kernel,device,rw,jobs,case,round,iops,p99_us" >"$out/results.csv"
+: >"$out/holds.csv"
+mapfile -t kernels < <("$here/kernels.sh")
+for k in "${kernels[@]}"; do
+	"$here/build-module.sh" "$k" || exit 1
+	"$here/run-vm.sh" --kernel "$k" --script "$here/bench-guest.sh" \
+		--out "$out/$k" --timeout 3000 --mem 2048 || exit 1
+	sed -n 's/^csv,//p' "$out/$k/ktap.log" >>"$out/results.csv"
+	sed -n 's/^holds,//p' "$out/$k/ktap.log" >>"$out/holds.csv"
+done
+
+# Per round, ratio of a case to that round's (a); then medians.
+awk -F, '
+function median(list,   n, a, i, j, t) {
+	n = split(list, a, " ")
+	for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++)
+		if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+NR > 1 {
+	key = $1 "," $2 "," $3 "," $4
+	base[key "," $6] = $7
+	iops[key "," $5] = iops[key "," $5] " " $7
+	p99[key "," $5] = p99[key "," $5] " " $8
+	run[key "," $5 "," $6] = $7
+	if (!(key in seen)) { seen[key] = 1; keys[++nk] = key }
+}
+END {
+	print "kernel,device,rw,jobs,case,median_iops,median_p99_us,ratio_to_a"
+	for (k = 1; k <= nk; k++) {
+		for (ci = 1; ci <= 5; ci++) {
+			c = substr("abcde", ci, 1)
+			if (!((keys[k] "," c) in iops)) continue
+			ratios = ""
+			for (r = 1; (keys[k] "," c "," r) in run; r++)
+				ratios = ratios " " run[keys[k] "," c "," r] / base[keys[k] "," r]
+			printf "%s,%s,%d,%d,%.3f\n", keys[k], c, median(iops[keys[k] "," c]),
+				median(p99[keys[k] "," c]), median(ratios)
+		}
+	}
+}' "$out/results.csv" >"$out/summary.csv"
+
+echo
+echo "Cases: a not loaded, b loaded without holds, c 10,000 holds on other"
+echo "volumes, d reads of the held device, e dm-linear without blkhold."
+column -s, -t "$out/summary.csv"
+echo
+awk -F, '{ printf "%-22s %-45s %s\n", $1, $2, $3 }' "$out/holds.csv"
+echo
+echo "Every run: $out/results.csv; summary: $out/summary.csv"
