@@ -199,6 +199,7 @@ static void bh_drain(struct block_device *bdev)
 	blk_mq_unfreeze_queue(q);
 }
 
+/* Returns 1 when it created the volume, 0 when it was held already. */
 static int bh_hold_insert(struct block_device *bdev, const char *name,
 			  const char *reason, struct netlink_ext_ack *extack)
 {
@@ -245,7 +246,7 @@ static int bh_hold_insert(struct block_device *bdev, const char *name,
 		  name, vol->devname, hold->comm, hold->pid,
 		  from_kuid(&init_user_ns, hold->uid),
 		  reason ? ": " : "", reason ?: "");
-	return 0;
+	return new_vol ? 1 : 0;
 fail:
 	kfree(new_vol);
 	kfree(hold);
@@ -274,8 +275,10 @@ int bh_hold_add(dev_t devt, u64 diskseq, const char *name, const char *reason,
 	mutex_lock(&bh_lock);
 	err = bh_hold_insert(bdev, name, reason, extack);
 	mutex_unlock(&bh_lock);
-	if (!err)
+	/* a volume held already has had nothing in flight since its first hold */
+	if (err > 0)
 		bh_drain(bdev);
+	err = min(err, 0);
 out:
 	bh_bdev_close(&ref);
 	return err;

@@ -25,7 +25,9 @@ mapfile -t kernels < <("$here/kernels.sh")
 for k in "${kernels[@]}"; do
 	"$here/build-module.sh" "$k" || exit 1
 	"$here/run-vm.sh" --kernel "$k" --script "$here/bench-guest.sh" \
-		--out "$out/$k" --timeout 3000 --mem 2048 || exit 1
+		--out "$out/$k" --timeout 3000 --mem 2048 \
+		--env "BENCH_RUNTIME=${BENCH_RUNTIME:-3}" \
+		--env "BENCH_ROUNDS=${BENCH_ROUNDS:-3}" || exit 1
 	sed -n 's/^csv,//p' "$out/$k/ktap.log" >>"$out/results.csv"
 	sed -n 's/^holds,//p' "$out/$k/ktap.log" >>"$out/holds.csv"
 done

@@ -52,5 +52,8 @@ mount -t 9p -o "$opts,ro" project "/root$project" || fail "cannot mount the proj
 # switch_root, not chroot: the kernel's own helpers (modprobe for module
 # autoloading) run in PID 1's root, which must be the host's.
 export BLKHOLD_SCRIPT=$script BLKHOLD_TESTS=$tests HOME=/root
+for kv in $(tr ' ' '\n' </proc/cmdline | sed -n 's/^blkhold\.env\.//p'); do
+	export "${kv?}"
+done
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 exec switch_root /root /bin/bash "$project/selftests/vm/guest-init.sh"

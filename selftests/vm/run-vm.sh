@@ -6,6 +6,7 @@
 #
 # usage: run-vm.sh --kernel RELEASE --script PATH [--out DIR]
 #                  [--timeout SECONDS] [--accel tcg|kvm|auto] [--mem MIB]
+#                  [--env NAME=VALUE]...
 #
 # The script's stdout/stderr (KTAP) arrive on the guest's ttyS1 and are
 # saved as OUT/ktap.log; the kernel console goes to OUT/console.log.
@@ -22,6 +23,7 @@ out=
 timeout=900
 accel=${BLKHOLD_ACCEL:-tcg}
 mem=1024
+guest_env=
 
 die() { echo "run-vm: $*" >&2; exit 2; }
 
@@ -33,6 +35,7 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=$2; shift 2 ;;
 	--accel) accel=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
+	--env) guest_env+=" blkhold.env.$2"; shift 2 ;;
 	*) die "unknown option '$1'" ;;
 	esac
 done
@@ -101,7 +104,7 @@ done
 
 rm -f "$out/console.log" "$out/ktap.log"
 cmdline="console=ttyS0 panic=-1 oops=panic softlockup_panic=1 nokaslr"
-cmdline+=" blkhold.project=$project blkhold.script=$script"
+cmdline+=" blkhold.project=$project blkhold.script=$script$guest_env"
 [ -n "${BLKHOLD_TESTS:-}" ] && cmdline+=" blkhold.tests=$(echo $BLKHOLD_TESTS | tr " " ,)"
 
 timeout --kill-after=10 "$timeout" qemu-system-x86_64 \
