@@ -7,6 +7,7 @@
 # computed per round against the (a) of the same round; writes
 # build/bench/results.csv (every run) and build/bench/summary.csv.
 # BENCH_RUNTIME (seconds per fio run) and BENCH_ROUNDS tune it.
+# "bench.sh --summarize" only recomputes the summary of the last results.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 project=$(cd "$here/../.." && pwd)
@@ -14,23 +15,29 @@ cd "$project" || exit 1
 out=$project/build/bench
 mkdir -p "$out"
 
-[ -n "${BLKHOLD_NO_INSTALL:-}" ] || "$here/install-deps.sh" || exit 1
-make -s -C userspace || exit 1
-cc -O2 -Wall -I include/uapi $(pkg-config --cflags libnl-genl-3.0) \
-	-o build/bench-holds "$here/bench-holds.c" $(pkg-config --libs libnl-genl-3.0) || exit 1
+measure() {
+	[ -n "${BLKHOLD_NO_INSTALL:-}" ] || "$here/install-deps.sh" || exit 1
+	make -s -C userspace || exit 1
+	cc -O2 -Wall -I include/uapi $(pkg-config --cflags libnl-genl-3.0) \
+		-o build/bench-holds "$here/bench-holds.c" $(pkg-config --libs libnl-genl-3.0) || exit 1
 
-echo "kernel,device,rw,jobs,case,round,iops,p99_us" >"$out/results.csv"
-: >"$out/holds.csv"
-mapfile -t kernels < <("$here/kernels.sh")
-for k in "${kernels[@]}"; do
-	"$here/build-module.sh" "$k" || exit 1
-	"$here/run-vm.sh" --kernel "$k" --script "$here/bench-guest.sh" \
-		--out "$out/$k" --timeout 3000 --mem 2048 \
-		--env "BENCH_RUNTIME=${BENCH_RUNTIME:-3}" \
-		--env "BENCH_ROUNDS=${BENCH_ROUNDS:-3}" || exit 1
-	sed -n 's/^csv,//p' "$out/$k/ktap.log" >>"$out/results.csv"
-	sed -n 's/^holds,//p' "$out/$k/ktap.log" >>"$out/holds.csv"
-done
+	echo "kernel,device,rw,jobs,case,round,iops,p99_us" >"$out/results.csv"
+	: >"$out/holds.csv"
+	mapfile -t kernels < <("$here/kernels.sh")
+	for k in "${kernels[@]}"; do
+		"$here/build-module.sh" "$k" || exit 1
+		"$here/run-vm.sh" --kernel "$k" --script "$here/bench-guest.sh" \
+			--out "$out/$k" --timeout 3000 --mem 2048 \
+			--env "BENCH_RUNTIME=${BENCH_RUNTIME:-3}" \
+			--env "BENCH_ROUNDS=${BENCH_ROUNDS:-3}" || exit 1
+		sed -n 's/^csv,//p' "$out/$k/ktap.log" >>"$out/results.csv"
+		sed -n 's/^holds,//p' "$out/$k/ktap.log" >>"$out/holds.csv"
+	done
+}
+
+if [ "${1:-}" != --summarize ]; then
+	measure || exit 1
+fi
 
 # Per round, ratio of a case to that round's (a); then medians.
 awk -F, '
@@ -42,7 +49,7 @@ function median(list,   n, a, i, j, t) {
 }
 NR > 1 {
 	key = $1 "," $2 "," $3 "," $4
-	base[key "," $6] = $7
+	if ($5 == "a") base[key "," $6] = $7
 	iops[key "," $5] = iops[key "," $5] " " $7
 	p99[key "," $5] = p99[key "," $5] " " $8
 	run[key "," $5 "," $6] = $7
