@@ -19,9 +19,13 @@ module:
 cli:
 	$(MAKE) -C userspace
 
+# KDIR is /lib/modules/RELEASE/build: RELEASE is the directory above it.
+RELEASE := $(notdir $(patsubst %/,%,$(dir $(KDIR))))
+
 install: all
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
-	depmod -a $$(basename $$(dirname $(realpath $(KDIR))))
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates \
+		INSTALL_MOD_PATH=$(DESTDIR) modules_install
+	depmod $(if $(DESTDIR),-b $(DESTDIR)) -a $(RELEASE)
 	install -D -m 0755 userspace/blkhold $(DESTDIR)$(PREFIX)/sbin/blkhold
 	install -D -m 0644 Documentation/blkhold.8 $(DESTDIR)$(PREFIX)/share/man/man8/blkhold.8
 
