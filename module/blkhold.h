@@ -90,7 +90,6 @@ void bh_registry_lock(void);
 void bh_registry_unlock(void);
 u64 bh_registry_generation(void);
 struct bh_volume *bh_volume_at(unsigned long index);
-bool bh_registry_empty(void);
 
 /* hooks.c */
 int bh_hooks_probe(void);
@@ -124,7 +123,6 @@ const void *bh_nvme_ctrl_key(struct gendisk *disk);
 void bh_refuse(struct bh_refusal *r);
 void bh_announce_hold(u8 cmd, const struct bh_volume *vol,
 		      const char *name, const char *reason);
-const char *bh_kind_name(enum blkhold_kind kind);
 
 /* netlink.c */
 extern struct genl_family bh_family;

@@ -22,7 +22,7 @@ static const char *const bh_kind_names[__BLKHOLD_KIND_MAX] = {
 	[BLKHOLD_KIND_TAMPER] = "tamper",
 };
 
-const char *bh_kind_name(enum blkhold_kind kind)
+static const char *bh_kind_name(enum blkhold_kind kind)
 {
 	return kind < __BLKHOLD_KIND_MAX ? bh_kind_names[kind] : "unknown";
 }

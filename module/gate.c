@@ -65,7 +65,6 @@ static bool bh_bio_held(struct bio *bio, struct bh_refusal *r)
 	struct block_device *bdev = bio->bi_bdev;
 	sector_t sector = bio->bi_iter.bi_sector;
 	sector_t nr = bio_sectors(bio);
-	sector_t zone = bdev_zone_sectors(bdev);
 
 	switch (bio_op(bio)) {
 	case REQ_OP_WRITE:
@@ -79,11 +78,14 @@ static bool bh_bio_held(struct bio *bio, struct bh_refusal *r)
 		return bh_held(r, bdev, BLKHOLD_KIND_SECURE_ERASE, sector, nr);
 	case REQ_OP_ZONE_APPEND:
 		/* lands at the write pointer: anywhere in the zone */
-		return bh_held(r, bdev, BLKHOLD_KIND_ZONE_APPEND, sector, zone);
+		return bh_held(r, bdev, BLKHOLD_KIND_ZONE_APPEND, sector,
+			       bdev_zone_sectors(bdev));
 	case REQ_OP_ZONE_RESET:
-		return bh_held(r, bdev, BLKHOLD_KIND_ZONE_RESET, sector, zone);
+		return bh_held(r, bdev, BLKHOLD_KIND_ZONE_RESET, sector,
+			       bdev_zone_sectors(bdev));
 	case REQ_OP_ZONE_FINISH:
-		return bh_held(r, bdev, BLKHOLD_KIND_ZONE_FINISH, sector, zone);
+		return bh_held(r, bdev, BLKHOLD_KIND_ZONE_FINISH, sector,
+			       bdev_zone_sectors(bdev));
 	case REQ_OP_ZONE_RESET_ALL:
 		return bh_held(r, bdev, BLKHOLD_KIND_ZONE_RESET, 0,
 			       get_capacity(bdev->bd_disk));

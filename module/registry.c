@@ -35,11 +35,6 @@ u64 bh_registry_generation(void)
 	return bh_generation;
 }
 
-bool bh_registry_empty(void)
-{
-	return list_empty(&bh_volumes);
-}
-
 struct bh_volume *bh_volume_at(unsigned long index)
 {
 	struct bh_volume *vol;
