@@ -7,6 +7,7 @@
 #include <linux/atomic.h>
 #include <linux/blkdev.h>
 #include <linux/ftrace.h>
+#include <linux/hashtable.h>
 #include <linux/list.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
@@ -20,6 +21,8 @@
 /* Limits that keep one caller from exhausting kernel memory (extack texts quote them). */
 #define BH_MAX_HOLDS_PER_VOLUME	1024
 #define BH_MAX_HOLDS		100000
+/* Held volumes are hashed by diskseq into 2^BH_HASH_BITS buckets. */
+#define BH_HASH_BITS		10
 /* Refusal events announced per volume and second; the rest are counted. */
 #define BH_EVENTS_PER_SEC	20
 
@@ -90,6 +93,17 @@ void bh_registry_lock(void);
 void bh_registry_unlock(void);
 u64 bh_registry_generation(void);
 struct bh_volume *bh_volume_at(unsigned long index);
+extern struct hlist_head bh_by_diskseq[1 << BH_HASH_BITS];
+
+/*
+ * Could @disk have a held volume? A lockless look at its hash bucket, for
+ * the I/O path: most disks have none, and are let through without RCU or
+ * a lookup. A non-empty bucket sends the caller to bh_volume_find().
+ */
+static inline bool bh_disk_may_be_held(const struct gendisk *disk)
+{
+	return !hlist_empty(&bh_by_diskseq[hash_min(disk->diskseq, BH_HASH_BITS)]);
+}
 
 /* hooks.c */
 int bh_hooks_probe(void);
@@ -97,13 +111,30 @@ int bh_hooks_install(void);
 void bh_hooks_remove(void);
 void bh_hooks_exit(void);
 
-/* A hooked function, what decides and what runs instead (hooks.c). */
+/* A hooked function, its ftrace callback and what runs instead (hooks.c). */
 struct bh_hook {
 	const char *func;
-	bool (*refuses)(struct pt_regs *regs);
+	ftrace_func_t callback;
 	void *instead;			/* NULL: only observe */
 	struct ftrace_ops ops;
 };
+
+void bh_hook_redirect(struct ftrace_ops *ops, unsigned long parent_ip,
+		      struct ftrace_regs *fregs);
+
+/*
+ * BH_HOOK_CALLBACK(name, check) defines the ftrace callback @name, which
+ * asks @check(fregs) whether the hooked call is refused and, if it is,
+ * sends it to the hook's refusal function. A macro, so that @check is a direct call
+ * the compiler inlines: the bio hook runs on every bio while a hold exists.
+ */
+#define BH_HOOK_CALLBACK(name, check)					\
+static void notrace name(unsigned long ip, unsigned long parent_ip,	\
+			 struct ftrace_ops *ops, struct ftrace_regs *fregs) \
+{									\
+	if (check(fregs))						\
+		bh_hook_redirect(ops, parent_ip, fregs);		\
+}
 
 /* gate.c: bios and block device nodes */
 extern struct bh_hook bh_gate_hooks[];

@@ -12,8 +12,19 @@
 #include <linux/ftrace.h>
 #include <linux/fs.h>
 
-#if !defined(CONFIG_X86_64) || !defined(CONFIG_DYNAMIC_FTRACE_WITH_REGS)
-#error "blkhold needs x86-64 with CONFIG_DYNAMIC_FTRACE_WITH_REGS"
+#if !defined(CONFIG_X86_64) || !defined(CONFIG_DYNAMIC_FTRACE_WITH_ARGS)
+#error "blkhold needs x86-64 with CONFIG_DYNAMIC_FTRACE_WITH_ARGS"
+#endif
+
+/*
+ * A hooked function's arguments, from the registers every ftrace callback
+ * gets saved: 6.12 has an accessor, 6.1 a struct ftrace_regs that is a
+ * pt_regs with the argument registers filled in.
+ */
+#ifdef ftrace_regs_get_argument
+#define bh_ftrace_arg(fregs, n) ftrace_regs_get_argument(fregs, n)
+#else
+#define bh_ftrace_arg(fregs, n) regs_get_kernel_argument(&(fregs)->regs, n)
 #endif
 
 /* 6.12 names it ftrace_regs_set_instruction_pointer(), 6.1 differently. */

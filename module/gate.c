@@ -11,10 +11,11 @@
  * is left in the page cache: write(2) and friends, fallocate(2), shared
  * writable mmap(2) and the BLKDISCARD family of ioctls.
  *
- * Each hook has a check, run in the ftrace callback (no sleeping, RCU
- * only), and a refusal function of the hooked function's signature. The
- * refusal function checks again: a hold released in between lets the call
- * through to the original.
+ * Each hook has a check, run in the ftrace callback with preemption off
+ * (an RCU read side, cheaper than rcu_read_lock() on a preemptible-RCU
+ * kernel; no sleeping), and a refusal function of the hooked function's
+ * signature. The refusal function checks again: a hold released in
+ * between lets the call through to the original.
  */
 #include "blkhold.h"
 
@@ -32,7 +33,7 @@ static struct block_device *bh_file_bdev(struct file *file)
 
 /*
  * Does [@sector, +@nr) of @bdev (relative to it) touch a held volume?
- * Fills @r for the refusal. Called under rcu_read_lock().
+ * Fills @r for the refusal. Called in an RCU read-side section.
  */
 static bool bh_held(struct bh_refusal *r, struct block_device *bdev,
 		    enum blkhold_kind kind, sector_t sector, sector_t nr)
@@ -94,17 +95,33 @@ static bool bh_bio_held(struct bio *bio, struct bh_refusal *r)
 	}
 }
 
-static bool bh_bio_refuses(struct pt_regs *regs)
+/*
+ * Out of line: its bh_refusal, zeroed on entry on kernels that initialise
+ * the stack, would otherwise cost every bio.
+ */
+static noinline bool bh_bio_lookup(struct bio *bio)
 {
-	struct bio *bio = (struct bio *)regs_get_kernel_argument(regs, 0);
 	struct bh_refusal r;
 	bool held;
 
-	rcu_read_lock();
+	rcu_read_lock_sched_notrace();
 	held = bh_bio_held(bio, &r);
-	rcu_read_unlock();
+	rcu_read_unlock_sched_notrace();
 	return held;
 }
+
+static bool bh_bio_refuses(struct ftrace_regs *fregs)
+{
+	struct bio *bio = (struct bio *)bh_ftrace_arg(fregs, 0);
+
+	/* Most bios, on the hottest path there is: no RCU, no lookup. */
+	if (likely(bio_op(bio) == REQ_OP_READ ||
+		   !bh_disk_may_be_held(bio->bi_bdev->bd_disk)))
+		return false;
+	return bh_bio_lookup(bio);
+}
+
+BH_HOOK_CALLBACK(bh_bio_callback, bh_bio_refuses)
 
 static void bh_refuse_bio(struct bio *bio)
 {
@@ -135,18 +152,28 @@ static bool bh_write_held(struct kiocb *iocb, struct iov_iter *from,
 				      BLKHOLD_KIND_WRITE, iocb->ki_pos, count);
 }
 
-static bool bh_write_refuses(struct pt_regs *regs)
+static noinline bool bh_write_lookup(struct kiocb *iocb, struct iov_iter *from)
 {
-	struct kiocb *iocb = (struct kiocb *)regs_get_kernel_argument(regs, 0);
-	struct iov_iter *from = (struct iov_iter *)regs_get_kernel_argument(regs, 1);
 	struct bh_refusal r;
 	bool held;
 
-	rcu_read_lock();
+	rcu_read_lock_sched_notrace();
 	held = bh_write_held(iocb, from, &r);
-	rcu_read_unlock();
+	rcu_read_unlock_sched_notrace();
 	return held;
 }
+
+/* Every write(2) to a block device: the same fast path as bios. */
+static bool bh_write_refuses(struct ftrace_regs *fregs)
+{
+	struct kiocb *iocb = (struct kiocb *)bh_ftrace_arg(fregs, 0);
+
+	if (likely(!bh_disk_may_be_held(bh_file_bdev(iocb->ki_filp)->bd_disk)))
+		return false;
+	return bh_write_lookup(iocb, (struct iov_iter *)bh_ftrace_arg(fregs, 1));
+}
+
+BH_HOOK_CALLBACK(bh_write_callback, bh_write_refuses)
 
 static ssize_t bh_refuse_write(struct kiocb *iocb, struct iov_iter *from)
 {
@@ -176,19 +203,21 @@ static bool bh_fallocate_held(struct file *file, int mode, loff_t start,
 	return bh_bytes_held(r, bh_file_bdev(file), kind, start, len);
 }
 
-static bool bh_fallocate_refuses(struct pt_regs *regs)
+static bool bh_fallocate_refuses(struct ftrace_regs *fregs)
 {
 	struct bh_refusal r;
 	bool held;
 
-	rcu_read_lock();
-	held = bh_fallocate_held((struct file *)regs_get_kernel_argument(regs, 0),
-				 regs_get_kernel_argument(regs, 1),
-				 regs_get_kernel_argument(regs, 2),
-				 regs_get_kernel_argument(regs, 3), &r);
-	rcu_read_unlock();
+	rcu_read_lock_sched_notrace();
+	held = bh_fallocate_held((struct file *)bh_ftrace_arg(fregs, 0),
+				 bh_ftrace_arg(fregs, 1),
+				 bh_ftrace_arg(fregs, 2),
+				 bh_ftrace_arg(fregs, 3), &r);
+	rcu_read_unlock_sched_notrace();
 	return held;
 }
+
+BH_HOOK_CALLBACK(bh_fallocate_callback, bh_fallocate_refuses)
 
 static long bh_refuse_fallocate(struct file *file, int mode, loff_t start,
 				loff_t len)
@@ -218,18 +247,20 @@ static bool bh_mmap_held(struct file *file, struct vm_area_struct *vma,
 			     vma->vm_end - vma->vm_start);
 }
 
-static bool bh_mmap_refuses(struct pt_regs *regs)
+static bool bh_mmap_refuses(struct ftrace_regs *fregs)
 {
 	struct bh_refusal r;
 	bool held;
 
-	rcu_read_lock();
-	held = bh_mmap_held((struct file *)regs_get_kernel_argument(regs, 0),
-			    (struct vm_area_struct *)regs_get_kernel_argument(regs, 1),
+	rcu_read_lock_sched_notrace();
+	held = bh_mmap_held((struct file *)bh_ftrace_arg(fregs, 0),
+			    (struct vm_area_struct *)bh_ftrace_arg(fregs, 1),
 			    &r);
-	rcu_read_unlock();
+	rcu_read_unlock_sched_notrace();
 	return held;
 }
+
+BH_HOOK_CALLBACK(bh_mmap_callback, bh_mmap_refuses)
 
 static int bh_refuse_mmap(struct file *file, struct vm_area_struct *vma)
 {
@@ -266,10 +297,10 @@ static bool bh_ioctl_is_gated(unsigned int cmd)
 /* The range is in user memory, which the callback cannot read: send every
  * gated ioctl on a device that overlaps a hold to bh_gate_ioctl().
  */
-static bool bh_ioctl_refuses(struct pt_regs *regs)
+static bool bh_ioctl_refuses(struct ftrace_regs *fregs)
 {
-	struct file *file = (struct file *)regs_get_kernel_argument(regs, 0);
-	unsigned int cmd = regs_get_kernel_argument(regs, 1);
+	struct file *file = (struct file *)bh_ftrace_arg(fregs, 0);
+	unsigned int cmd = bh_ftrace_arg(fregs, 1);
 	struct block_device *bdev;
 	struct bh_refusal r;
 	bool held;
@@ -277,11 +308,13 @@ static bool bh_ioctl_refuses(struct pt_regs *regs)
 	if (!bh_ioctl_is_gated(cmd))
 		return false;
 	bdev = bh_file_bdev(file);
-	rcu_read_lock();
+	rcu_read_lock_sched_notrace();
 	held = bh_held(&r, bdev, BLKHOLD_KIND_WRITE, 0, bdev_nr_sectors(bdev));
-	rcu_read_unlock();
+	rcu_read_unlock_sched_notrace();
 	return held;
 }
+
+BH_HOOK_CALLBACK(bh_ioctl_callback, bh_ioctl_refuses)
 
 /* Read the range an ioctl would change, in bytes relative to @bdev. */
 static int bh_ioctl_range(unsigned int cmd, unsigned long arg, u64 *pos,
@@ -353,21 +386,23 @@ static long bh_gate_ioctl(struct file *file, unsigned int cmd,
 
 /* ---- disk removal: keep the holds, mark them detached ---- */
 
-static bool bh_disk_deleting(struct pt_regs *regs)
+static bool bh_disk_deleting(struct ftrace_regs *fregs)
 {
-	struct gendisk *disk = (struct gendisk *)regs_get_kernel_argument(regs, 0);
+	struct gendisk *disk = (struct gendisk *)bh_ftrace_arg(fregs, 0);
 
 	bh_disk_deleted(disk->diskseq);
 	return false;
 }
 
+BH_HOOK_CALLBACK(bh_disk_deleting_callback, bh_disk_deleting)
+
 struct bh_hook bh_gate_hooks[] = {
-	{ "submit_bio_noacct", bh_bio_refuses, bh_refuse_bio },
-	{ "blkdev_write_iter", bh_write_refuses, bh_refuse_write },
-	{ "blkdev_fallocate", bh_fallocate_refuses, bh_refuse_fallocate },
-	{ "blkdev_mmap", bh_mmap_refuses, bh_refuse_mmap },
-	{ "blkdev_ioctl", bh_ioctl_refuses, bh_gate_ioctl },
-	{ "del_gendisk", bh_disk_deleting, NULL },
+	{ "submit_bio_noacct", bh_bio_callback, bh_refuse_bio },
+	{ "blkdev_write_iter", bh_write_callback, bh_refuse_write },
+	{ "blkdev_fallocate", bh_fallocate_callback, bh_refuse_fallocate },
+	{ "blkdev_mmap", bh_mmap_callback, bh_refuse_mmap },
+	{ "blkdev_ioctl", bh_ioctl_callback, bh_gate_ioctl },
+	{ "del_gendisk", bh_disk_deleting_callback, NULL },
 };
 
 const unsigned int bh_nr_gate_hooks = ARRAY_SIZE(bh_gate_hooks);

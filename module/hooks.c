@@ -25,25 +25,25 @@ static void bh_hooks_gather(struct bh_hook *table, unsigned int count)
 	}
 }
 
-static void notrace bh_hook_entry(unsigned long ip, unsigned long parent_ip,
-				  struct ftrace_ops *ops,
-				  struct ftrace_regs *fregs)
+/* A hook's callback refuses the call: run the refusal function instead. */
+void notrace bh_hook_redirect(struct ftrace_ops *ops, unsigned long parent_ip,
+			      struct ftrace_regs *fregs)
 {
 	struct bh_hook *hook = container_of(ops, struct bh_hook, ops);
 
-	/* blkhold's own pass-through calls of a hooked function */
-	if (within_module(parent_ip, THIS_MODULE))
+	/* blkhold's own pass-through call of a hooked function */
+	if (!hook->instead || within_module(parent_ip, THIS_MODULE))
 		return;
-	if (hook->refuses(ftrace_get_regs(fregs)) && hook->instead)
-		bh_ftrace_set_ip(fregs, (unsigned long)hook->instead);
+	bh_ftrace_set_ip(fregs, (unsigned long)hook->instead);
 }
 
 static int bh_hook_prepare(struct bh_hook *hook)
 {
 	int err;
 
-	hook->ops.func = bh_hook_entry;
-	hook->ops.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_PERMANENT;
+	hook->ops.func = hook->callback;
+	/* The arguments are enough: no SAVE_REGS, the cheaper trampoline. */
+	hook->ops.flags = FTRACE_OPS_FL_PERMANENT;
 	if (hook->instead)
 		hook->ops.flags |= FTRACE_OPS_FL_IPMODIFY;
 	err = ftrace_set_filter(&hook->ops, (unsigned char *)hook->func,

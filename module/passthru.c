@@ -201,8 +201,8 @@ static void bh_nvme_fail(struct request *rq)
 /* ---- the decision ---- */
 
 /*
- * Does @rq change a held volume? Fills @r for the refusal. Called under
- * rcu_read_lock().
+ * Does @rq change a held volume? Fills @r for the refusal. Called in an
+ * RCU read-side section.
  */
 static bool bh_request_refused(struct request *rq, struct bh_refusal *r)
 {
@@ -272,17 +272,19 @@ static bool bh_request_refuse(struct request *rq)
 	return refused;
 }
 
-static bool bh_request_refuses(struct pt_regs *regs)
+static bool bh_request_refuses(struct ftrace_regs *fregs)
 {
-	struct request *rq = (struct request *)regs_get_kernel_argument(regs, 0);
+	struct request *rq = (struct request *)bh_ftrace_arg(fregs, 0);
 	struct bh_refusal r;
 	bool refused;
 
-	rcu_read_lock();
+	rcu_read_lock_sched_notrace();
 	refused = bh_request_refused(rq, &r);
-	rcu_read_unlock();
+	rcu_read_unlock_sched_notrace();
 	return refused;
 }
+
+BH_HOOK_CALLBACK(bh_request_callback, bh_request_refuses)
 
 /* SG_IO and the NVMe ioctls wait here; they read the status we filled in. */
 static blk_status_t bh_refuse_execute_rq(struct request *rq, bool at_head)
@@ -303,8 +305,8 @@ static void bh_refuse_execute_rq_nowait(struct request *rq, bool at_head)
 }
 
 struct bh_hook bh_passthru_hooks[] = {
-	{ "blk_execute_rq", bh_request_refuses, bh_refuse_execute_rq },
-	{ "blk_execute_rq_nowait", bh_request_refuses,
+	{ "blk_execute_rq", bh_request_callback, bh_refuse_execute_rq },
+	{ "blk_execute_rq_nowait", bh_request_callback,
 	  bh_refuse_execute_rq_nowait },
 };
 

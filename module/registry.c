@@ -14,7 +14,7 @@
 #include <linux/timekeeping.h>
 
 static DEFINE_MUTEX(bh_lock);
-static DEFINE_HASHTABLE(bh_by_diskseq, 10);
+DEFINE_HASHTABLE(bh_by_diskseq, BH_HASH_BITS);
 static LIST_HEAD(bh_volumes);
 static unsigned int bh_nr_holds;
 static u64 bh_generation;

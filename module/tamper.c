@@ -21,9 +21,9 @@
 #include <linux/uaccess.h>
 
 /* The syscall wrappers take the caller's saved registers. */
-static const struct pt_regs *bh_syscall_regs(struct pt_regs *regs)
+static const struct pt_regs *bh_syscall_regs(struct ftrace_regs *fregs)
 {
-	return (const struct pt_regs *)regs_get_kernel_argument(regs, 0);
+	return (const struct pt_regs *)bh_ftrace_arg(fregs, 0);
 }
 
 static void bh_tamper(const char *action)
@@ -51,15 +51,19 @@ static bool bh_names_blkhold(const char __user *uname)
 	return !memcmp(name, KBUILD_MODNAME, sizeof(name));
 }
 
-static bool bh_unload_refuses(struct pt_regs *regs)
+static bool bh_unload_refuses(struct ftrace_regs *fregs)
 {
-	return bh_names_blkhold((const char __user *)bh_syscall_regs(regs)->di);
+	return bh_names_blkhold((const char __user *)bh_syscall_regs(fregs)->di);
 }
 
-static bool bh_unload32_refuses(struct pt_regs *regs)
+BH_HOOK_CALLBACK(bh_unload_callback, bh_unload_refuses)
+
+static bool bh_unload32_refuses(struct ftrace_regs *fregs)
 {
-	return bh_names_blkhold((const char __user *)bh_syscall_regs(regs)->bx);
+	return bh_names_blkhold((const char __user *)bh_syscall_regs(fregs)->bx);
 }
+
+BH_HOOK_CALLBACK(bh_unload32_callback, bh_unload32_refuses)
 
 static long bh_refuse_unload(const struct pt_regs *uregs)
 {
@@ -69,15 +73,19 @@ static long bh_refuse_unload(const struct pt_regs *uregs)
 
 /* ---- kexec ---- */
 
-static bool bh_always(struct pt_regs *regs)
+static bool bh_always(struct ftrace_regs *fregs)
 {
 	return true;
 }
 
-static bool bh_reboot_kexec_refuses(struct pt_regs *regs)
+BH_HOOK_CALLBACK(bh_always_callback, bh_always)
+
+static bool bh_reboot_kexec_refuses(struct ftrace_regs *fregs)
 {
-	return (u32)bh_syscall_regs(regs)->dx == LINUX_REBOOT_CMD_KEXEC;
+	return (u32)bh_syscall_regs(fregs)->dx == LINUX_REBOOT_CMD_KEXEC;
 }
+
+BH_HOOK_CALLBACK(bh_reboot_kexec_callback, bh_reboot_kexec_refuses)
 
 static long bh_refuse_kexec(const struct pt_regs *uregs)
 {
@@ -108,18 +116,20 @@ static bool bh_swap_held(struct swap_info_struct *sis, struct bh_refusal *r)
 	return r->vol;
 }
 
-static bool bh_swap_refuses(struct pt_regs *regs)
+static bool bh_swap_refuses(struct ftrace_regs *fregs)
 {
 	struct swap_info_struct *sis =
-		(struct swap_info_struct *)regs_get_kernel_argument(regs, 0);
+		(struct swap_info_struct *)bh_ftrace_arg(fregs, 0);
 	struct bh_refusal r;
 	bool held;
 
-	rcu_read_lock();
+	rcu_read_lock_sched_notrace();
 	held = bh_swap_held(sis, &r);
-	rcu_read_unlock();
+	rcu_read_unlock_sched_notrace();
 	return held;
 }
+
+BH_HOOK_CALLBACK(bh_swap_callback, bh_swap_refuses)
 
 static int bh_refuse_swap(struct swap_info_struct *sis, unsigned long start_page,
 			  unsigned long nr_pages, sector_t start_block)
@@ -138,14 +148,14 @@ static int bh_refuse_swap(struct swap_info_struct *sis, unsigned long start_page
 }
 
 struct bh_hook bh_tamper_hooks[] = {
-	{ "__x64_sys_delete_module", bh_unload_refuses, bh_refuse_unload },
-	{ "__ia32_sys_delete_module", bh_unload32_refuses, bh_refuse_unload },
-	{ "__x64_sys_kexec_load", bh_always, bh_refuse_kexec },
-	{ "__ia32_compat_sys_kexec_load", bh_always, bh_refuse_kexec },
-	{ "__x64_sys_kexec_file_load", bh_always, bh_refuse_kexec },
-	{ "__x64_sys_reboot", bh_reboot_kexec_refuses, bh_refuse_kexec },
-	{ "__ia32_sys_reboot", bh_reboot_kexec_refuses, bh_refuse_kexec },
-	{ "add_swap_extent", bh_swap_refuses, bh_refuse_swap },
+	{ "__x64_sys_delete_module", bh_unload_callback, bh_refuse_unload },
+	{ "__ia32_sys_delete_module", bh_unload32_callback, bh_refuse_unload },
+	{ "__x64_sys_kexec_load", bh_always_callback, bh_refuse_kexec },
+	{ "__ia32_compat_sys_kexec_load", bh_always_callback, bh_refuse_kexec },
+	{ "__x64_sys_kexec_file_load", bh_always_callback, bh_refuse_kexec },
+	{ "__x64_sys_reboot", bh_reboot_kexec_callback, bh_refuse_kexec },
+	{ "__ia32_sys_reboot", bh_reboot_kexec_callback, bh_refuse_kexec },
+	{ "add_swap_extent", bh_swap_callback, bh_refuse_swap },
 };
 
 const unsigned int bh_nr_tamper_hooks = ARRAY_SIZE(bh_tamper_hooks);
