@@ -123,17 +123,31 @@ void bh_hook_redirect(struct ftrace_ops *ops, unsigned long parent_ip,
 		      struct ftrace_regs *fregs);
 
 /*
- * BH_HOOK_CALLBACK(name, check) defines the ftrace callback @name, which
- * asks @check(fregs) whether the hooked call is refused and, if it is,
- * sends it to the hook's refusal function. A macro, so that @check is a direct call
- * the compiler inlines: the bio hook runs on every bio while a hold exists.
+ * BH_HOOK_CALLBACK(name, may_refuse, refuses) defines the ftrace callback
+ * @name. @may_refuse(fregs), a cheap lock-free filter, is inlined into it:
+ * when it says no, as it does for almost every bio, the callback returns
+ * without even a stack frame. Otherwise @refuses(fregs) decides, out of
+ * line, and a refused call goes to the hook's refusal function.
  */
-#define BH_HOOK_CALLBACK(name, check)					\
+#define BH_HOOK_CALLBACK(name, may_refuse, refuses)			\
+static noinline void notrace name##_decide(struct ftrace_ops *ops,	\
+					   unsigned long parent_ip,	\
+					   struct ftrace_regs *fregs)	\
+{									\
+	if (refuses(fregs))						\
+		bh_hook_redirect(ops, parent_ip, fregs);		\
+}									\
 static void notrace name(unsigned long ip, unsigned long parent_ip,	\
 			 struct ftrace_ops *ops, struct ftrace_regs *fregs) \
 {									\
-	if (check(fregs))						\
-		bh_hook_redirect(ops, parent_ip, fregs);		\
+	if (unlikely(may_refuse(fregs)))				\
+		name##_decide(ops, parent_ip, fregs);			\
+}
+
+/* The filter of hooks off the I/O path: every call is decided. */
+static inline bool bh_may_refuse(struct ftrace_regs *fregs)
+{
+	return true;
 }
 
 /* gate.c: bios and block device nodes */

@@ -70,6 +70,12 @@ static inline bool bh_bdev_ro_flag(struct block_device *bdev)
 	return bdev_test_flag(bdev, BD_READ_ONLY);
 }
 
+/* The block device of an open device node, found as block/fops.c does. */
+static inline struct block_device *bh_file_bdev(struct file *file)
+{
+	return I_BDEV(file->f_mapping->host);
+}
+
 static inline void bh_bdev_set_ro_flag(struct block_device *bdev, bool ro)
 {
 	if (ro)
@@ -92,6 +98,11 @@ static inline void bh_bdev_close(struct bh_bdev_ref *ref)
 static inline bool bh_bdev_ro_flag(struct block_device *bdev)
 {
 	return bdev->bd_read_only;
+}
+
+static inline struct block_device *bh_file_bdev(struct file *file)
+{
+	return file->private_data;	/* set by blkdev_open() */
 }
 
 static inline void bh_bdev_set_ro_flag(struct block_device *bdev, bool ro)

@@ -26,11 +26,6 @@
 #include <linux/uaccess.h>
 #include <linux/uio.h>
 
-static struct block_device *bh_file_bdev(struct file *file)
-{
-	return I_BDEV(file->f_mapping->host);
-}
-
 /*
  * Does [@sector, +@nr) of @bdev (relative to it) touch a held volume?
  * Fills @r for the refusal. Called in an RCU read-side section.
@@ -95,33 +90,27 @@ static bool bh_bio_held(struct bio *bio, struct bh_refusal *r)
 	}
 }
 
-/*
- * Out of line: its bh_refusal, zeroed on entry on kernels that initialise
- * the stack, would otherwise cost every bio.
- */
-static noinline bool bh_bio_lookup(struct bio *bio)
+/* Most bios, on the hottest path there is: no RCU, no lookup. */
+static bool bh_bio_may_refuse(struct ftrace_regs *fregs)
+{
+	struct bio *bio = (struct bio *)bh_ftrace_arg(fregs, 0);
+
+	return bio_op(bio) != REQ_OP_READ &&
+	       bh_disk_may_be_held(bio->bi_bdev->bd_disk);
+}
+
+static bool bh_bio_refuses(struct ftrace_regs *fregs)
 {
 	struct bh_refusal r;
 	bool held;
 
 	rcu_read_lock_sched_notrace();
-	held = bh_bio_held(bio, &r);
+	held = bh_bio_held((struct bio *)bh_ftrace_arg(fregs, 0), &r);
 	rcu_read_unlock_sched_notrace();
 	return held;
 }
 
-static bool bh_bio_refuses(struct ftrace_regs *fregs)
-{
-	struct bio *bio = (struct bio *)bh_ftrace_arg(fregs, 0);
-
-	/* Most bios, on the hottest path there is: no RCU, no lookup. */
-	if (likely(bio_op(bio) == REQ_OP_READ ||
-		   !bh_disk_may_be_held(bio->bi_bdev->bd_disk)))
-		return false;
-	return bh_bio_lookup(bio);
-}
-
-BH_HOOK_CALLBACK(bh_bio_callback, bh_bio_refuses)
+BH_HOOK_CALLBACK(bh_bio_callback, bh_bio_may_refuse, bh_bio_refuses)
 
 static void bh_refuse_bio(struct bio *bio)
 {
@@ -152,28 +141,27 @@ static bool bh_write_held(struct kiocb *iocb, struct iov_iter *from,
 				      BLKHOLD_KIND_WRITE, iocb->ki_pos, count);
 }
 
-static noinline bool bh_write_lookup(struct kiocb *iocb, struct iov_iter *from)
+/* Every write(2) to a block device: the same fast path as bios. */
+static bool bh_write_may_refuse(struct ftrace_regs *fregs)
+{
+	struct kiocb *iocb = (struct kiocb *)bh_ftrace_arg(fregs, 0);
+
+	return bh_disk_may_be_held(bh_file_bdev(iocb->ki_filp)->bd_disk);
+}
+
+static bool bh_write_refuses(struct ftrace_regs *fregs)
 {
 	struct bh_refusal r;
 	bool held;
 
 	rcu_read_lock_sched_notrace();
-	held = bh_write_held(iocb, from, &r);
+	held = bh_write_held((struct kiocb *)bh_ftrace_arg(fregs, 0),
+			     (struct iov_iter *)bh_ftrace_arg(fregs, 1), &r);
 	rcu_read_unlock_sched_notrace();
 	return held;
 }
 
-/* Every write(2) to a block device: the same fast path as bios. */
-static bool bh_write_refuses(struct ftrace_regs *fregs)
-{
-	struct kiocb *iocb = (struct kiocb *)bh_ftrace_arg(fregs, 0);
-
-	if (likely(!bh_disk_may_be_held(bh_file_bdev(iocb->ki_filp)->bd_disk)))
-		return false;
-	return bh_write_lookup(iocb, (struct iov_iter *)bh_ftrace_arg(fregs, 1));
-}
-
-BH_HOOK_CALLBACK(bh_write_callback, bh_write_refuses)
+BH_HOOK_CALLBACK(bh_write_callback, bh_write_may_refuse, bh_write_refuses)
 
 static ssize_t bh_refuse_write(struct kiocb *iocb, struct iov_iter *from)
 {
@@ -217,7 +205,7 @@ static bool bh_fallocate_refuses(struct ftrace_regs *fregs)
 	return held;
 }
 
-BH_HOOK_CALLBACK(bh_fallocate_callback, bh_fallocate_refuses)
+BH_HOOK_CALLBACK(bh_fallocate_callback, bh_may_refuse, bh_fallocate_refuses)
 
 static long bh_refuse_fallocate(struct file *file, int mode, loff_t start,
 				loff_t len)
@@ -260,7 +248,7 @@ static bool bh_mmap_refuses(struct ftrace_regs *fregs)
 	return held;
 }
 
-BH_HOOK_CALLBACK(bh_mmap_callback, bh_mmap_refuses)
+BH_HOOK_CALLBACK(bh_mmap_callback, bh_may_refuse, bh_mmap_refuses)
 
 static int bh_refuse_mmap(struct file *file, struct vm_area_struct *vma)
 {
@@ -314,7 +302,7 @@ static bool bh_ioctl_refuses(struct ftrace_regs *fregs)
 	return held;
 }
 
-BH_HOOK_CALLBACK(bh_ioctl_callback, bh_ioctl_refuses)
+BH_HOOK_CALLBACK(bh_ioctl_callback, bh_may_refuse, bh_ioctl_refuses)
 
 /* Read the range an ioctl would change, in bytes relative to @bdev. */
 static int bh_ioctl_range(unsigned int cmd, unsigned long arg, u64 *pos,
@@ -394,7 +382,7 @@ static bool bh_disk_deleting(struct ftrace_regs *fregs)
 	return false;
 }
 
-BH_HOOK_CALLBACK(bh_disk_deleting_callback, bh_disk_deleting)
+BH_HOOK_CALLBACK(bh_disk_deleting_callback, bh_may_refuse, bh_disk_deleting)
 
 struct bh_hook bh_gate_hooks[] = {
 	{ "submit_bio_noacct", bh_bio_callback, bh_refuse_bio },

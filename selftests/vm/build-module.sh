@@ -12,7 +12,7 @@ kdir=/lib/modules/$rel/build
 out=${2:-$project/build/$rel}
 
 [ -e "$kdir/Makefile" ] || { echo "build-module: no headers for $rel at $kdir" >&2; exit 1; }
-mkdir -p "$out/module"
+mkdir -p "$out/module" && out=$(cd "$out" && pwd) || exit 1
 tree=$(mktemp -d "$out/.build.XXXXXX") || exit 1
 trap 'rm -rf "$tree"' EXIT
 cp -r "$project/Kbuild" "$project/module" "$project/include" "$tree/"
