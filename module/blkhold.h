@@ -7,7 +7,6 @@
 #include <linux/atomic.h>
 #include <linux/blkdev.h>
 #include <linux/ftrace.h>
-#include <linux/hashtable.h>
 #include <linux/list.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
@@ -21,8 +20,11 @@
 /* Limits that keep one caller from exhausting kernel memory (extack texts quote them). */
 #define BH_MAX_HOLDS_PER_VOLUME	1024
 #define BH_MAX_HOLDS		100000
-/* Held volumes are hashed by diskseq into 2^BH_HASH_BITS buckets. */
-#define BH_HASH_BITS		10
+/*
+ * Held volumes live in BH_BUCKETS buckets by diskseq modulo BH_BUCKETS:
+ * diskseq counts disks up from one, so consecutive disks never share one.
+ */
+#define BH_BUCKETS		1024
 /* Refusal events announced per volume and second; the rest are counted. */
 #define BH_EVENTS_PER_SEC	20
 
@@ -93,16 +95,21 @@ void bh_registry_lock(void);
 void bh_registry_unlock(void);
 u64 bh_registry_generation(void);
 struct bh_volume *bh_volume_at(unsigned long index);
-extern struct hlist_head bh_by_diskseq[1 << BH_HASH_BITS];
+extern struct hlist_head bh_by_diskseq[BH_BUCKETS];
+
+static inline struct hlist_head *bh_bucket(u64 diskseq)
+{
+	return &bh_by_diskseq[diskseq % BH_BUCKETS];
+}
 
 /*
- * Could @disk have a held volume? A lockless look at its hash bucket, for
- * the I/O path: most disks have none, and are let through without RCU or
- * a lookup. A non-empty bucket sends the caller to bh_volume_find().
+ * Could @disk have a held volume? A lockless look at its bucket, for the
+ * I/O path: most disks have none, and are let through without RCU or a
+ * lookup. A non-empty bucket sends the caller to bh_volume_find().
  */
 static inline bool bh_disk_may_be_held(const struct gendisk *disk)
 {
-	return !hlist_empty(&bh_by_diskseq[hash_min(disk->diskseq, BH_HASH_BITS)]);
+	return !hlist_empty(bh_bucket(disk->diskseq));
 }
 
 /* hooks.c */
@@ -127,12 +134,14 @@ void bh_hook_redirect(struct ftrace_ops *ops, unsigned long parent_ip,
  * @name. @may_refuse(fregs), a cheap lock-free filter, is inlined into it:
  * when it says no, as it does for almost every bio, the callback returns
  * without even a stack frame. Otherwise @refuses(fregs) decides, out of
- * line, and a refused call goes to the hook's refusal function.
+ * line (with the callback's own arguments, which then stay in place in
+ * their registers), and a refused call goes to the hook's refusal
+ * function.
  */
 #define BH_HOOK_CALLBACK(name, may_refuse, refuses)			\
-static noinline void notrace name##_decide(struct ftrace_ops *ops,	\
-					   unsigned long parent_ip,	\
-					   struct ftrace_regs *fregs)	\
+static noinline __noclone void notrace					\
+name##_decide(unsigned long ip, unsigned long parent_ip,		\
+	      struct ftrace_ops *ops, struct ftrace_regs *fregs)	\
 {									\
 	if (refuses(fregs))						\
 		bh_hook_redirect(ops, parent_ip, fregs);		\
@@ -141,7 +150,7 @@ static void notrace name(unsigned long ip, unsigned long parent_ip,	\
 			 struct ftrace_ops *ops, struct ftrace_regs *fregs) \
 {									\
 	if (unlikely(may_refuse(fregs)))				\
-		name##_decide(ops, parent_ip, fregs);			\
+		name##_decide(ip, parent_ip, ops, fregs);		\
 }
 
 /* The filter of hooks off the I/O path: every call is decided. */

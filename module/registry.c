@@ -14,7 +14,7 @@
 #include <linux/timekeeping.h>
 
 static DEFINE_MUTEX(bh_lock);
-DEFINE_HASHTABLE(bh_by_diskseq, BH_HASH_BITS);
+struct hlist_head bh_by_diskseq[BH_BUCKETS];
 static LIST_HEAD(bh_volumes);
 static unsigned int bh_nr_holds;
 static u64 bh_generation;
@@ -51,7 +51,7 @@ struct bh_volume *bh_volume_find(u64 diskseq, sector_t sector, sector_t nr)
 {
 	struct bh_volume *vol;
 
-	hash_for_each_possible_rcu(bh_by_diskseq, vol, hash_node, diskseq) {
+	hlist_for_each_entry_rcu(vol, bh_bucket(diskseq), hash_node) {
 		if (vol->diskseq != diskseq)
 			continue;
 		if (sector < vol->start + vol->nr_sects &&
@@ -91,7 +91,7 @@ void bh_disk_deleted(u64 diskseq)
 	struct bh_volume *vol;
 
 	rcu_read_lock();
-	hash_for_each_possible_rcu(bh_by_diskseq, vol, hash_node, diskseq)
+	hlist_for_each_entry_rcu(vol, bh_bucket(diskseq), hash_node)
 		if (vol->diskseq == diskseq)
 			WRITE_ONCE(vol->detached, true);
 	rcu_read_unlock();
@@ -102,7 +102,7 @@ static struct bh_volume *bh_volume_lookup(dev_t devt, u64 diskseq)
 	struct bh_volume *vol;
 
 	lockdep_assert_held(&bh_lock);
-	hash_for_each_possible(bh_by_diskseq, vol, hash_node, diskseq)
+	hlist_for_each_entry(vol, bh_bucket(diskseq), hash_node)
 		if (vol->diskseq == diskseq && vol->devt == devt)
 			return vol;
 	return NULL;
@@ -177,7 +177,7 @@ static int bh_volume_publish(struct bh_volume *vol, struct block_device *bdev)
 	}
 	vol->was_ro = bh_bdev_ro_flag(bdev);
 	bh_bdev_set_ro_flag(bdev, true);
-	hash_add_rcu(bh_by_diskseq, &vol->hash_node, vol->diskseq);
+	hlist_add_head_rcu(&vol->hash_node, bh_bucket(vol->diskseq));
 	list_add_tail(&vol->node, &bh_volumes);
 	return 0;
 }
@@ -293,7 +293,7 @@ static void bh_volume_restore_ro(struct bh_volume *vol)
 
 static void bh_volume_retire(struct bh_volume *vol)
 {
-	hash_del_rcu(&vol->hash_node);
+	hlist_del_init_rcu(&vol->hash_node);
 	list_del(&vol->node);
 	bh_volume_restore_ro(vol);
 	if (list_empty(&bh_volumes))
