@@ -6,8 +6,9 @@
 #   a  blkhold not loaded          b  loaded, no holds
 #   c  10,000 holds on 100 other volumes
 #   d  reads on the held device    e  dm-linear over the device, no blkhold
-# Each round runs every case once, (a) included, so each case sits next to
-# an (a) run in the same boot. Prints "csv,..." lines for bench.sh.
+# Each round runs every case once, (a) included, so each case has an (a)
+# of the same round and boot to compare with. Prints "csv,..." lines for
+# bench.sh.
 set -u
 project=$(cd "$(dirname "$0")/../.." && pwd)
 ko=$project/build/$(uname -r)/module/blkhold.ko
@@ -18,6 +19,9 @@ rounds=${BENCH_ROUNDS:-3}
 
 modprobe null_blk nr_devices=101 gb=1 bs=4096 irqmode=0 submit_queues=2 || exit 1
 modprobe brd rd_nr=1 rd_size=262144 || exit 1
+# brd allocates a page on its first write: allocate them all before any
+# case runs, or the first (a) pays for it.
+dd if=/dev/zero of=/dev/ram0 bs=1M oflag=direct status=none
 modprobe dm_mod
 others=()
 for i in $(seq 1 100); do others+=(/dev/nullb$i); done
@@ -45,6 +49,10 @@ state() {
 		dmsetup create benchlin --noudevsync \
 			--table "0 $(blockdev --getsz "$2") linear $2 0" && dmsetup mknodes benchlin
 	fi
+	# Let the work a change leaves behind (RCU callbacks, ftrace's
+	# trampoline freeing after a load or a last release) finish before
+	# fio runs: with one CPU it would be counted against the case.
+	sleep 2
 }
 
 # run DEV RW JOBS: prints "IOPS P99_USEC"
@@ -56,16 +64,18 @@ run() {
 			"\(.iops | floor) \(.clat_ns.percentile["99.000000"] / 1000 | floor)"'
 }
 
-echo "# blkhold bench on $rel: fio 4k, iodepth 32, ${runtime}s a run, $rounds rounds"
-for dev in /dev/nullb0 /dev/ram0; do
-	for rw in randread randwrite; do
-		for jobs in 1 2; do
-			for round in $(seq 1 "$rounds"); do
-				for c in a b c d e; do
-					[ $c = d ] && [ $rw = randwrite ] && continue
-					state $c "$dev"
-					target=$dev
-					[ $c = e ] && target=/dev/mapper/benchlin
+echo "# blkhold bench on $rel: fio 4k, iodepth 32, ${runtime}s a run, $rounds rounds, ${BENCH_CLOCK:-host} clock"
+# A round brings the system into each case once and runs every
+# configuration there, so (c) places its 10,000 holds once a round.
+for round in $(seq 1 "$rounds"); do
+	for c in a b c d e; do
+		for dev in /dev/nullb0 /dev/ram0; do
+			state $c "$dev"
+			target=$dev
+			[ $c = e ] && target=/dev/mapper/benchlin
+			for rw in randread randwrite; do
+				[ $c = d ] && [ $rw = randwrite ] && continue
+				for jobs in 1 2; do
 					read -r iops p99 < <(run "$target" $rw $jobs)
 					echo "csv,$rel,${dev#/dev/},$rw,$jobs,$c,$round,$iops,$p99"
 				done
@@ -81,8 +91,9 @@ slab_before=$(awk '/^Slab:/ { print $2 }' /proc/meminfo)
 add=$("$holds" add 10000 "${others[@]}")
 slab_after=$(awk '/^Slab:/ { print $2 }' /proc/meminfo)
 del=$("$holds" del 10000 "${others[@]}")
-echo "holds,$rel,add 10000,$(sed 's/.*: \([0-9.]*\) s.*/\1/' <<<"$add")"
-echo "holds,$rel,release 10000,$(sed 's/.*: \([0-9.]*\) s.*/\1/' <<<"$del")"
+clock=${BENCH_CLOCK:-host}
+echo "holds,$rel,add 10000 holds (seconds; $clock clock),$(sed 's/.*: \([0-9.]*\) s.*/\1/' <<<"$add")"
+echo "holds,$rel,release 10000 holds (seconds; $clock clock),$(sed 's/.*: \([0-9.]*\) s.*/\1/' <<<"$del")"
 echo "holds,$rel,slab bytes per hold,$(( (slab_after - slab_before) * 1024 / 10000 ))"
 
 # Refused requests per second: one process writing to a held device.
@@ -100,6 +111,6 @@ while time.monotonic() < end:
 print(n // 3)
 PY
 )
-echo "holds,$rel,refused writes per second (O_DIRECT pwrite loop),$rate"
+echo "holds,$rel,refused writes per second ($clock clock),$rate"
 blkhold release /dev/nullb0 --name bench >/dev/null
 unload

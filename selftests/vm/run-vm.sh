@@ -6,7 +6,12 @@
 #
 # usage: run-vm.sh --kernel RELEASE --script PATH [--out DIR]
 #                  [--timeout SECONDS] [--accel tcg|kvm|auto] [--mem MIB]
-#                  [--env NAME=VALUE]...
+#                  [--icount SHIFT] [--env NAME=VALUE]...
+#
+# --icount SHIFT (TCG only) runs the guest clock on instructions executed,
+# 2^SHIFT ns each, instead of host time, on one guest CPU: timings inside
+# the guest then count instructions and no longer depend on what else the
+# host runs.
 #
 # The script's stdout/stderr (KTAP) arrive on the guest's ttyS1 and are
 # saved as OUT/ktap.log; the kernel console goes to OUT/console.log.
@@ -23,6 +28,7 @@ out=
 timeout=900
 accel=${BLKHOLD_ACCEL:-tcg}
 mem=1024
+icount=
 guest_env=
 
 die() { echo "run-vm: $*" >&2; exit 2; }
@@ -35,6 +41,7 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=$2; shift 2 ;;
 	--accel) accel=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
+	--icount) icount=$2; shift 2 ;;
 	--env) guest_env+=" blkhold.env.$2"; shift 2 ;;
 	*) die "unknown option '$1'" ;;
 	esac
@@ -84,6 +91,15 @@ esac
 # that with IPIs, MTTCG does not emulate it exactly.
 accel_opts=(-accel tcg,thread=single -cpu max)
 [ "$accel" = kvm ] && accel_opts=(-accel kvm -cpu host)
+cpus=2
+if [ -n "$icount" ]; then
+	[ "$accel" = tcg ] || die "--icount needs TCG, not $accel"
+	[[ $icount =~ ^[0-9]+$ ]] || die "--icount takes a shift (0-10), not '$icount'"
+	# One CPU: the clock counts a single instruction stream that two
+	# vCPUs would only take turns on, and 6.1 hangs bringing up a second.
+	accel_opts+=(-icount "shift=$icount,sleep=off")
+	cpus=1
+fi
 
 # Emulated disks the tests attack: each kind twice, a held one and an
 # unheld twin, so that every refusal can be shown to matter.
@@ -108,7 +124,7 @@ cmdline+=" blkhold.project=$project blkhold.script=$script$guest_env"
 [ -n "${BLKHOLD_TESTS:-}" ] && cmdline+=" blkhold.tests=$(echo $BLKHOLD_TESTS | tr " " ,)"
 
 timeout --kill-after=10 "$timeout" qemu-system-x86_64 \
-	"${accel_opts[@]}" -smp 2 -m "$mem" -nographic -no-reboot -monitor none \
+	"${accel_opts[@]}" -smp "$cpus" -m "$mem" -nographic -no-reboot -monitor none \
 	-kernel "$vmlinuz" -initrd "$initrd" -append "$cmdline" \
 	-serial "file:$out/console.log" -serial "file:$out/ktap.log" \
 	-fsdev local,id=hostroot,path=/,readonly=on,security_model=none,multidevs=remap \
