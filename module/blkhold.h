@@ -153,8 +153,11 @@ static void notrace name(unsigned long ip, unsigned long parent_ip,	\
 		name##_decide(ip, parent_ip, ops, fregs);		\
 }
 
-/* The filter of hooks off the I/O path: every call is decided. */
-static inline bool bh_may_refuse(struct ftrace_regs *fregs)
+/*
+ * Every call: the filter of hooks off the I/O path (each call is decided),
+ * and the check of hooks that refuse every call.
+ */
+static inline bool bh_always(struct ftrace_regs *fregs)
 {
 	return true;
 }

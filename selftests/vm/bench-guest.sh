@@ -41,7 +41,8 @@ state() {
 	b) load; "$holds" del 10000 "${others[@]}" >/dev/null 2>&1
 	   blkhold release "$2" --name bench >/dev/null 2>&1 ;;
 	c) load; blkhold release "$2" --name bench >/dev/null 2>&1
-	   "$holds" add 10000 "${others[@]}" >/dev/null 2>&1 ;;
+	   "$holds" add 10000 "${others[@]}" >/dev/null ||
+		{ echo "# bench: cannot place the 10,000 holds of case c"; exit 1; } ;;
 	d) load; "$holds" del 10000 "${others[@]}" >/dev/null 2>&1
 	   blkhold hold "$2" --name bench >/dev/null ;;
 	esac
