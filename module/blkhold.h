@@ -133,10 +133,10 @@ void bh_hook_redirect(struct ftrace_ops *ops, unsigned long parent_ip,
  * BH_HOOK_CALLBACK(name, may_refuse, refuses) defines the ftrace callback
  * @name. @may_refuse(fregs), a cheap lock-free filter, is inlined into it:
  * when it says no, as it does for almost every bio, the callback returns
- * without saving a register unless the filter itself calls out. Otherwise @refuses(fregs) decides, out of
- * line (with the callback's own arguments, which then stay in place in
- * their registers), and a refused call goes to the hook's refusal
- * function.
+ * without saving a register unless the filter itself calls out. Otherwise
+ * @refuses(fregs) decides, out of line (with the callback's own
+ * arguments, which then stay in place in their registers), and a refused
+ * call goes to the hook's refusal function.
  */
 #define BH_HOOK_CALLBACK(name, may_refuse, refuses)			\
 static noinline __noclone void notrace					\
