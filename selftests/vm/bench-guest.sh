@@ -31,19 +31,31 @@ loaded() { [ -d /sys/module/blkhold ]; }
 unload() { loaded && rmmod blkhold; }
 load() { loaded || insmod "$ko"; }
 
+# The 10,000 holds of case c, placed once for both devices of a round.
+others_held=no
+drop_others() {
+	[ $others_held = yes ] && "$holds" del 10000 "${others[@]}" >/dev/null
+	others_held=no
+}
+place_others() {
+	[ $others_held = yes ] && return
+	"$holds" add 10000 "${others[@]}" >/dev/null ||
+		{ echo "# bench: cannot place the 10,000 holds of case c"; exit 1; }
+	others_held=yes
+}
+
 # state CASE DEV: bring the system into the state of CASE for DEV
 state() {
 	dmsetup remove --noudevsync benchlin 2>/dev/null
 	case $1 in
-	a | e) loaded && "$holds" del 10000 "${others[@]}" >/dev/null 2>&1
+	a | e) drop_others
 	       blkhold release "$2" --name bench >/dev/null 2>&1
 	       unload ;;
-	b) load; "$holds" del 10000 "${others[@]}" >/dev/null 2>&1
+	b) load; drop_others
 	   blkhold release "$2" --name bench >/dev/null 2>&1 ;;
 	c) load; blkhold release "$2" --name bench >/dev/null 2>&1
-	   "$holds" add 10000 "${others[@]}" >/dev/null ||
-		{ echo "# bench: cannot place the 10,000 holds of case c"; exit 1; } ;;
-	d) load; "$holds" del 10000 "${others[@]}" >/dev/null 2>&1
+	   place_others ;;
+	d) load; drop_others
 	   blkhold hold "$2" --name bench >/dev/null ;;
 	esac
 	if [ "$1" = e ]; then
