@@ -8,6 +8,7 @@
 #include <linux/blkdev.h>
 #include <linux/ftrace.h>
 #include <linux/list.h>
+#include <linux/module.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/types.h>
@@ -118,11 +119,15 @@ int bh_hooks_install(void);
 void bh_hooks_remove(void);
 void bh_hooks_exit(void);
 
-/* A hooked function, its ftrace callback and what runs instead (hooks.c). */
+/*
+ * A hooked function, and its ftrace callback or direct entry (below); what
+ * runs instead when the hook refuses the call (hooks.c).
+ */
 struct bh_hook {
 	const char *func;
 	ftrace_func_t callback;
 	void *instead;			/* NULL: only observe */
+	void *direct;			/* a direct entry, not a callback */
 	struct ftrace_ops ops;
 };
 
@@ -132,8 +137,8 @@ void bh_hook_redirect(struct ftrace_ops *ops, unsigned long parent_ip,
 /*
  * BH_HOOK_CALLBACK(name, may_refuse, refuses) defines the ftrace callback
  * @name. @may_refuse(fregs), a cheap lock-free filter, is inlined into it:
- * when it says no, as it does for almost every bio, the callback returns
- * without saving a register unless the filter itself calls out. Otherwise
+ * when it says no, the callback returns without saving a register unless
+ * the filter itself calls out. Otherwise
  * @refuses(fregs) decides, out of line (with the callback's own
  * arguments, which then stay in place in their registers), and a refused
  * call goes to the hook's refusal function.
@@ -151,6 +156,37 @@ static void notrace name(unsigned long ip, unsigned long parent_ip,	\
 {									\
 	if (unlikely(may_refuse(fregs)))				\
 		name##_decide(ip, parent_ip, ops, fregs);		\
+}
+
+/*
+ * The hooks on the I/O path, submit_bio_noacct() and blkdev_write_iter(),
+ * are direct entries: ftrace calls them from the hooked function's first
+ * instruction, as it calls BPF trampolines, with the hooked function's
+ * arguments in their registers and no ftrace trampoline in between (that
+ * trampoline cost each I/O more than the rest of blkhold did). So a direct
+ * entry must preserve every register: it is notrace and
+ * __no_caller_saved_registers, and so is the out-of-line half it calls
+ * when its inlined filter cannot let the call through. It does no call depth
+ * accounting (6.12's retbleed=stuff): a return it did not count makes the
+ * kernel refill the return stack buffer early, which is safe.
+ */
+#if !__has_attribute(__no_caller_saved_registers__)
+#error "blkhold needs a compiler with the no_caller_saved_registers attribute"
+#endif
+
+/*
+ * In a direct entry's out-of-line half: refuse the hooked call by
+ * returning from the entry into @instead, which has the hooked function's
+ * signature and returns to its caller. @frame is the entry's
+ * __builtin_frame_address(0): frame[1] leads back into the hooked
+ * function, frame[2] is where that was called from.
+ */
+static __always_inline void bh_direct_redirect(unsigned long *frame,
+					       void *instead)
+{
+	/* blkhold's own pass-through call of a hooked function */
+	if (!within_module(frame[2], THIS_MODULE))
+		frame[1] = (unsigned long)instead;
 }
 
 /*

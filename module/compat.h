@@ -12,8 +12,9 @@
 #include <linux/ftrace.h>
 #include <linux/fs.h>
 
-#if !defined(CONFIG_X86_64) || !defined(CONFIG_DYNAMIC_FTRACE_WITH_ARGS)
-#error "blkhold needs x86-64 with CONFIG_DYNAMIC_FTRACE_WITH_ARGS"
+#if !defined(CONFIG_X86_64) || !defined(CONFIG_DYNAMIC_FTRACE_WITH_ARGS) || \
+	!defined(CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS)
+#error "blkhold needs x86-64 with CONFIG_DYNAMIC_FTRACE_WITH_ARGS and _WITH_DIRECT_CALLS"
 #endif
 
 /*
@@ -25,6 +26,19 @@
 #define bh_ftrace_arg(fregs, n) ftrace_regs_get_argument(fregs, n)
 #else
 #define bh_ftrace_arg(fregs, n) regs_get_kernel_argument(&(fregs)->regs, n)
+#endif
+
+/*
+ * Direct calls (hooks.c): 6.5 renamed the _multi functions and gave
+ * unregistering a choice to free the filter, which blkhold keeps for the
+ * next hold; FTRACE_OPS_FL_SAVE_ARGS came with that series.
+ */
+#ifdef FTRACE_OPS_FL_SAVE_ARGS
+#define bh_register_direct(ops, addr) register_ftrace_direct(ops, addr)
+#define bh_unregister_direct(ops, addr) unregister_ftrace_direct(ops, addr, false)
+#else
+#define bh_register_direct(ops, addr) register_ftrace_direct_multi(ops, addr)
+#define bh_unregister_direct(ops, addr) unregister_ftrace_direct_multi(ops, addr)
 #endif
 
 /* 6.12 names it ftrace_regs_set_instruction_pointer(), 6.1 differently. */
@@ -70,10 +84,26 @@ static inline bool bh_bdev_ro_flag(struct block_device *bdev)
 	return bdev_test_flag(bdev, BD_READ_ONLY);
 }
 
-/* The block device of an open device node, found as block/fops.c does. */
+/*
+ * The block device of an open device node. I_BDEV() is out of line since
+ * 6.10 (struct bdev_inode went private to block/bdev.c), and a call costs
+ * the write hook every register it must preserve: this is its layout,
+ * which blkhold checks against file_bdev() before it hooks anything.
+ */
+struct bh_bdev_inode {
+	struct block_device bdev;
+	struct inode vfs_inode;
+};
+
 static inline struct block_device *bh_file_bdev(struct file *file)
 {
-	return I_BDEV(file->f_mapping->host);
+	return &container_of(file->f_mapping->host, struct bh_bdev_inode,
+			     vfs_inode)->bdev;
+}
+
+static inline bool bh_file_bdev_works(struct bh_bdev_ref *ref)
+{
+	return bh_file_bdev(ref->file) == file_bdev(ref->file);
 }
 
 static inline void bh_bdev_set_ro_flag(struct block_device *bdev, bool ro)
@@ -103,6 +133,11 @@ static inline bool bh_bdev_ro_flag(struct block_device *bdev)
 static inline struct block_device *bh_file_bdev(struct file *file)
 {
 	return file->private_data;	/* set by blkdev_open() */
+}
+
+static inline bool bh_file_bdev_works(struct bh_bdev_ref *ref)
+{
+	return true;
 }
 
 static inline void bh_bdev_set_ro_flag(struct block_device *bdev, bool ro)

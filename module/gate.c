@@ -11,11 +11,12 @@
  * is left in the page cache: write(2) and friends, fallocate(2), shared
  * writable mmap(2) and the BLKDISCARD family of ioctls.
  *
- * Each hook has a check, run in the ftrace callback with preemption off
- * (an RCU read side, cheaper than rcu_read_lock() on a preemptible-RCU
- * kernel; no sleeping), and a refusal function of the hooked function's
- * signature. The refusal function checks again: a hold released in
- * between lets the call through to the original.
+ * Each hook has a check, run in its ftrace callback or, for the two on
+ * the I/O path, its direct entry (blkhold.h) with preemption off (an RCU
+ * read side, cheaper than rcu_read_lock() on a preemptible-RCU kernel; no
+ * sleeping), and a refusal function of the hooked function's signature.
+ * The refusal function checks again: a hold released in between lets the
+ * call through to the original.
  */
 #include "blkhold.h"
 
@@ -90,28 +91,6 @@ static bool bh_bio_held(struct bio *bio, struct bh_refusal *r)
 	}
 }
 
-/* Most bios, on the hottest path there is: no RCU, no lookup. */
-static bool bh_bio_may_refuse(struct ftrace_regs *fregs)
-{
-	struct bio *bio = (struct bio *)bh_ftrace_arg(fregs, 0);
-
-	return bio_op(bio) != REQ_OP_READ &&
-	       bh_disk_may_be_held(bio->bi_bdev->bd_disk);
-}
-
-static bool bh_bio_refuses(struct ftrace_regs *fregs)
-{
-	struct bh_refusal r;
-	bool held;
-
-	rcu_read_lock_sched_notrace();
-	held = bh_bio_held((struct bio *)bh_ftrace_arg(fregs, 0), &r);
-	rcu_read_unlock_sched_notrace();
-	return held;
-}
-
-BH_HOOK_CALLBACK(bh_bio_callback, bh_bio_may_refuse, bh_bio_refuses)
-
 static void bh_refuse_bio(struct bio *bio)
 {
 	struct bh_refusal r;
@@ -130,6 +109,34 @@ static void bh_refuse_bio(struct bio *bio)
 	bio_endio(bio);
 }
 
+/* Most bios, on the hottest path there is: no RCU, no lookup. */
+static __always_inline bool bh_bio_may_refuse(struct bio *bio)
+{
+	return bio_op(bio) != REQ_OP_READ &&
+	       bh_disk_may_be_held(bio->bi_bdev->bd_disk);
+}
+
+static noinline notrace __no_caller_saved_registers void
+bh_bio_decide(struct bio *bio, unsigned long *frame)
+{
+	struct bh_refusal r;
+	bool held;
+
+	rcu_read_lock_sched_notrace();
+	held = bh_bio_held(bio, &r);
+	rcu_read_unlock_sched_notrace();
+	if (held)
+		bh_direct_redirect(frame, bh_refuse_bio);
+}
+
+/* Direct entry of submit_bio_noacct(): every bio of the host. */
+static notrace __no_caller_saved_registers void
+bh_bio_entry(struct bio *bio)
+{
+	if (unlikely(bh_bio_may_refuse(bio)))
+		bh_bio_decide(bio, __builtin_frame_address(0));
+}
+
 /* ---- write(2), pwritev(2), io_uring and aio writes to a device node ---- */
 
 static bool bh_write_held(struct kiocb *iocb, struct iov_iter *from,
@@ -140,28 +147,6 @@ static bool bh_write_held(struct kiocb *iocb, struct iov_iter *from,
 	return count && bh_bytes_held(r, bh_file_bdev(iocb->ki_filp),
 				      BLKHOLD_KIND_WRITE, iocb->ki_pos, count);
 }
-
-/* Every write(2) to a block device: the same fast path as bios. */
-static bool bh_write_may_refuse(struct ftrace_regs *fregs)
-{
-	struct kiocb *iocb = (struct kiocb *)bh_ftrace_arg(fregs, 0);
-
-	return bh_disk_may_be_held(bh_file_bdev(iocb->ki_filp)->bd_disk);
-}
-
-static bool bh_write_refuses(struct ftrace_regs *fregs)
-{
-	struct bh_refusal r;
-	bool held;
-
-	rcu_read_lock_sched_notrace();
-	held = bh_write_held((struct kiocb *)bh_ftrace_arg(fregs, 0),
-			     (struct iov_iter *)bh_ftrace_arg(fregs, 1), &r);
-	rcu_read_unlock_sched_notrace();
-	return held;
-}
-
-BH_HOOK_CALLBACK(bh_write_callback, bh_write_may_refuse, bh_write_refuses)
 
 static ssize_t bh_refuse_write(struct kiocb *iocb, struct iov_iter *from)
 {
@@ -176,6 +161,33 @@ static ssize_t bh_refuse_write(struct kiocb *iocb, struct iov_iter *from)
 	if (!held)
 		return iocb->ki_filp->f_op->write_iter(iocb, from);
 	return -EPERM;
+}
+
+/* Every write(2) to a block device: the same fast path as bios. */
+static __always_inline bool bh_write_may_refuse(struct kiocb *iocb)
+{
+	return bh_disk_may_be_held(bh_file_bdev(iocb->ki_filp)->bd_disk);
+}
+
+static noinline notrace __no_caller_saved_registers void
+bh_write_decide(struct kiocb *iocb, struct iov_iter *from, unsigned long *frame)
+{
+	struct bh_refusal r;
+	bool held;
+
+	rcu_read_lock_sched_notrace();
+	held = bh_write_held(iocb, from, &r);
+	rcu_read_unlock_sched_notrace();
+	if (held)
+		bh_direct_redirect(frame, bh_refuse_write);
+}
+
+/* Direct entry of blkdev_write_iter(). */
+static notrace __no_caller_saved_registers void
+bh_write_entry(struct kiocb *iocb, struct iov_iter *from)
+{
+	if (unlikely(bh_write_may_refuse(iocb)))
+		bh_write_decide(iocb, from, __builtin_frame_address(0));
 }
 
 /* ---- fallocate(2): punch hole and zero range on a device node ---- */
@@ -385,8 +397,10 @@ static bool bh_disk_deleting(struct ftrace_regs *fregs)
 BH_HOOK_CALLBACK(bh_disk_deleting_callback, bh_always, bh_disk_deleting)
 
 struct bh_hook bh_gate_hooks[] = {
-	{ "submit_bio_noacct", bh_bio_callback, bh_refuse_bio },
-	{ "blkdev_write_iter", bh_write_callback, bh_refuse_write },
+	{ .func = "submit_bio_noacct", .direct = bh_bio_entry,
+	  .instead = bh_refuse_bio },
+	{ .func = "blkdev_write_iter", .direct = bh_write_entry,
+	  .instead = bh_refuse_write },
 	{ "blkdev_fallocate", bh_fallocate_callback, bh_refuse_fallocate },
 	{ "blkdev_mmap", bh_mmap_callback, bh_refuse_mmap },
 	{ "blkdev_ioctl", bh_ioctl_callback, bh_gate_ioctl },

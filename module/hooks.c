@@ -7,7 +7,9 @@
  * check refuses the call, the callback moves the instruction pointer to a
  * refusal function of the same signature: the original never runs. The
  * hooks are permanent, so root cannot switch them off with
- * "sysctl kernel.ftrace_enabled=0" while they are installed.
+ * "sysctl kernel.ftrace_enabled=0" while they are installed. The two on
+ * the I/O path are direct entries instead (blkhold.h), which return into
+ * the refusal function themselves.
  */
 #include "blkhold.h"
 
@@ -17,11 +19,20 @@
 static struct bh_hook *bh_hooks[24];
 static unsigned int bh_nr_hooks;
 
-static void bh_hooks_gather(struct bh_hook *table, unsigned int count)
+/*
+ * Direct entries go last: ftrace cannot make them permanent, and a direct
+ * call registered while kernel.ftrace_enabled is 0 is silently not
+ * installed. A permanent hook installed first fails in that case, and once
+ * installed keeps anyone from setting it to 0.
+ */
+static void bh_hooks_gather(struct bh_hook *table, unsigned int count,
+			    bool direct)
 {
-	while (count--) {
+	for (; count--; table++) {
+		if (!table->direct != !direct)
+			continue;
 		if (!WARN_ON(bh_nr_hooks >= ARRAY_SIZE(bh_hooks)))
-			bh_hooks[bh_nr_hooks++] = table++;
+			bh_hooks[bh_nr_hooks++] = table;
 	}
 }
 
@@ -42,9 +53,12 @@ static int bh_hook_prepare(struct bh_hook *hook)
 	int err;
 
 	hook->ops.func = hook->callback;
-	/* The arguments are enough: no SAVE_REGS, the cheaper trampoline. */
-	hook->ops.flags = FTRACE_OPS_FL_PERMANENT;
-	if (hook->instead)
+	/*
+	 * The arguments are enough: no SAVE_REGS, the cheaper trampoline.
+	 * Registering a direct entry sets its flags.
+	 */
+	hook->ops.flags = hook->direct ? 0 : FTRACE_OPS_FL_PERMANENT;
+	if (hook->instead && !hook->direct)
 		hook->ops.flags |= FTRACE_OPS_FL_IPMODIFY;
 	err = ftrace_set_filter(&hook->ops, (unsigned char *)hook->func,
 				strlen(hook->func), 1);
@@ -54,10 +68,26 @@ static int bh_hook_prepare(struct bh_hook *hook)
 	return err;
 }
 
+static int bh_hook_register(struct bh_hook *hook)
+{
+	if (hook->direct)
+		return bh_register_direct(&hook->ops,
+					  (unsigned long)hook->direct);
+	return register_ftrace_function(&hook->ops);
+}
+
+static void bh_hook_unregister(struct bh_hook *hook)
+{
+	if (hook->direct)
+		bh_unregister_direct(&hook->ops, (unsigned long)hook->direct);
+	else
+		unregister_ftrace_function(&hook->ops);
+}
+
 static void bh_hooks_unregister(unsigned int count)
 {
 	while (count--)
-		unregister_ftrace_function(&bh_hooks[count]->ops);
+		bh_hook_unregister(bh_hooks[count]);
 }
 
 int bh_hooks_install(void)
@@ -66,9 +96,9 @@ int bh_hooks_install(void)
 	int err;
 
 	for (i = 0; i < bh_nr_hooks; i++) {
-		err = register_ftrace_function(&bh_hooks[i]->ops);
+		err = bh_hook_register(bh_hooks[i]);
 		if (err) {
-			pr_err("cannot hook %s() (%d): another ftrace user already modifies it (a livepatch?) or kernel.ftrace_enabled is 0\n",
+			pr_err("cannot hook %s() (%d): another ftrace user already modifies it (a livepatch or BPF trampoline?) or kernel.ftrace_enabled is 0\n",
 			       bh_hooks[i]->func, err);
 			bh_hooks_unregister(i);
 			return err;
@@ -91,9 +121,10 @@ int bh_hooks_probe(void)
 	int err = 0;
 
 	bh_nr_hooks = 0;
-	bh_hooks_gather(bh_gate_hooks, bh_nr_gate_hooks);
-	bh_hooks_gather(bh_passthru_hooks, bh_nr_passthru_hooks);
-	bh_hooks_gather(bh_tamper_hooks, bh_nr_tamper_hooks);
+	bh_hooks_gather(bh_gate_hooks, bh_nr_gate_hooks, false);
+	bh_hooks_gather(bh_passthru_hooks, bh_nr_passthru_hooks, false);
+	bh_hooks_gather(bh_tamper_hooks, bh_nr_tamper_hooks, false);
+	bh_hooks_gather(bh_gate_hooks, bh_nr_gate_hooks, true);
 	for (i = 0; i < bh_nr_hooks && !err; i++)
 		err = bh_hook_prepare(bh_hooks[i]);
 	if (!err)

@@ -261,6 +261,12 @@ int bh_hold_add(dev_t devt, u64 diskseq, const char *name, const char *reason,
 		return err;
 	}
 	bdev = ref.bdev;
+	if (!bh_file_bdev_works(&ref)) {
+		NL_SET_ERR_MSG(extack,
+			       "blkhold does not know this kernel's block device inodes; rebuild it against this kernel's headers");
+		err = -EOPNOTSUPP;
+		goto out;
+	}
 	if (bdev->bd_disk->diskseq != diskseq) {
 		NL_SET_ERR_MSG(extack,
 			       "the device number now belongs to another disk (diskseq differs)");
