@@ -175,6 +175,19 @@ static void notrace name(unsigned long ip, unsigned long parent_ip,	\
 #endif
 
 /*
+ * A redirected call holds a module reference from its hook, which runs
+ * while holds pin the module, until its refusal function calls
+ * bh_refusal_done() as it returns. A refusal function may sleep (reading
+ * user memory, or in the original it passes a harmless call on to), and
+ * meanwhile the last hold could go and the module be unloaded: ftrace's
+ * wait when the hooks are removed only covers code that does not sleep.
+ */
+static inline void bh_refusal_done(void)
+{
+	module_put(THIS_MODULE);
+}
+
+/*
  * In a direct entry's out-of-line half: refuse the hooked call by
  * returning from the entry into @instead, which has the hooked function's
  * signature and returns to its caller. @frame is the entry's
@@ -185,8 +198,10 @@ static __always_inline void bh_direct_redirect(unsigned long *frame,
 					       void *instead)
 {
 	/* blkhold's own pass-through call of a hooked function */
-	if (!within_module(frame[2], THIS_MODULE))
-		frame[1] = (unsigned long)instead;
+	if (within_module(frame[2], THIS_MODULE))
+		return;
+	__module_get(THIS_MODULE);
+	frame[1] = (unsigned long)instead;
 }
 
 /*

@@ -101,12 +101,13 @@ static void bh_refuse_bio(struct bio *bio)
 	if (held)
 		bh_refuse(&r);
 	rcu_read_unlock();
-	if (!held) {
+	if (held) {
+		bio->bi_status = BLK_STS_IOERR;
+		bio_endio(bio);
+	} else {
 		submit_bio_noacct(bio);
-		return;
 	}
-	bio->bi_status = BLK_STS_IOERR;
-	bio_endio(bio);
+	bh_refusal_done();
 }
 
 /* Most bios, on the hottest path there is: no RCU, no lookup. */
@@ -151,6 +152,7 @@ static bool bh_write_held(struct kiocb *iocb, struct iov_iter *from,
 static ssize_t bh_refuse_write(struct kiocb *iocb, struct iov_iter *from)
 {
 	struct bh_refusal r;
+	ssize_t ret;
 	bool held;
 
 	rcu_read_lock();
@@ -158,9 +160,9 @@ static ssize_t bh_refuse_write(struct kiocb *iocb, struct iov_iter *from)
 	if (held)
 		bh_refuse(&r);
 	rcu_read_unlock();
-	if (!held)
-		return iocb->ki_filp->f_op->write_iter(iocb, from);
-	return -EPERM;
+	ret = held ? -EPERM : iocb->ki_filp->f_op->write_iter(iocb, from);
+	bh_refusal_done();
+	return ret;
 }
 
 /* Every write(2) to a block device: the same fast path as bios. */
@@ -224,15 +226,16 @@ static long bh_refuse_fallocate(struct file *file, int mode, loff_t start,
 {
 	struct bh_refusal r;
 	bool held;
+	long ret;
 
 	rcu_read_lock();
 	held = bh_fallocate_held(file, mode, start, len, &r);
 	if (held)
 		bh_refuse(&r);
 	rcu_read_unlock();
-	if (!held)
-		return file->f_op->fallocate(file, mode, start, len);
-	return -EPERM;
+	ret = held ? -EPERM : file->f_op->fallocate(file, mode, start, len);
+	bh_refusal_done();
+	return ret;
 }
 
 /* ---- shared writable mmap(2) of a device node ---- */
@@ -266,15 +269,16 @@ static int bh_refuse_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct bh_refusal r;
 	bool held;
+	int ret;
 
 	rcu_read_lock();
 	held = bh_mmap_held(file, vma, &r);
 	if (held)
 		bh_refuse(&r);
 	rcu_read_unlock();
-	if (!held)
-		return file->f_op->mmap(file, vma);
-	return -EPERM;
+	ret = held ? -EPERM : file->f_op->mmap(file, vma);
+	bh_refusal_done();
+	return ret;
 }
 
 /* ---- block ioctls that write, and BLKROSET ---- */
@@ -353,21 +357,14 @@ static int bh_ioctl_range(unsigned int cmd, unsigned long arg, u64 *pos,
 	}
 }
 
-static long bh_gate_ioctl(struct file *file, unsigned int cmd,
-			  unsigned long arg)
+/* Does the range @cmd would change overlap a hold? Refuses it if so. */
+static bool bh_ioctl_held(struct block_device *bdev, unsigned int cmd,
+			  enum blkhold_kind kind, u64 pos, u64 len)
 {
-	struct block_device *bdev = bh_file_bdev(file);
 	u64 size = bdev_nr_bytes(bdev);
-	enum blkhold_kind kind;
 	struct bh_refusal r;
-	u64 pos, len;
-	bool held;
-	int err;
+	bool held = false;
 
-	err = bh_ioctl_range(cmd, arg, &pos, &len, &kind);
-	if (err)
-		return err;
-	held = false;
 	if (len && pos < size) {
 		rcu_read_lock();
 		held = bh_bytes_held(&r, bdev, kind, pos, min(len, size - pos));
@@ -379,9 +376,22 @@ static long bh_gate_ioctl(struct file *file, unsigned int cmd,
 		}
 		rcu_read_unlock();
 	}
-	if (held)
-		return -EPERM;
-	return file->f_op->unlocked_ioctl(file, cmd, arg);
+	return held;
+}
+
+static long bh_gate_ioctl(struct file *file, unsigned int cmd,
+			  unsigned long arg)
+{
+	enum blkhold_kind kind;
+	u64 pos, len;
+	long ret;
+
+	ret = bh_ioctl_range(cmd, arg, &pos, &len, &kind);
+	if (!ret)
+		ret = bh_ioctl_held(bh_file_bdev(file), cmd, kind, pos, len) ?
+		      -EPERM : file->f_op->unlocked_ioctl(file, cmd, arg);
+	bh_refusal_done();
+	return ret;
 }
 
 /* ---- disk removal: keep the holds, mark them detached ---- */

@@ -45,6 +45,7 @@ void notrace bh_hook_redirect(struct ftrace_ops *ops, unsigned long parent_ip,
 	/* blkhold's own pass-through call of a hooked function */
 	if (!hook->instead || within_module(parent_ip, THIS_MODULE))
 		return;
+	__module_get(THIS_MODULE);	/* until bh_refusal_done() */
 	bh_ftrace_set_ip(fregs, (unsigned long)hook->instead);
 }
 

@@ -289,19 +289,22 @@ BH_HOOK_CALLBACK(bh_request_callback, bh_always, bh_request_refuses)
 /* SG_IO and the NVMe ioctls wait here; they read the status we filled in. */
 static blk_status_t bh_refuse_execute_rq(struct request *rq, bool at_head)
 {
+	blk_status_t status = BLK_STS_IOERR;
+
 	if (!bh_request_refuse(rq))
-		return blk_execute_rq(rq, at_head);
-	return BLK_STS_IOERR;
+		status = blk_execute_rq(rq, at_head);
+	bh_refusal_done();
+	return status;
 }
 
 /* /dev/sg and io_uring: the submitter's end_io runs with the refusal. */
 static void bh_refuse_execute_rq_nowait(struct request *rq, bool at_head)
 {
-	if (!bh_request_refuse(rq)) {
+	if (bh_request_refuse(rq))
+		blk_mq_end_request(rq, BLK_STS_IOERR);
+	else
 		blk_execute_rq_nowait(rq, at_head);
-		return;
-	}
-	blk_mq_end_request(rq, BLK_STS_IOERR);
+	bh_refusal_done();
 }
 
 struct bh_hook bh_passthru_hooks[] = {

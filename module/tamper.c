@@ -68,6 +68,7 @@ BH_HOOK_CALLBACK(bh_unload32_callback, bh_always, bh_unload32_refuses)
 static long bh_refuse_unload(const struct pt_regs *uregs)
 {
 	bh_tamper("unloading blkhold");
+	bh_refusal_done();
 	return -EBUSY;
 }
 
@@ -86,6 +87,7 @@ BH_HOOK_CALLBACK(bh_reboot_kexec_callback, bh_always, bh_reboot_kexec_refuses)
 static long bh_refuse_kexec(const struct pt_regs *uregs)
 {
 	bh_tamper("kexec");
+	bh_refusal_done();
 	return -EPERM;
 }
 
@@ -132,15 +134,17 @@ static int bh_refuse_swap(struct swap_info_struct *sis, unsigned long start_page
 {
 	struct bh_refusal r;
 	bool held;
+	int ret;
 
 	rcu_read_lock();
 	held = bh_swap_held(sis, &r);
 	if (held)
 		bh_refuse(&r);
 	rcu_read_unlock();
-	if (!held)
-		return add_swap_extent(sis, start_page, nr_pages, start_block);
-	return -EPERM;
+	ret = held ? -EPERM :
+		add_swap_extent(sis, start_page, nr_pages, start_block);
+	bh_refusal_done();
+	return ret;
 }
 
 struct bh_hook bh_tamper_hooks[] = {

@@ -17,6 +17,7 @@ mib1=1		# p1 starts at sector 2048: 1 MiB into the disk
 mib2=11		# p2 starts at sector 22528: 11 MiB into the disk
 
 assert "hold placed on $p1" hold "$p1" part-test
+refs=$(cat /sys/module/blkhold/refcnt)
 out=$(dd if=/dev/urandom of="$disk" bs=1M seek=$mib1 count=1 oflag=direct 2>&1)
 expect_match "a write through $disk into $p1 fails with EPERM" "Operation not permitted" "$out"
 dd if=/dev/urandom of="$disk" bs=1M seek=$mib1 count=1 conv=fsync 2>/dev/null
@@ -39,6 +40,11 @@ assert "a write to $p2 works" dd if=/dev/urandom of="$p2" bs=1M count=1 oflag=di
 assert "a discard of $p2 works" blkdiscard -f "$p2"
 assert "a write before the partitions through $disk works" \
 	dd if=/dev/zero of="$disk" bs=512 seek=100 count=1 oflag=direct status=none
+
+assert "a zeroout through $disk of $p2 is passed on to the kernel" \
+	blkdiscard -f -z -o $((mib2 << 20)) -l 1MiB "$disk"
+expect_eq "refused and passed-on calls leave no module reference behind" \
+	"$refs" "$(cat /sys/module/blkhold/refcnt)"
 
 refute "blockdev --setrw $p1 is refused" blockdev --setrw "$p1"
 blockdev --setrw "$disk" 2>/dev/null
