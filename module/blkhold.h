@@ -135,27 +135,17 @@ void bh_hook_redirect(struct ftrace_ops *ops, unsigned long parent_ip,
 		      struct ftrace_regs *fregs);
 
 /*
- * BH_HOOK_CALLBACK(name, may_refuse, refuses) defines the ftrace callback
- * @name. @may_refuse(fregs), a cheap lock-free filter, is inlined into it:
- * when it says no, the callback returns without saving a register unless
- * the filter itself calls out. Otherwise
- * @refuses(fregs) decides, out of line (with the callback's own
- * arguments, which then stay in place in their registers), and a refused
- * call goes to the hook's refusal function.
+ * BH_HOOK_CALLBACK(name, refuses) defines the ftrace callback @name, which
+ * asks @refuses(fregs) whether the hooked call is refused and, if it is,
+ * sends it to the hook's refusal function. None of these hooks is on the
+ * I/O path (those are direct entries, below), so each call is decided.
  */
-#define BH_HOOK_CALLBACK(name, may_refuse, refuses)			\
-static noinline __noclone void notrace					\
-name##_decide(unsigned long ip, unsigned long parent_ip,		\
-	      struct ftrace_ops *ops, struct ftrace_regs *fregs)	\
-{									\
-	if (refuses(fregs))						\
-		bh_hook_redirect(ops, parent_ip, fregs);		\
-}									\
+#define BH_HOOK_CALLBACK(name, refuses)					\
 static void notrace name(unsigned long ip, unsigned long parent_ip,	\
 			 struct ftrace_ops *ops, struct ftrace_regs *fregs) \
 {									\
-	if (unlikely(may_refuse(fregs)))				\
-		name##_decide(ip, parent_ip, ops, fregs);		\
+	if (refuses(fregs))						\
+		bh_hook_redirect(ops, parent_ip, fregs);		\
 }
 
 /*
@@ -202,15 +192,6 @@ static __always_inline void bh_direct_redirect(unsigned long *frame,
 		return;
 	__module_get(THIS_MODULE);
 	frame[1] = (unsigned long)instead;
-}
-
-/*
- * Every call: the filter of hooks off the I/O path (each call is decided),
- * and the check of hooks that refuse every call.
- */
-static inline bool bh_always(struct ftrace_regs *fregs)
-{
-	return true;
 }
 
 /* gate.c: bios and block device nodes */

@@ -219,7 +219,7 @@ static bool bh_fallocate_refuses(struct ftrace_regs *fregs)
 	return held;
 }
 
-BH_HOOK_CALLBACK(bh_fallocate_callback, bh_always, bh_fallocate_refuses)
+BH_HOOK_CALLBACK(bh_fallocate_callback, bh_fallocate_refuses)
 
 static long bh_refuse_fallocate(struct file *file, int mode, loff_t start,
 				loff_t len)
@@ -263,7 +263,7 @@ static bool bh_mmap_refuses(struct ftrace_regs *fregs)
 	return held;
 }
 
-BH_HOOK_CALLBACK(bh_mmap_callback, bh_always, bh_mmap_refuses)
+BH_HOOK_CALLBACK(bh_mmap_callback, bh_mmap_refuses)
 
 static int bh_refuse_mmap(struct file *file, struct vm_area_struct *vma)
 {
@@ -318,7 +318,7 @@ static bool bh_ioctl_refuses(struct ftrace_regs *fregs)
 	return held;
 }
 
-BH_HOOK_CALLBACK(bh_ioctl_callback, bh_always, bh_ioctl_refuses)
+BH_HOOK_CALLBACK(bh_ioctl_callback, bh_ioctl_refuses)
 
 /* Read the range an ioctl would change, in bytes relative to @bdev. */
 static int bh_ioctl_range(unsigned int cmd, unsigned long arg, u64 *pos,
@@ -404,7 +404,7 @@ static bool bh_disk_deleting(struct ftrace_regs *fregs)
 	return false;
 }
 
-BH_HOOK_CALLBACK(bh_disk_deleting_callback, bh_always, bh_disk_deleting)
+BH_HOOK_CALLBACK(bh_disk_deleting_callback, bh_disk_deleting)
 
 struct bh_hook bh_gate_hooks[] = {
 	{ .func = "submit_bio_noacct", .direct = bh_bio_entry,

@@ -29,7 +29,7 @@ static void bh_hooks_gather(struct bh_hook *table, unsigned int count,
 			    bool direct)
 {
 	for (; count--; table++) {
-		if (!table->direct != !direct)
+		if (!!table->direct != direct)
 			continue;
 		if (!WARN_ON(bh_nr_hooks >= ARRAY_SIZE(bh_hooks)))
 			bh_hooks[bh_nr_hooks++] = table;

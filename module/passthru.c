@@ -284,7 +284,7 @@ static bool bh_request_refuses(struct ftrace_regs *fregs)
 	return refused;
 }
 
-BH_HOOK_CALLBACK(bh_request_callback, bh_always, bh_request_refuses)
+BH_HOOK_CALLBACK(bh_request_callback, bh_request_refuses)
 
 /* SG_IO and the NVMe ioctls wait here; they read the status we filled in. */
 static blk_status_t bh_refuse_execute_rq(struct request *rq, bool at_head)

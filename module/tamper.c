@@ -56,14 +56,14 @@ static bool bh_unload_refuses(struct ftrace_regs *fregs)
 	return bh_names_blkhold((const char __user *)bh_syscall_regs(fregs)->di);
 }
 
-BH_HOOK_CALLBACK(bh_unload_callback, bh_always, bh_unload_refuses)
+BH_HOOK_CALLBACK(bh_unload_callback, bh_unload_refuses)
 
 static bool bh_unload32_refuses(struct ftrace_regs *fregs)
 {
 	return bh_names_blkhold((const char __user *)bh_syscall_regs(fregs)->bx);
 }
 
-BH_HOOK_CALLBACK(bh_unload32_callback, bh_always, bh_unload32_refuses)
+BH_HOOK_CALLBACK(bh_unload32_callback, bh_unload32_refuses)
 
 static long bh_refuse_unload(const struct pt_regs *uregs)
 {
@@ -75,14 +75,19 @@ static long bh_refuse_unload(const struct pt_regs *uregs)
 /* ---- kexec ---- */
 
 /* kexec_load() and kexec_file_load(): refused whatever their arguments */
-BH_HOOK_CALLBACK(bh_kexec_callback, bh_always, bh_always)
+static bool bh_always(struct ftrace_regs *fregs)
+{
+	return true;
+}
+
+BH_HOOK_CALLBACK(bh_kexec_callback, bh_always)
 
 static bool bh_reboot_kexec_refuses(struct ftrace_regs *fregs)
 {
 	return (u32)bh_syscall_regs(fregs)->dx == LINUX_REBOOT_CMD_KEXEC;
 }
 
-BH_HOOK_CALLBACK(bh_reboot_kexec_callback, bh_always, bh_reboot_kexec_refuses)
+BH_HOOK_CALLBACK(bh_reboot_kexec_callback, bh_reboot_kexec_refuses)
 
 static long bh_refuse_kexec(const struct pt_regs *uregs)
 {
@@ -127,7 +132,7 @@ static bool bh_swap_refuses(struct ftrace_regs *fregs)
 	return held;
 }
 
-BH_HOOK_CALLBACK(bh_swap_callback, bh_always, bh_swap_refuses)
+BH_HOOK_CALLBACK(bh_swap_callback, bh_swap_refuses)
 
 static int bh_refuse_swap(struct swap_info_struct *sis, unsigned long start_page,
 			  unsigned long nr_pages, sector_t start_block)
