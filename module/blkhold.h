@@ -21,6 +21,7 @@
 /* Limits that keep one caller from exhausting kernel memory (extack texts quote them). */
 #define BH_MAX_HOLDS_PER_VOLUME	1024
 #define BH_MAX_HOLDS		100000
+#define BH_MAX_RECORDS		10000
 /*
  * Held volumes live in BH_BUCKETS buckets by diskseq modulo BH_BUCKETS:
  * diskseq counts disks up from one, so consecutive disks never share one.
@@ -37,6 +38,21 @@ struct bh_hold {
 	pid_t pid;
 	char comm[TASK_COMM_LEN];
 	time64_t ctime;
+	struct bh_record *record;	/* the record it was made from, or NULL */
+};
+
+/*
+ * A stored hold, armed (persist.c): a range of every disk with this
+ * identity, held from the moment such a disk appears. The holds made from
+ * it are ordinary holds of ordinary volumes, copies of @proto.
+ */
+struct bh_record {
+	struct list_head node;		/* under bh_lock */
+	char identity[BLKHOLD_IDENTITY_MAX + 1];
+	sector_t start;
+	sector_t nr_sects;
+	sector_t disk_sects;		/* size of the disk it was made on */
+	struct bh_hold proto;
 };
 
 /* How a held disk's passthrough commands are read (passthru.c). */
@@ -84,6 +100,19 @@ struct bh_refusal {
 };
 
 /* registry.c */
+void bh_registry_assert_locked(void);
+struct bh_volume *bh_volume_get(struct gendisk *disk, struct block_device *bdev,
+				sector_t start, sector_t nr);
+int bh_volume_add_hold(struct bh_volume *vol, struct bh_hold *hold,
+		       struct netlink_ext_ack *extack);
+void bh_volume_put(struct bh_volume *vol);
+void bh_record_unbind(struct bh_record *rec, bool detached_only,
+		      const char *reason);
+unsigned int bh_record_bound(const struct bh_record *rec);
+struct bh_hold *bh_hold_new(const char *name, const char *reason);
+int bh_pin(void);
+void bh_unpin(void);
+void bh_volume_appeared(struct block_device *bdev, dev_t devt);
 int bh_hold_add(dev_t devt, u64 diskseq, const char *name, const char *reason,
 		struct netlink_ext_ack *extack);
 int bh_hold_release(dev_t devt, u64 diskseq, const char *name,
@@ -208,10 +237,21 @@ extern struct bh_hook bh_tamper_hooks[];
 extern const unsigned int bh_nr_tamper_hooks;
 const void *bh_nvme_ctrl_key(struct gendisk *disk);
 
+/* persist.c: records, disk identities, disk arrival */
+int bh_persist_init(void);
+int bh_record_add(struct bh_record *rec, dev_t devt, u64 diskseq,
+		  struct netlink_ext_ack *extack);
+int bh_record_del(const struct bh_record *key, const char *reason,
+		  struct netlink_ext_ack *extack);
+struct bh_record *bh_record_at(unsigned long index);
+extern struct bh_hook bh_persist_hooks[];
+extern const unsigned int bh_nr_persist_hooks;
+
 /* events.c */
 void bh_refuse(struct bh_refusal *r);
 void bh_announce_hold(u8 cmd, const struct bh_volume *vol,
 		      const char *name, const char *reason);
+void bh_alert(const char *devname, const char *identity, const char *what);
 
 /* netlink.c */
 extern struct genl_family bh_family;

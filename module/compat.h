@@ -65,6 +65,9 @@ struct bh_bdev_ref {
 };
 
 #ifdef BD_READ_ONLY
+/* A disk that is never added (persist.c); 6.9 on takes queue limits. */
+#define bh_alloc_disk() blk_alloc_disk(NULL, NUMA_NO_NODE)
+
 static inline int bh_bdev_open(dev_t devt, struct bh_bdev_ref *ref)
 {
 	ref->file = bdev_file_open_by_dev(devt, BLK_OPEN_READ, NULL, NULL);
@@ -114,6 +117,8 @@ static inline void bh_bdev_set_ro_flag(struct block_device *bdev, bool ro)
 		bdev_clear_flag(bdev, BD_READ_ONLY);
 }
 #else
+#define bh_alloc_disk() (blk_alloc_disk(NUMA_NO_NODE) ?: ERR_PTR(-ENOMEM))
+
 static inline int bh_bdev_open(dev_t devt, struct bh_bdev_ref *ref)
 {
 	ref->bdev = blkdev_get_by_dev(devt, FMODE_READ, NULL);

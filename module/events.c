@@ -157,3 +157,29 @@ void bh_announce_hold(u8 cmd, const struct bh_volume *vol,
 
 	bh_multicast(cmd, bh_fill_hold, &ev);
 }
+
+struct bh_alert_event {
+	const char *devname;
+	const char *identity;
+	const char *what;
+};
+
+static int bh_fill_alert(struct sk_buff *skb, const void *arg)
+{
+	const struct bh_alert_event *ev = arg;
+
+	if (nla_put_string(skb, BLKHOLD_A_DEVNAME, ev->devname) ||
+	    nla_put_string(skb, BLKHOLD_A_IDENTITY, ev->identity) ||
+	    nla_put_string(skb, BLKHOLD_A_ACTION, ev->what))
+		return -EMSGSIZE;
+	return 0;
+}
+
+/* A stored hold met a disk unlike the one it was made on. */
+void bh_alert(const char *devname, const char *identity, const char *what)
+{
+	struct bh_alert_event ev = { devname, identity, what };
+
+	pr_warn("%s (%s): %s\n", devname, identity, what);
+	bh_multicast(BLKHOLD_CMD_ALERT, bh_fill_alert, &ev);
+}

@@ -125,6 +125,7 @@ int bh_hooks_probe(void)
 	bh_hooks_gather(bh_gate_hooks, bh_nr_gate_hooks, false);
 	bh_hooks_gather(bh_passthru_hooks, bh_nr_passthru_hooks, false);
 	bh_hooks_gather(bh_tamper_hooks, bh_nr_tamper_hooks, false);
+	bh_hooks_gather(bh_persist_hooks, bh_nr_persist_hooks, false);
 	bh_hooks_gather(bh_gate_hooks, bh_nr_gate_hooks, true);
 	for (i = 0; i < bh_nr_hooks && !err; i++)
 		err = bh_hook_prepare(bh_hooks[i]);

@@ -13,6 +13,9 @@ static int __init bh_init(void)
 {
 	int err;
 
+	err = bh_persist_init();
+	if (err)
+		return err;
 	err = bh_hooks_probe();
 	if (err)
 		return err;

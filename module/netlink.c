@@ -18,6 +18,20 @@ static const struct nla_policy bh_hold_policy[BLKHOLD_A_MAX + 1] = {
 			       .len = BLKHOLD_REASON_MAX },
 };
 
+static const struct nla_policy bh_record_policy[BLKHOLD_A_MAX + 1] = {
+	[BLKHOLD_A_MAJOR] = { .type = NLA_U32 },
+	[BLKHOLD_A_MINOR] = { .type = NLA_U32 },
+	[BLKHOLD_A_DISKSEQ] = { .type = NLA_U64 },
+	[BLKHOLD_A_NAME] = { .type = NLA_NUL_STRING, .len = BLKHOLD_NAME_MAX },
+	[BLKHOLD_A_REASON] = { .type = NLA_NUL_STRING,
+			       .len = BLKHOLD_REASON_MAX },
+	[BLKHOLD_A_IDENTITY] = { .type = NLA_NUL_STRING,
+				 .len = BLKHOLD_IDENTITY_MAX },
+	[BLKHOLD_A_START] = { .type = NLA_U64 },
+	[BLKHOLD_A_SECTORS] = { .type = NLA_U64 },
+	[BLKHOLD_A_DISK_SECTORS] = { .type = NLA_U64 },
+};
+
 /* The dump takes no attributes: every one sent is rejected. */
 static const struct nla_policy bh_get_policy[BLKHOLD_A_MAX + 1] = {};
 
@@ -167,6 +181,143 @@ static int bh_cmd_hold_del(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
+/* "SOURCE=VALUE", printable ASCII, as persist.c makes them. */
+static int bh_check_identity(struct genl_info *info, const char *id)
+{
+	const char *p, *eq = strchr(id, '=');
+
+	if (!eq || eq == id || !eq[1])
+		goto bad;
+	for (p = id; *p; p++)
+		if (*p < 0x20 || *p > 0x7e)
+			goto bad;
+	return 0;
+bad:
+	NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[BLKHOLD_A_IDENTITY],
+			    "identity must be SOURCE=VALUE in printable ASCII");
+	return -EINVAL;
+}
+
+/* Identity, range and name: what names a record. */
+static int bh_parse_record_key(struct genl_info *info, struct bh_record *rec)
+{
+	const char *name;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, BLKHOLD_A_IDENTITY) ||
+	    GENL_REQ_ATTR_CHECK(info, BLKHOLD_A_START) ||
+	    GENL_REQ_ATTR_CHECK(info, BLKHOLD_A_SECTORS) ||
+	    GENL_REQ_ATTR_CHECK(info, BLKHOLD_A_NAME))
+		return -EINVAL;
+	err = bh_check_identity(info, nla_data(info->attrs[BLKHOLD_A_IDENTITY]));
+	if (err)
+		return err;
+	name = nla_data(info->attrs[BLKHOLD_A_NAME]);
+	err = bh_check_name(info, name);
+	if (err)
+		return err;
+	nla_strscpy(rec->identity, info->attrs[BLKHOLD_A_IDENTITY],
+		    sizeof(rec->identity));
+	strscpy(rec->proto.name, name, sizeof(rec->proto.name));
+	rec->start = nla_get_u64(info->attrs[BLKHOLD_A_START]);
+	rec->nr_sects = nla_get_u64(info->attrs[BLKHOLD_A_SECTORS]);
+	if (!rec->nr_sects || rec->start + rec->nr_sects < rec->start ||
+	    rec->start + rec->nr_sects > (sector_t)LLONG_MAX >> SECTOR_SHIFT) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[BLKHOLD_A_SECTORS],
+				    "the range is empty or beyond any disk");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static const char *bh_parse_reason(struct genl_info *info, int *err)
+{
+	const char *reason = NULL;
+
+	*err = 0;
+	if (info->attrs[BLKHOLD_A_REASON]) {
+		reason = nla_data(info->attrs[BLKHOLD_A_REASON]);
+		*err = bh_check_reason(info, reason);
+	}
+	return reason && *reason ? reason : NULL;
+}
+
+static int bh_parse_record(struct genl_info *info, struct bh_record *rec,
+			   dev_t *devt, u64 *diskseq)
+{
+	const char *reason;
+	int err = bh_parse_record_key(info, rec);
+
+	if (err)
+		return err;
+	reason = bh_parse_reason(info, &err);
+	if (err)
+		return err;
+	strscpy(rec->proto.reason, reason ?: "", sizeof(rec->proto.reason));
+	if (GENL_REQ_ATTR_CHECK(info, BLKHOLD_A_DISK_SECTORS))
+		return -EINVAL;
+	rec->disk_sects = nla_get_u64(info->attrs[BLKHOLD_A_DISK_SECTORS]);
+	if (rec->disk_sects < rec->start + rec->nr_sects) {
+		NL_SET_ERR_MSG_ATTR(info->extack,
+				    info->attrs[BLKHOLD_A_DISK_SECTORS],
+				    "the range ends beyond the disk");
+		return -EINVAL;
+	}
+	*devt = 0;
+	*diskseq = 0;
+	if (!info->attrs[BLKHOLD_A_MAJOR] && !info->attrs[BLKHOLD_A_MINOR])
+		return 0;
+	err = bh_parse_devt(info, devt);
+	if (!err && GENL_REQ_ATTR_CHECK(info, BLKHOLD_A_DISKSEQ))
+		err = -EINVAL;
+	if (!err)
+		*diskseq = nla_get_u64(info->attrs[BLKHOLD_A_DISKSEQ]);
+	return err;
+}
+
+static int bh_cmd_record_add(struct sk_buff *skb, struct genl_info *info)
+{
+	struct bh_hold *proto;
+	struct bh_record *rec;
+	u64 diskseq;
+	dev_t devt;
+	int err;
+
+	err = bh_require_admin(skb, info);
+	if (err)
+		return err;
+	rec = kzalloc(sizeof(*rec), GFP_KERNEL);
+	proto = bh_hold_new("", NULL);
+	if (!rec || !proto) {
+		kfree(rec);
+		kfree(proto);
+		return -ENOMEM;
+	}
+	rec->proto = *proto;
+	kfree(proto);
+	err = bh_parse_record(info, rec, &devt, &diskseq);
+	if (!err)
+		err = bh_record_add(rec, devt, diskseq, info->extack);
+	if (err)
+		kfree(rec);
+	return err;
+}
+
+static int bh_cmd_record_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct bh_record key = {};
+	const char *reason;
+	int err;
+
+	err = bh_require_admin(skb, info);
+	if (!err)
+		err = bh_parse_record_key(info, &key);
+	if (err)
+		return err;
+	reason = bh_parse_reason(info, &err);
+	return err ?: bh_record_del(&key, reason, info->extack);
+}
+
 int bh_put_volume_id(struct sk_buff *skb, const struct bh_volume *vol)
 {
 	if (nla_put_u32(skb, BLKHOLD_A_MAJOR, MAJOR(vol->devt)) ||
@@ -208,7 +359,8 @@ static int bh_put_hold(struct sk_buff *skb, const struct bh_hold *hold)
 	    nla_put_u32(skb, BLKHOLD_HOLD_A_PID, hold->pid) ||
 	    nla_put_string(skb, BLKHOLD_HOLD_A_COMM, hold->comm) ||
 	    nla_put_u64_64bit(skb, BLKHOLD_HOLD_A_CTIME, hold->ctime,
-			      BLKHOLD_HOLD_A_PAD)) {
+			      BLKHOLD_HOLD_A_PAD) ||
+	    (hold->record && nla_put_flag(skb, BLKHOLD_HOLD_A_PERSISTENT))) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
@@ -276,6 +428,45 @@ static int bh_cmd_volume_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	return skb->len;
 }
 
+static int bh_put_record(struct sk_buff *skb, const struct bh_record *rec)
+{
+	if (nla_put_string(skb, BLKHOLD_A_IDENTITY, rec->identity) ||
+	    nla_put_u64_64bit(skb, BLKHOLD_A_START, rec->start, BLKHOLD_A_PAD) ||
+	    nla_put_u64_64bit(skb, BLKHOLD_A_SECTORS, rec->nr_sects,
+			      BLKHOLD_A_PAD) ||
+	    nla_put_u64_64bit(skb, BLKHOLD_A_DISK_SECTORS, rec->disk_sects,
+			      BLKHOLD_A_PAD) ||
+	    nla_put_u32(skb, BLKHOLD_A_BOUND, bh_record_bound(rec)) ||
+	    bh_put_hold(skb, &rec->proto))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int bh_cmd_record_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct bh_record *rec;
+	void *hdr;
+
+	bh_registry_lock();
+	cb->seq = bh_registry_generation();
+	while ((rec = bh_record_at(cb->args[0]))) {
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, &bh_family, NLM_F_MULTI,
+				  BLKHOLD_CMD_RECORD_GET);
+		if (!hdr)
+			break;
+		genl_dump_check_consistent(cb, hdr);
+		if (bh_put_record(skb, rec)) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+		cb->args[0]++;
+	}
+	bh_registry_unlock();
+	return skb->len;
+}
+
 static const struct genl_ops bh_ops[] = {
 	{
 		.cmd = BLKHOLD_CMD_HOLD_ADD,
@@ -292,6 +483,24 @@ static const struct genl_ops bh_ops[] = {
 	{
 		.cmd = BLKHOLD_CMD_VOLUME_GET,
 		.dumpit = bh_cmd_volume_dump,
+		.policy = bh_get_policy,
+		.maxattr = BLKHOLD_A_MAX,
+	},
+	{
+		.cmd = BLKHOLD_CMD_RECORD_ADD,
+		.doit = bh_cmd_record_add,
+		.policy = bh_record_policy,
+		.maxattr = BLKHOLD_A_MAX,
+	},
+	{
+		.cmd = BLKHOLD_CMD_RECORD_DEL,
+		.doit = bh_cmd_record_del,
+		.policy = bh_record_policy,
+		.maxattr = BLKHOLD_A_MAX,
+	},
+	{
+		.cmd = BLKHOLD_CMD_RECORD_GET,
+		.dumpit = bh_cmd_record_dump,
 		.policy = bh_get_policy,
 		.maxattr = BLKHOLD_A_MAX,
 	},

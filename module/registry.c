@@ -97,7 +97,26 @@ void bh_disk_deleted(u64 diskseq)
 	rcu_read_unlock();
 }
 
-static struct bh_volume *bh_volume_lookup(dev_t devt, u64 diskseq)
+void bh_registry_assert_locked(void)
+{
+	lockdep_assert_held(&bh_lock);
+}
+
+/* The volume of disk @diskseq covering exactly [@start, +@nr). */
+static struct bh_volume *bh_volume_lookup_range(u64 diskseq, sector_t start,
+						sector_t nr)
+{
+	struct bh_volume *vol;
+
+	lockdep_assert_held(&bh_lock);
+	hlist_for_each_entry(vol, bh_bucket(diskseq), hash_node)
+		if (vol->diskseq == diskseq && vol->start == start &&
+		    vol->nr_sects == nr)
+			return vol;
+	return NULL;
+}
+
+static struct bh_volume *bh_volume_lookup_devt(dev_t devt, u64 diskseq)
 {
 	struct bh_volume *vol;
 
@@ -118,25 +137,39 @@ static struct bh_hold *bh_hold_lookup(struct bh_volume *vol, const char *name)
 	return NULL;
 }
 
-static struct bh_volume *bh_volume_new(struct block_device *bdev)
+/*
+ * A volume of @disk. @bdev is its node when it has one already; a volume
+ * made before its partition is scanned gets the node's number and name
+ * when it appears (bh_volume_appeared()).
+ */
+static struct bh_volume *bh_volume_new(struct gendisk *disk,
+				       struct block_device *bdev,
+				       sector_t start, sector_t nr)
 {
 	struct bh_volume *vol = kzalloc(sizeof(*vol), GFP_KERNEL);
 
 	if (!vol)
 		return NULL;
-	vol->diskseq = bdev->bd_disk->diskseq;
-	vol->devt = bdev->bd_dev;
-	vol->start = bdev_is_partition(bdev) ? bdev->bd_start_sect : 0;
-	vol->nr_sects = bdev_nr_sectors(bdev);
-	snprintf(vol->devname, sizeof(vol->devname), "%pg", bdev);
-	vol->transport = bh_disk_transport(bdev->bd_disk);
-	vol->nvme_ctrl = bh_nvme_ctrl_key(bdev->bd_disk);
+	vol->diskseq = disk->diskseq;
+	vol->start = start;
+	vol->nr_sects = nr;
+	if (bdev) {
+		vol->devt = bdev->bd_dev;
+		snprintf(vol->devname, sizeof(vol->devname), "%pg", bdev);
+	} else if (start) {
+		scnprintf(vol->devname, sizeof(vol->devname), "%s@%llu",
+			  disk->disk_name, (unsigned long long)start);
+	} else {
+		strscpy(vol->devname, disk->disk_name, sizeof(vol->devname));
+	}
+	vol->transport = bh_disk_transport(disk);
+	vol->nvme_ctrl = bh_nvme_ctrl_key(disk);
 	INIT_LIST_HEAD(&vol->holds);
 	vol->event_window = jiffies;
 	return vol;
 }
 
-static struct bh_hold *bh_hold_new(const char *name, const char *reason)
+struct bh_hold *bh_hold_new(const char *name, const char *reason)
 {
 	struct bh_hold *hold = kzalloc(sizeof(*hold), GFP_KERNEL);
 
@@ -151,35 +184,211 @@ static struct bh_hold *bh_hold_new(const char *name, const char *reason)
 	return hold;
 }
 
-/* The first volume installs the hooks and pins the module; the last undoes. */
-static int bh_first_volume(void)
-{
-	int err = bh_hooks_install();
+/*
+ * Volumes and armed records pin the module and keep the hooks installed;
+ * the first pin installs them, the last unpin removes them.
+ */
+static unsigned int bh_pins;
 
-	if (!err)
+int bh_pin(void)
+{
+	int err;
+
+	lockdep_assert_held(&bh_lock);
+	bh_generation++;
+	if (!bh_pins) {
+		err = bh_hooks_install();
+		if (err)
+			return err;
 		__module_get(THIS_MODULE);
-	return err;
+	}
+	bh_pins++;
+	return 0;
 }
 
-static void bh_last_volume(void)
+void bh_unpin(void)
 {
+	lockdep_assert_held(&bh_lock);
+	bh_generation++;
+	if (--bh_pins)
+		return;
 	bh_hooks_remove();
 	module_put(THIS_MODULE);
 }
 
-static int bh_volume_publish(struct bh_volume *vol, struct block_device *bdev)
+static void bh_set_ro(struct bh_volume *vol, struct block_device *bdev)
 {
-	if (list_empty(&bh_volumes)) {
-		int err = bh_first_volume();
-
-		if (err)
-			return err;
-	}
 	vol->was_ro = bh_bdev_ro_flag(bdev);
 	bh_bdev_set_ro_flag(bdev, true);
+}
+
+/*
+ * The volume of @disk at [@start, +@nr), published if new. @bdev, when
+ * given, is its node and gets the read-only flag. Takes bh_lock's caller's
+ * word that holds follow: a volume without any is put back with
+ * bh_volume_put().
+ */
+struct bh_volume *bh_volume_get(struct gendisk *disk, struct block_device *bdev,
+				sector_t start, sector_t nr)
+{
+	struct bh_volume *vol;
+	int err;
+
+	vol = bh_volume_lookup_range(disk->diskseq, start, nr);
+	if (vol)
+		return vol;
+	vol = bh_volume_new(disk, bdev, start, nr);
+	if (!vol)
+		return ERR_PTR(-ENOMEM);
+	err = bh_pin();
+	if (err) {
+		kfree(vol);
+		return ERR_PTR(err);
+	}
+	if (bdev)
+		bh_set_ro(vol, bdev);
 	hlist_add_head_rcu(&vol->hash_node, bh_bucket(vol->diskseq));
 	list_add_tail(&vol->node, &bh_volumes);
+	return vol;
+}
+
+/* Give the volume its read-only flag back, if it is still the same disk. */
+static void bh_volume_restore_ro(struct bh_volume *vol)
+{
+	struct bh_bdev_ref ref;
+
+	if (READ_ONCE(vol->detached) || !vol->devt ||
+	    bh_bdev_open(vol->devt, &ref))
+		return;
+	if (ref.bdev->bd_disk->diskseq == vol->diskseq)
+		bh_bdev_set_ro_flag(ref.bdev, vol->was_ro);
+	bh_bdev_close(&ref);
+}
+
+/* Retire @vol if it has no hold left. */
+void bh_volume_put(struct bh_volume *vol)
+{
+	if (vol->nr_holds)
+		return;
+	hlist_del_init_rcu(&vol->hash_node);
+	list_del(&vol->node);
+	bh_volume_restore_ro(vol);
+	bh_unpin();
+	kfree_rcu(vol, rcu);
+}
+
+int bh_volume_add_hold(struct bh_volume *vol, struct bh_hold *hold,
+		       struct netlink_ext_ack *extack)
+{
+	const char *reason = hold->reason[0] ? hold->reason : NULL;
+
+	lockdep_assert_held(&bh_lock);
+	if (bh_hold_lookup(vol, hold->name)) {
+		NL_SET_ERR_MSG(extack, "the volume already has a hold of that name");
+		return -EEXIST;
+	}
+	if (vol->nr_holds >= BH_MAX_HOLDS_PER_VOLUME) {
+		NL_SET_ERR_MSG(extack, "the volume has the most holds allowed (1024)");
+		return -ENOSPC;
+	}
+	if (bh_nr_holds >= BH_MAX_HOLDS) {
+		NL_SET_ERR_MSG(extack, "the host has the most holds allowed (100000)");
+		return -ENOSPC;
+	}
+	list_add_tail(&hold->node, &vol->holds);
+	vol->nr_holds++;
+	bh_nr_holds++;
+	bh_generation++;
+	bh_announce_hold(BLKHOLD_CMD_HOLD_ADDED, vol, hold->name, reason);
+	pr_notice("hold '%s'%s placed on %s by %s[%d] uid %u%s%s\n",
+		  hold->name, hold->record ? " (stored)" : "", vol->devname,
+		  hold->comm, hold->pid, from_kuid(&init_user_ns, hold->uid),
+		  reason ? ": " : "", reason ?: "");
 	return 0;
+}
+
+static void bh_hold_remove(struct bh_volume *vol, struct bh_hold *hold,
+			   const char *reason)
+{
+	bh_announce_hold(BLKHOLD_CMD_HOLD_RELEASED, vol, hold->name, reason);
+	pr_notice("hold '%s' on %s released by %s[%d] uid %u%s%s\n",
+		  hold->name, vol->devname, current->comm,
+		  task_tgid_vnr(current),
+		  from_kuid(&init_user_ns, current_uid()),
+		  reason ? ": " : "", reason ?: "");
+	list_del(&hold->node);
+	kfree(hold);
+	vol->nr_holds--;
+	bh_nr_holds--;
+	bh_generation++;
+	bh_volume_put(vol);
+}
+
+/*
+ * Remove the holds made from @rec: all of them, or only those on disks
+ * that are gone (a re-plugged disk is held again under its new diskseq).
+ */
+void bh_record_unbind(struct bh_record *rec, bool detached_only,
+		      const char *reason)
+{
+	struct bh_volume *vol, *next_vol;
+	struct bh_hold *hold, *next;
+
+	lockdep_assert_held(&bh_lock);
+	list_for_each_entry_safe(vol, next_vol, &bh_volumes, node) {
+		if (detached_only && !READ_ONCE(vol->detached))
+			continue;
+		list_for_each_entry_safe(hold, next, &vol->holds, node) {
+			if (hold->record != rec)
+				continue;
+			/* the volume goes with its last hold: stop here then */
+			if (vol->nr_holds == 1) {
+				bh_hold_remove(vol, hold, reason);
+				break;
+			}
+			bh_hold_remove(vol, hold, reason);
+		}
+	}
+}
+
+/* How many disks hold a range because of @rec. */
+unsigned int bh_record_bound(const struct bh_record *rec)
+{
+	const struct bh_volume *vol;
+	const struct bh_hold *hold;
+	unsigned int n = 0;
+
+	lockdep_assert_held(&bh_lock);
+	list_for_each_entry(vol, &bh_volumes, node)
+		list_for_each_entry(hold, &vol->holds, node)
+			if (hold->record == rec && !READ_ONCE(vol->detached))
+				n++;
+	return n;
+}
+
+/*
+ * A node of a disk became openable (bdev_add(), which may not sleep here):
+ * a volume made at the disk's arrival with exactly its range learns its
+ * number and name, and the node gets the read-only flag before anyone can
+ * open it. Called under an RCU read-side section.
+ */
+void bh_volume_appeared(struct block_device *bdev, dev_t devt)
+{
+	sector_t start = bdev_is_partition(bdev) ? bdev->bd_start_sect : 0;
+	sector_t nr = bdev_nr_sectors(bdev);
+	struct bh_volume *vol;
+
+	hlist_for_each_entry_rcu(vol, bh_bucket(bdev->bd_disk->diskseq),
+				 hash_node) {
+		if (vol->diskseq != bdev->bd_disk->diskseq ||
+		    vol->start != start || vol->nr_sects != nr)
+			continue;
+		if (!READ_ONCE(vol->devt)) {
+			snprintf(vol->devname, sizeof(vol->devname), "%pg", bdev);
+			WRITE_ONCE(vol->devt, devt);
+			bh_set_ro(vol, bdev);
+		}
+	}
 }
 
 /*
@@ -198,54 +407,32 @@ static void bh_drain(struct block_device *bdev)
 static int bh_hold_insert(struct block_device *bdev, const char *name,
 			  const char *reason, struct netlink_ext_ack *extack)
 {
-	struct bh_volume *vol, *new_vol = NULL;
+	sector_t start = bdev_is_partition(bdev) ? bdev->bd_start_sect : 0;
+	struct bh_volume *vol;
 	struct bh_hold *hold;
+	bool was_held;
 	int err;
 
-	vol = bh_volume_lookup(bdev->bd_dev, bdev->bd_disk->diskseq);
-	if (vol && bh_hold_lookup(vol, name)) {
-		NL_SET_ERR_MSG(extack, "the volume already has a hold of that name");
-		return -EEXIST;
-	}
-	if (vol && vol->nr_holds >= BH_MAX_HOLDS_PER_VOLUME) {
-		NL_SET_ERR_MSG(extack, "the volume has the most holds allowed (1024)");
-		return -ENOSPC;
-	}
-	if (bh_nr_holds >= BH_MAX_HOLDS) {
-		NL_SET_ERR_MSG(extack, "the host has the most holds allowed (100000)");
-		return -ENOSPC;
-	}
+	was_held = bh_volume_lookup_range(bdev->bd_disk->diskseq, start,
+					  bdev_nr_sectors(bdev));
 	hold = bh_hold_new(name, reason);
-	if (!vol) {
-		new_vol = bh_volume_new(bdev);
-		vol = new_vol;
-	}
-	if (!hold || !vol) {
-		err = -ENOMEM;
-		goto fail;
-	}
-	if (new_vol) {
-		err = bh_volume_publish(new_vol, bdev);
-		if (err) {
+	if (!hold)
+		return -ENOMEM;
+	vol = bh_volume_get(bdev->bd_disk, bdev, start, bdev_nr_sectors(bdev));
+	if (IS_ERR(vol)) {
+		kfree(hold);
+		if (PTR_ERR(vol) != -ENOMEM)
 			NL_SET_ERR_MSG(extack,
 				       "cannot install the blkhold hooks, see the kernel log");
-			goto fail;
-		}
+		return PTR_ERR(vol);
 	}
-	list_add_tail(&hold->node, &vol->holds);
-	vol->nr_holds++;
-	bh_nr_holds++;
-	bh_generation++;
-	bh_announce_hold(BLKHOLD_CMD_HOLD_ADDED, vol, name, reason);
-	pr_notice("hold '%s' placed on %s by %s[%d] uid %u%s%s\n",
-		  name, vol->devname, hold->comm, hold->pid,
-		  from_kuid(&init_user_ns, hold->uid),
-		  reason ? ": " : "", reason ?: "");
-	return new_vol ? 1 : 0;
-fail:
-	kfree(new_vol);
-	kfree(hold);
-	return err;
+	err = bh_volume_add_hold(vol, hold, extack);
+	if (err) {
+		kfree(hold);
+		bh_volume_put(vol);
+		return err;
+	}
+	return was_held ? 0 : 1;
 }
 
 int bh_hold_add(dev_t devt, u64 diskseq, const char *name, const char *reason,
@@ -285,26 +472,26 @@ out:
 	return err;
 }
 
-/* Give the volume its read-only flag back, if it is still the same disk. */
-static void bh_volume_restore_ro(struct bh_volume *vol)
+/*
+ * The volume a release names: by its range while the disk is present
+ * (a volume made at the disk's arrival may not know its number yet), by
+ * its number once the disk is gone.
+ */
+static struct bh_volume *bh_volume_named(dev_t devt, u64 diskseq)
 {
+	struct bh_volume *vol = NULL;
 	struct bh_bdev_ref ref;
 
-	if (READ_ONCE(vol->detached) || bh_bdev_open(vol->devt, &ref))
-		return;
-	if (ref.bdev->bd_disk->diskseq == vol->diskseq)
-		bh_bdev_set_ro_flag(ref.bdev, vol->was_ro);
-	bh_bdev_close(&ref);
-}
+	if (!bh_bdev_open(devt, &ref)) {
+		struct block_device *bdev = ref.bdev;
+		sector_t start = bdev_is_partition(bdev) ? bdev->bd_start_sect : 0;
 
-static void bh_volume_retire(struct bh_volume *vol)
-{
-	hlist_del_init_rcu(&vol->hash_node);
-	list_del(&vol->node);
-	bh_volume_restore_ro(vol);
-	if (list_empty(&bh_volumes))
-		bh_last_volume();
-	kfree_rcu(vol, rcu);
+		if (bdev->bd_disk->diskseq == diskseq)
+			vol = bh_volume_lookup_range(diskseq, start,
+						     bdev_nr_sectors(bdev));
+		bh_bdev_close(&ref);
+	}
+	return vol ?: bh_volume_lookup_devt(devt, diskseq);
 }
 
 int bh_hold_release(dev_t devt, u64 diskseq, const char *name,
@@ -315,7 +502,7 @@ int bh_hold_release(dev_t devt, u64 diskseq, const char *name,
 	int err = 0;
 
 	mutex_lock(&bh_lock);
-	vol = bh_volume_lookup(devt, diskseq);
+	vol = bh_volume_named(devt, diskseq);
 	hold = vol ? bh_hold_lookup(vol, name) : NULL;
 	if (!vol) {
 		NL_SET_ERR_MSG(extack, "the volume has no holds");
@@ -323,20 +510,12 @@ int bh_hold_release(dev_t devt, u64 diskseq, const char *name,
 	} else if (!hold) {
 		NL_SET_ERR_MSG(extack, "the volume has no hold of that name");
 		err = -ENOENT;
+	} else if (hold->record) {
+		NL_SET_ERR_MSG(extack,
+			       "the hold is a stored one: release its record (blkhold release updates the store)");
+		err = -EBUSY;
 	} else {
-		bh_announce_hold(BLKHOLD_CMD_HOLD_RELEASED, vol, name, reason);
-		pr_notice("hold '%s' on %s released by %s[%d] uid %u%s%s\n",
-			  name, vol->devname, current->comm,
-			  task_tgid_vnr(current),
-			  from_kuid(&init_user_ns, current_uid()),
-			  reason ? ": " : "", reason ?: "");
-		list_del(&hold->node);
-		kfree(hold);
-		vol->nr_holds--;
-		bh_nr_holds--;
-		bh_generation++;
-		if (!vol->nr_holds)
-			bh_volume_retire(vol);
+		bh_hold_remove(vol, hold, reason);
 	}
 	mutex_unlock(&bh_lock);
 	return err;

@@ -13,6 +13,12 @@
 /* Longest hold name and reason, in bytes, not counting the NUL. */
 #define BLKHOLD_NAME_MAX	64
 #define BLKHOLD_REASON_MAX	256
+/*
+ * Longest disk identity, "SOURCE=VALUE": the sysfs attribute the kernel
+ * reads it from, relative to the disk ("wwid", "device/wwid", "serial"),
+ * and what it shows there, trailing white space removed.
+ */
+#define BLKHOLD_IDENTITY_MAX	255
 
 /* What a refused request would have done. */
 enum blkhold_kind {
@@ -54,7 +60,10 @@ enum {
 	BLKHOLD_A_UID,		/* u32: its uid in the initial namespace */
 	BLKHOLD_A_COMM,		/* string: its command name */
 	BLKHOLD_A_SUPPRESSED,	/* u64: events not sent since the last one */
-	BLKHOLD_A_ACTION,	/* string: what a tamper attempt tried */
+	BLKHOLD_A_ACTION,	/* string: what a tamper attempt tried, or an alert */
+	BLKHOLD_A_IDENTITY,	/* string: stable identity of a disk */
+	BLKHOLD_A_DISK_SECTORS,	/* u64: size of the whole disk a record was made on */
+	BLKHOLD_A_BOUND,	/* u32: disks a record holds now */
 
 	__BLKHOLD_A_MAX,
 };
@@ -71,6 +80,7 @@ enum {
 	BLKHOLD_HOLD_A_PID,	/* u32 */
 	BLKHOLD_HOLD_A_COMM,	/* string */
 	BLKHOLD_HOLD_A_CTIME,	/* u64: placed at, seconds since the epoch */
+	BLKHOLD_HOLD_A_PERSISTENT, /* flag: made from a record (a stored hold) */
 
 	__BLKHOLD_HOLD_A_MAX,
 };
@@ -85,6 +95,10 @@ enum {
 	BLKHOLD_CMD_HOLD_ADDED,		/* event */
 	BLKHOLD_CMD_HOLD_RELEASED,	/* event */
 	BLKHOLD_CMD_REFUSED,		/* event */
+	BLKHOLD_CMD_RECORD_ADD,		/* do: arm a stored hold by identity */
+	BLKHOLD_CMD_RECORD_DEL,		/* do: disarm it, release its holds */
+	BLKHOLD_CMD_RECORD_GET,		/* dump: armed records */
+	BLKHOLD_CMD_ALERT,		/* event: a record met a disk unlike it */
 
 	__BLKHOLD_CMD_MAX,
 };
