@@ -30,7 +30,7 @@ fails() {
 
 run "$BLKHOLD" --version
 expect_match "--version prints the version" "^blkhold [0-9]" "$out"
-for c in hold release list status watch; do
+for c in hold release list status watch restore verify; do
 	run "$BLKHOLD" $c --help
 	expect_match "$c --help prints its usage and exits 0" "usage: blkhold $c" "$out $rc"
 	[ $rc = 0 ] || not_ok "$c --help exit status is $rc"
@@ -41,8 +41,8 @@ run "$BLKHOLD" hold "$disk" --name CASE-2024-17 --reason "Smith v. Jones: prése
 expect_eq "hold exits 0" 0 $rc
 expect_match "hold says what it did" "^$disk: hold 'CASE-2024-17' placed$" "$out"
 run "$BLKHOLD" list
-expect_match "list shows a table header" "^DEVICE +SIZE +HOLDS +REFUSED" "$out"
-expect_match "list shows the held volume" "^$disk +32.0 MiB +1 +0$" "$out"
+expect_match "list shows a table header" "^DEVICE +SIZE +HOLDS +REFUSED +TRANSIENT" "$out"
+expect_match "list shows the held volume, its hold stored" "^$disk +32.0 MiB +1 +0 +0$" "$out"
 run "$BLKHOLD" status "$disk"
 expect_match "status names the hold, reason and creator" \
 	"hold 'CASE-2024-17' placed 20[0-9-]+T[0-9:]+Z by uid 0 \(blkhold\[[0-9]+\]\): Smith v. Jones: préservation" "$out"

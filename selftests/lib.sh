@@ -183,8 +183,9 @@ sha256_cached() {
 
 # ---- holds ----
 
+# A transient hold: most tests are about the gate, not the store.
 hold() {
-	"$BLKHOLD" hold "$1" --name "${2:-selftest}" ${3:+--reason "$3"} >/dev/null
+	"$BLKHOLD" hold "$1" --name "${2:-selftest}" ${3:+--reason "$3"} --transient >/dev/null
 }
 
 release() {
@@ -197,6 +198,11 @@ release_all() {
 		jq -r '.volumes[] | .device as $d | .holds[] | "\($d) \(.name)"' |
 		while read -r dev name; do
 		"$BLKHOLD" release "$dev" --name "$name" >/dev/null 2>&1
+	done
+	"$BLKHOLD" list --json 2>/dev/null |
+		jq -r '.stored[] | "\(.identity) \(.hold.name)"' |
+		while read -r id name; do
+		"$BLKHOLD" release "$id" --name "$name" >/dev/null 2>&1
 	done
 }
 

@@ -10,11 +10,13 @@
 #include <string.h>
 
 #include "blkhold.h"
+#include "store.h"
 
 #define VERSION "0.1"
 
 static const struct command *const commands[] = {
 	&cmd_hold, &cmd_release, &cmd_list, &cmd_status, &cmd_watch,
+	&cmd_restore, &cmd_verify,
 };
 
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -56,7 +58,9 @@ static void usage(FILE *f)
 	fprintf(f, "usage: %s COMMAND [ARGS]\n\n"
 		"Legal holds on block devices: while a volume has a hold, every request\n"
 		"that would change its data is refused by the kernel.\n\n"
-		"Commands:\n", PROG_NAME);
+		"Global option: --state-dir DIR, the store of persistent holds\n"
+		"(default $BLKHOLD_STATE_DIR, else %s).\n\n"
+		"Commands:\n", PROG_NAME, STORE_DEFAULT_DIR);
 	for (i = 0; i < NR_COMMANDS; i++)
 		fprintf(f, "  %-8s %s\n", commands[i]->name, commands[i]->summary);
 	fprintf(f, "\nRun '%s COMMAND --help' for a command's options; "
@@ -67,6 +71,8 @@ static void command_usage(FILE *f, const struct command *cmd)
 {
 	fprintf(f, "%s %s: %s\n\nusage: %s %s %s\n", PROG_NAME, cmd->name,
 		cmd->summary, PROG_NAME, cmd->name, cmd->usage);
+	if (cmd->help)
+		fprintf(f, "\n%s\n", cmd->help);
 }
 
 int parse_args(int argc, char *argv[], const struct command *cmd,
@@ -77,6 +83,8 @@ int parse_args(int argc, char *argv[], const struct command *cmd,
 		{ "reason", required_argument, NULL, 'r' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "diskseq", required_argument, NULL, 'd' },
+		{ "transient", no_argument, NULL, 't' },
+		{ "initramfs", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -87,7 +95,8 @@ int parse_args(int argc, char *argv[], const struct command *cmd,
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
 		unsigned int opt = c == 'n' ? OPT_NAME : c == 'r' ? OPT_REASON :
-				   c == 'j' ? OPT_JSON : c == 'd' ? OPT_DISKSEQ : 0;
+				   c == 'j' ? OPT_JSON : c == 'd' ? OPT_DISKSEQ :
+				   c == 't' ? OPT_TRANSIENT : c == 'i' ? OPT_INITRAMFS : 0;
 		char *end;
 
 		if (c == 'h') {
@@ -109,6 +118,10 @@ int parse_args(int argc, char *argv[], const struct command *cmd,
 			args->reason = optarg;
 		else if (opt == OPT_JSON)
 			args->json = true;
+		else if (opt == OPT_TRANSIENT)
+			args->transient = true;
+		else if (opt == OPT_INITRAMFS)
+			args->initramfs = optarg;
 		else {
 			errno = 0;
 			args->diskseq = strtoull(optarg, &end, 10);
@@ -174,9 +187,46 @@ int check_hold_args(const struct args *args)
 	return 0;
 }
 
+/*
+ * Take the global --state-dir DIR (or --state-dir=DIR) out of @argv,
+ * wherever it stands. Returns the new argc, or -1.
+ */
+static int take_state_dir(int argc, char *argv[])
+{
+	int i, out = 0;
+
+	for (i = 0; i < argc; i++) {
+		const char *dir = NULL;
+
+		if (!strcmp(argv[i], "--state-dir")) {
+			if (i + 1 >= argc) {
+				fail(NULL, "option '--state-dir' needs a value");
+				return -1;
+			}
+			dir = argv[++i];
+		} else if (!strncmp(argv[i], "--state-dir=", 12)) {
+			dir = argv[i] + 12;
+		} else {
+			argv[out++] = argv[i];
+			continue;
+		}
+		if (dir[0] != '/') {
+			fail(NULL, "--state-dir needs an absolute path, not '%s'", dir);
+			return -1;
+		}
+		store_set_dir(dir);
+	}
+	argv[out] = NULL;
+	return out;
+}
+
 int main(int argc, char *argv[])
 {
 	size_t i;
+
+	argc = take_state_dir(argc, argv);
+	if (argc < 0)
+		return 1;
 
 	if (argc < 2) {
 		usage(stderr);

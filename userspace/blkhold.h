@@ -17,6 +17,7 @@ struct command {
 	int (*run)(int argc, char *argv[], const struct command *self);
 	const char *usage;	/* options after "blkhold NAME" */
 	const char *summary;
+	const char *help;	/* more for --help: files read and written */
 };
 
 struct args;
@@ -41,11 +42,14 @@ struct nl_conn {
 };
 
 int conn_open(struct nl_conn *conn, const char *what);
+int conn_open_quiet(struct nl_conn *conn);
 void conn_close(struct nl_conn *conn);
 struct nl_msg *conn_request(struct nl_conn *conn, uint8_t cmd, int flags);
 int conn_transact(struct nl_conn *conn, struct nl_msg *msg,
 		int (*valid)(struct nl_msg *, void *), void *arg,
 		char *errmsg, size_t errlen);
+int conn_dump(uint8_t cmd, int (*valid)(struct nl_msg *, void *),
+	      void (*reset)(void *), void *arg, const char *what);
 int conn_watch(struct nl_conn *conn, int (*valid)(struct nl_msg *, void *),
 	     void *arg, volatile int *stop);
 
@@ -56,6 +60,7 @@ struct hold {
 	uint32_t uid, pid;
 	char comm[32];
 	uint64_t ctime;
+	bool persistent;	/* made from a stored hold */
 };
 
 struct volume {
@@ -75,6 +80,33 @@ struct volume_list {
 };
 
 int volumes_fetch(struct volume_list *list);
+int hold_parse(struct hold *h, struct nlattr *nest);
+void copy_string(char *dst, size_t len, const struct nlattr *a);
+const struct hold *volume_hold(const struct volume *v, const char *name);
+
+/* records.c: stored holds armed in the kernel */
+struct record {
+	char identity[BLKHOLD_IDENTITY_MAX + 1];
+	uint64_t start, sectors, disk_sectors;
+	uint32_t bound;		/* disks it holds now */
+	struct hold hold;
+};
+
+struct record_list {
+	struct record *r;
+	size_t n;
+};
+
+struct entry;
+int records_fetch(struct record_list *list);
+void records_free(struct record_list *list);
+struct record *records_find(struct record_list *list, const struct entry *e);
+int record_request(uint8_t cmd, const struct entry *e, const struct device *dev,
+		   char *errmsg, size_t errlen);
+
+/* identity.c */
+int device_identity(const struct device *dev, struct entry *e);
+const char *device_identity_why(const struct device *dev, struct entry *e);
 void volumes_free(struct volume_list *list);
 struct volume *volumes_find(struct volume_list *list, const struct device *dev);
 
@@ -84,6 +116,7 @@ void json_string(FILE *f, const char *s);
 void format_time(uint64_t epoch, char *buf, size_t len);
 void format_size(uint64_t bytes, char *buf, size_t len);
 void print_volume_json(FILE *f, const struct volume *v);
+void print_hold_json(FILE *f, const struct hold *h);
 uint64_t volume_refused_total(const struct volume *v);
 
 /* errors: one line on stderr, "blkhold: WHAT: MESSAGE" */
@@ -93,7 +126,10 @@ void warn(const char *what, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* blkhold.c: options shared by the commands */
-enum { OPT_DEVICE = 1, OPT_NAME = 2, OPT_REASON = 4, OPT_JSON = 8, OPT_DISKSEQ = 16 };
+enum {
+	OPT_DEVICE = 1, OPT_NAME = 2, OPT_REASON = 4, OPT_JSON = 8, OPT_DISKSEQ = 16,
+	OPT_TRANSIENT = 32, OPT_INITRAMFS = 64,
+};
 
 struct args {
 	const char *device;
@@ -102,6 +138,8 @@ struct args {
 	bool json;
 	bool has_diskseq;
 	uint64_t diskseq;
+	bool transient;
+	const char *initramfs;
 };
 
 int parse_args(int argc, char *argv[], const struct command *cmd,
@@ -109,6 +147,6 @@ int parse_args(int argc, char *argv[], const struct command *cmd,
 int check_hold_args(const struct args *args);
 
 extern const struct command cmd_hold, cmd_release, cmd_list, cmd_status,
-	cmd_watch;
+	cmd_watch, cmd_restore, cmd_verify;
 
 #endif

@@ -1,30 +1,99 @@
 // SPDX-License-Identifier: GPL-2.0
-/* blkhold hold DEVICE --name NAME [--reason TEXT] */
+/* blkhold hold DEVICE --name NAME [--reason TEXT] [--transient] */
+#include <stdlib.h>
 #include <string.h>
 
 #include "blkhold.h"
 #include "hold.h"
+#include "store.h"
+
+/* Refuse a name the volume has already, stored or not, before writing. */
+static int check_unheld(const struct device *dev, const char *name)
+{
+	struct volume_list list;
+	int held;
+
+	if (volumes_fetch(&list))
+		return -1;
+	held = volume_hold(volumes_find(&list, dev), name) != NULL;
+	volumes_free(&list);
+	if (held)
+		fail(dev->path, "the volume already has a hold of that name ('%s')", name);
+	return held ? -1 : 0;
+}
+
+/*
+ * The store first, then the kernel: when the held volume carries /etc
+ * itself, the store can no longer be written once the hold is in force.
+ * A hold the kernel refuses is then released in the store, saying why.
+ */
+static int hold_stored(const struct args *args, const struct device *dev)
+{
+	struct entry e = { .op = "hold" };
+	const struct entry **active;
+	char errmsg[256];
+	struct ledger l;
+	size_t i, n;
+	int err = -1;
+
+	snprintf(e.name, sizeof(e.name), "%s", args->name);
+	snprintf(e.reason, sizeof(e.reason), "%s", args->reason ? args->reason : "");
+	if (device_identity(dev, &e) || check_unheld(dev, args->name) ||
+	    ledger_open(&l, true))
+		return -1;
+	n = ledger_active(&l, &active);
+	for (i = 0; i < n && !entry_same_hold(active[i], &e); i++)
+		;
+	free(active);
+	if (i < n) {
+		fail(dev->path, "the volume already has a stored hold of that name ('%s')", e.name);
+		goto out;
+	}
+	if (ledger_append(&l, &e))
+		goto out;
+	err = record_request(BLKHOLD_CMD_RECORD_ADD, &e, dev, errmsg, sizeof(errmsg));
+	if (err) {
+		struct entry undo = e;
+
+		snprintf(undo.op, sizeof(undo.op), "release");
+		snprintf(undo.reason, sizeof(undo.reason), "not placed: %.200s", errmsg);
+		fail(dev->path, "%s ('%s')%s", errmsg, e.name,
+		     ledger_append(&l, &undo) ? "; the store still records the hold" : "");
+		err = -1;
+	}
+out:
+	ledger_close(&l);
+	return err;
+}
 
 static int run(int argc, char *argv[], const struct command *self)
 {
 	struct device dev;
 	struct args args;
 
-	if (parse_args(argc, argv, self, OPT_DEVICE | OPT_NAME | OPT_REASON, &args) ||
-	    check_hold_args(&args) || device_resolve(&args, &dev) ||
-	    hold_request(BLKHOLD_CMD_HOLD_ADD, &args, &dev))
+	if (parse_args(argc, argv, self,
+		       OPT_DEVICE | OPT_NAME | OPT_REASON | OPT_TRANSIENT, &args) ||
+	    check_hold_args(&args) || device_resolve(&args, &dev))
+		return -1;
+	if (args.transient ? hold_request(BLKHOLD_CMD_HOLD_ADD, &args, &dev) :
+			     hold_stored(&args, &dev))
 		return -1;
 	device_warn_writers(&dev);
 	if (strcmp(dev.path, dev.canon))
-		printf("%s (%s): hold '%s' placed\n", dev.path, dev.canon, args.name);
+		printf("%s (%s): hold '%s' placed%s\n", dev.path, dev.canon, args.name,
+		       args.transient ? " (transient: until reboot or re-plug)" : "");
 	else
-		printf("%s: hold '%s' placed\n", dev.path, args.name);
+		printf("%s: hold '%s' placed%s\n", dev.path, args.name,
+		       args.transient ? " (transient: until reboot or re-plug)" : "");
 	return 0;
 }
 
 const struct command cmd_hold = {
 	.name = "hold",
 	.run = run,
-	.usage = "DEVICE --name NAME [--reason TEXT]",
+	.usage = "DEVICE --name NAME [--reason TEXT] [--transient]",
+	.help = "The hold is stored (writes STATE_DIR/ledger, locks STATE_DIR/lock) and bound\n"
+		"to the disk's identity and the volume's sectors: it comes back after a reboot\n"
+		"or re-plug. --transient keeps it in the kernel's memory only and touches no file.",
 	.summary = "place a hold: from now on nothing may change DEVICE's data",
 };

@@ -1,7 +1,157 @@
 // SPDX-License-Identifier: GPL-2.0
 /* blkhold release DEVICE --name NAME [--reason TEXT] */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "blkhold.h"
 #include "hold.h"
+#include "store.h"
+
+/* Which stored holds a release means: an identity, a name, maybe a range. */
+struct release_key {
+	struct entry e;
+	bool any_range;
+	const char *reason;
+	const char *what;	/* for messages: the DEVICE argument */
+};
+
+static bool key_matches(const struct release_key *k, const char *identity,
+			uint64_t start, uint64_t sectors, const char *name)
+{
+	return !strcmp(identity, k->e.identity) && !strcmp(name, k->e.name) &&
+	       (k->any_range || (start == k->e.start && sectors == k->e.sectors));
+}
+
+/*
+ * The kernel first (it checks the caller's privilege), then the store. A
+ * store that cannot be written gets the hold armed again: the ledger and
+ * the kernel never disagree because of a failed release.
+ */
+static int release_one(struct ledger *l, const struct release_key *k,
+		       const struct entry *held)
+{
+	struct entry e = *held;
+	char errmsg[256];
+	int err;
+
+	err = record_request(BLKHOLD_CMD_RECORD_DEL, held, NULL, errmsg, sizeof(errmsg));
+	if (err && err != -ENOENT) {
+		fail(k->what, "%s ('%s')", errmsg, held->name);
+		return -1;
+	}
+	snprintf(e.op, sizeof(e.op), "release");
+	snprintf(e.reason, sizeof(e.reason), "%s", k->reason ? k->reason : "");
+	if (ledger_append(l, &e)) {
+		if (!err)
+			record_request(BLKHOLD_CMD_RECORD_ADD, held, NULL, errmsg,
+				       sizeof(errmsg));
+		return -1;
+	}
+	return 0;
+}
+
+/* Kernel records the store does not have (drift) go on the kernel's word. */
+static int release_unstored(const struct release_key *k, size_t *done)
+{
+	struct record_list records;
+	char errmsg[256];
+	size_t i;
+	int err;
+
+	if (records_fetch(&records))
+		return -1;
+	for (i = 0; i < records.n; i++) {
+		struct record *r = &records.r[i];
+		struct entry e = { .op = "release" };
+
+		if (!key_matches(k, r->identity, r->start, r->sectors, r->hold.name))
+			continue;
+		snprintf(e.identity, sizeof(e.identity), "%s", r->identity);
+		snprintf(e.name, sizeof(e.name), "%s", r->hold.name);
+		e.start = r->start;
+		e.sectors = r->sectors;
+		err = record_request(BLKHOLD_CMD_RECORD_DEL, &e, NULL, errmsg, sizeof(errmsg));
+		if (err) {
+			fail(k->what, "%s ('%s')", errmsg, e.name);
+			records_free(&records);
+			return -1;
+		}
+		(*done)++;
+	}
+	records_free(&records);
+	return 0;
+}
+
+/* Release the stored holds @k names. 1 when there is none. */
+static int release_stored(const struct release_key *k)
+{
+	const struct entry **active;
+	size_t i, n, done = 0;
+	struct ledger l;
+	int err = 0;
+
+	if (ledger_open(&l, true))
+		return -1;
+	n = ledger_active(&l, &active);
+	for (i = 0; i < n && !err; i++) {
+		if (!key_matches(k, active[i]->identity, active[i]->start,
+				 active[i]->sectors, active[i]->name))
+			continue;
+		err = release_one(&l, k, active[i]);
+		done++;
+	}
+	free(active);
+	if (!err)
+		err = release_unstored(k, &done);
+	ledger_close(&l);
+	if (err)
+		return -1;
+	return done ? 0 : 1;
+}
+
+static int release_device(const struct args *args, const struct device *dev)
+{
+	struct release_key k = { .reason = args->reason, .what = dev->path };
+	struct volume_list list;
+	const struct hold *h;
+	bool transient;
+	int err;
+
+	if (volumes_fetch(&list))
+		return -1;
+	h = volume_hold(volumes_find(&list, dev), args->name);
+	transient = h && !h->persistent;
+	volumes_free(&list);
+	if (transient)
+		return hold_request(BLKHOLD_CMD_HOLD_DEL, args, dev);
+	snprintf(k.e.name, sizeof(k.e.name), "%s", args->name);
+	if (device_identity_why(dev, &k.e))
+		return hold_request(BLKHOLD_CMD_HOLD_DEL, args, dev);
+	err = release_stored(&k);
+	if (err == 1 && h) {
+		/* held whole because its disk's size changed: any range */
+		k.any_range = true;
+		err = release_stored(&k);
+	}
+	return err == 1 ? hold_request(BLKHOLD_CMD_HOLD_DEL, args, dev) : err;
+}
+
+/* DEVICE given as IDENTITY: a stored hold whose disk may be absent. */
+static int release_identity(const struct args *args)
+{
+	struct release_key k = { .any_range = true, .reason = args->reason,
+				 .what = args->device };
+	int err;
+
+	snprintf(k.e.identity, sizeof(k.e.identity), "%s", args->device);
+	snprintf(k.e.name, sizeof(k.e.name), "%s", args->name);
+	err = release_stored(&k);
+	if (err == 1)
+		fail(args->device, "no stored hold of that name ('%s') for this identity",
+		     args->name);
+	return err ? -1 : 0;
+}
 
 static int run(int argc, char *argv[], const struct command *self)
 {
@@ -9,17 +159,25 @@ static int run(int argc, char *argv[], const struct command *self)
 	struct args args;
 
 	if (parse_args(argc, argv, self, OPT_DEVICE | OPT_NAME | OPT_REASON | OPT_DISKSEQ, &args) ||
-	    check_hold_args(&args) || device_resolve(&args, &dev) ||
-	    hold_request(BLKHOLD_CMD_HOLD_DEL, &args, &dev))
+	    check_hold_args(&args))
 		return -1;
-	printf("%s: hold '%s' released\n", dev.path, args.name);
+	if (strchr(args.device, '=') && args.device[0] != '/') {
+		if (release_identity(&args))
+			return -1;
+	} else if (device_resolve(&args, &dev) || release_device(&args, &dev)) {
+		return -1;
+	}
+	printf("%s: hold '%s' released\n", args.device, args.name);
 	return 0;
 }
 
 const struct command cmd_release = {
 	.name = "release",
 	.run = run,
-	.usage = "DEVICE --name NAME [--reason TEXT] [--diskseq N]\n\n"
-		 "DEVICE may be MAJ:MIN with --diskseq for a disk that is gone (detached).",
+	.usage = "DEVICE --name NAME [--reason TEXT] [--diskseq N]",
+	.help = "A stored hold is released in the kernel, then recorded as released in\n"
+		"STATE_DIR/ledger (written; STATE_DIR/lock locked). DEVICE may be IDENTITY (as\n"
+		"'blkhold list' shows it) for a stored hold whose disk is absent, or MAJ:MIN\n"
+		"with --diskseq for a disk that is gone (detached).",
 	.summary = "release a hold; DEVICE is writable again once it has none",
 };

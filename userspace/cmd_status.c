@@ -70,5 +70,6 @@ const struct command cmd_status = {
 	.name = "status",
 	.run = run,
 	.usage = "DEVICE [--json] [--diskseq N]",
+	.help = "Reads the kernel's state over netlink; reads and writes no file.",
 	.summary = "show DEVICE's holds and the requests refused on it",
 };

@@ -142,5 +142,6 @@ const struct command cmd_watch = {
 	.name = "watch",
 	.run = run,
 	.usage = "[--json]",
+	.help = "Reads the kernel's state over netlink; reads and writes no file.",
 	.summary = "print hold, release and refusal events as they happen",
 };

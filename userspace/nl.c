@@ -15,33 +15,43 @@
 
 #include "blkhold.h"
 
-int conn_open(struct nl_conn *conn, const char *what)
+/* 0, or -ENOMEM, -ECONNREFUSED (no generic netlink), -ENOENT (no module). */
+int conn_open_quiet(struct nl_conn *conn)
 {
-	int one = 1;
+	int one = 1, err;
 
 	conn->sock = nl_socket_alloc();
-	if (!conn->sock) {
-		fail(what, "out of memory");
-		return -1;
-	}
-	if (genl_connect(conn->sock)) {
-		fail(what, "cannot open a generic netlink socket");
+	if (!conn->sock)
+		return -ENOMEM;
+	err = -ECONNREFUSED;
+	if (genl_connect(conn->sock))
 		goto err;
-	}
 	setsockopt(nl_socket_get_fd(conn->sock), SOL_NETLINK, NETLINK_EXT_ACK,
 		   &one, sizeof(one));
 	setsockopt(nl_socket_get_fd(conn->sock), SOL_NETLINK, NETLINK_CAP_ACK,
 		   &one, sizeof(one));
 	conn->family = genl_ctrl_resolve(conn->sock, BLKHOLD_FAMILY_NAME);
-	if (conn->family < 0) {
-		fail(what, "the blkhold kernel module is not loaded (load it with 'modprobe blkhold')");
+	err = -ENOENT;
+	if (conn->family < 0)
 		goto err;
-	}
 	return 0;
 err:
 	nl_socket_free(conn->sock);
 	conn->sock = NULL;
-	return -1;
+	return err;
+}
+
+int conn_open(struct nl_conn *conn, const char *what)
+{
+	int err = conn_open_quiet(conn);
+
+	if (err == -ENOMEM)
+		fail(what, "out of memory");
+	else if (err == -ECONNREFUSED)
+		fail(what, "cannot open a generic netlink socket");
+	else if (err)
+		fail(what, "the blkhold kernel module is not loaded (load it with 'modprobe blkhold')");
+	return err ? -1 : 0;
 }
 
 void conn_close(struct nl_conn *conn)
@@ -192,6 +202,42 @@ int conn_watch(struct nl_conn *conn, int (*valid)(struct nl_msg *, void *),
 			warn(NULL, "events were lost: the socket buffer overflowed");
 		else if (err < 0)
 			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Fetch a whole dump of @cmd through @valid. A dump that a change
+ * interrupted is fetched again (after @reset), so what is shown is one
+ * consistent state. Prints the error, naming @what was read.
+ */
+int conn_dump(uint8_t cmd, int (*valid)(struct nl_msg *, void *),
+	      void (*reset)(void *), void *arg, const char *what)
+{
+	char errmsg[256] = "";
+	struct nl_conn conn;
+	int err = 0, tries;
+
+	if (conn_open(&conn, NULL))
+		return -1;
+	for (tries = 0; tries < 100; tries++) {
+		struct nl_msg *msg = conn_request(&conn, cmd, NLM_F_DUMP);
+
+		if (!msg) {
+			err = -ENOMEM;
+			break;
+		}
+		err = conn_transact(&conn, msg, valid, arg, errmsg, sizeof(errmsg));
+		if (err != -EINTR)
+			break;
+		reset(arg);
+	}
+	conn_close(&conn);
+	if (err) {
+		fail(NULL, "cannot read %s: %s", what,
+		     errmsg[0] ? errmsg : strerror(-err));
+		reset(arg);
+		return -1;
 	}
 	return 0;
 }

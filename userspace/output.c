@@ -68,7 +68,7 @@ uint64_t volume_refused_total(const struct volume *v)
 	return total;
 }
 
-static void print_hold_json(FILE *f, const struct hold *h)
+void print_hold_json(FILE *f, const struct hold *h)
 {
 	char when[64];
 
@@ -79,7 +79,8 @@ static void print_hold_json(FILE *f, const struct hold *h)
 	json_string(f, h->reason);
 	fprintf(f, ",\"uid\":%" PRIu32 ",\"pid\":%" PRIu32 ",\"comm\":", h->uid, h->pid);
 	json_string(f, h->comm);
-	fprintf(f, ",\"created\":\"%s\",\"created_epoch\":%" PRIu64 "}", when, h->ctime);
+	fprintf(f, ",\"created\":\"%s\",\"created_epoch\":%" PRIu64 ",\"persistent\":%s}",
+		when, h->ctime, h->persistent ? "true" : "false");
 }
 
 void print_volume_json(FILE *f, const struct volume *v)

@@ -11,24 +11,19 @@
 
 #include "blkhold.h"
 
-static void copy_string(char *dst, size_t len, const struct nlattr *a)
+void copy_string(char *dst, size_t len, const struct nlattr *a)
 {
 	snprintf(dst, len, "%s", a ? (const char *)nla_data(a) : "");
 }
 
-static int parse_hold(struct volume *v, struct nlattr *nest)
+/* One BLKHOLD_A_HOLD nest. */
+int hold_parse(struct hold *h, struct nlattr *nest)
 {
 	struct nlattr *tb[BLKHOLD_HOLD_A_MAX + 1];
-	struct hold *h, *holds;
 
+	memset(h, 0, sizeof(*h));
 	if (nla_parse_nested(tb, BLKHOLD_HOLD_A_MAX, nest, NULL))
 		return -1;
-	holds = realloc(v->holds, (v->nr_holds + 1) * sizeof(*holds));
-	if (!holds)
-		return -1;
-	v->holds = holds;
-	h = &holds[v->nr_holds++];
-	memset(h, 0, sizeof(*h));
 	copy_string(h->name, sizeof(h->name), tb[BLKHOLD_HOLD_A_NAME]);
 	copy_string(h->reason, sizeof(h->reason), tb[BLKHOLD_HOLD_A_REASON]);
 	copy_string(h->comm, sizeof(h->comm), tb[BLKHOLD_HOLD_A_COMM]);
@@ -38,6 +33,21 @@ static int parse_hold(struct volume *v, struct nlattr *nest)
 		h->pid = nla_get_u32(tb[BLKHOLD_HOLD_A_PID]);
 	if (tb[BLKHOLD_HOLD_A_CTIME])
 		h->ctime = nla_get_u64(tb[BLKHOLD_HOLD_A_CTIME]);
+	h->persistent = tb[BLKHOLD_HOLD_A_PERSISTENT];
+	return 0;
+}
+
+static int parse_hold(struct volume *v, struct nlattr *nest)
+{
+	struct hold *holds;
+
+	holds = realloc(v->holds, (v->nr_holds + 1) * sizeof(*holds));
+	if (!holds)
+		return -1;
+	v->holds = holds;
+	if (hold_parse(&holds[v->nr_holds], nest))
+		return -1;
+	v->nr_holds++;
 	return 0;
 }
 
@@ -114,36 +124,29 @@ void volumes_free(struct volume_list *list)
 	list->n = 0;
 }
 
+static void volumes_reset(void *arg)
+{
+	volumes_free(arg);
+}
+
 int volumes_fetch(struct volume_list *list)
 {
-	char errmsg[256];
-	struct nl_conn conn;
-	int err, tries;
-
 	list->v = NULL;
 	list->n = 0;
-	if (conn_open(&conn, NULL))
+	if (conn_dump(BLKHOLD_CMD_VOLUME_GET, on_volume, volumes_reset, list,
+		      "the holds"))
 		return -1;
-	for (tries = 0; tries < 100; tries++) {
-		struct nl_msg *msg = conn_request(&conn, BLKHOLD_CMD_VOLUME_GET, NLM_F_DUMP);
-
-		if (!msg) {
-			err = -ENOMEM;
-			break;
-		}
-		err = conn_transact(&conn, msg, on_volume, list, errmsg, sizeof(errmsg));
-		if (err != -EINTR)
-			break;
-		volumes_free(list);
-	}
-	conn_close(&conn);
-	if (err) {
-		fail(NULL, "cannot read the holds: %s",
-		     errmsg[0] ? errmsg : strerror(-err));
-		volumes_free(list);
-		return -1;
-	}
 	return 0;
+}
+
+const struct hold *volume_hold(const struct volume *v, const char *name)
+{
+	size_t i;
+
+	for (i = 0; v && i < v->nr_holds; i++)
+		if (!strcmp(v->holds[i].name, name))
+			return &v->holds[i];
+	return NULL;
 }
 
 struct volume *volumes_find(struct volume_list *list, const struct device *dev)

@@ -14,6 +14,8 @@ export BLKHOLD_KO=$project/build/$rel/module/blkhold.ko
 export BLKHOLD_CLI=$project/userspace/blkhold
 export PATH=$project/userspace:$selftests:$PATH
 export LC_ALL=C
+# The host's /etc is read-only here: stored holds go to scratch space.
+export BLKHOLD_STATE_DIR=/tmp/blkhold-store
 
 timeout=$(sed -n 's/^timeout=//p' "$selftests/settings")
 tests=$(make -s --no-print-directory -C "$selftests" list_tests)

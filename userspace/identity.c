@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What binds a stored hold to its data: the disk's stable identity as the
+ * kernel shows it in sysfs, and the volume's absolute range on that disk.
+ * The kernel reads the same attributes through the same show() functions
+ * (module/persist.c), so both sides compare the same "SOURCE=VALUE".
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "blkhold.h"
+#include "store.h"
+
+/* Where a disk's identity is read from, first one found wins. */
+#define PAGE_BYTES 4096
+
+static const char *const identity_sources[] = { "wwid", "device/wwid", "serial" };
+
+static int read_attr(const char *dir, const char *attr, char *buf, size_t len)
+{
+	char path[PATH_MAX];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, attr);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	while (n && isspace((unsigned char)buf[n - 1]))
+		n--;
+	buf[n] = '\0';
+	return 0;
+}
+
+static int read_attr_u64(const char *dir, const char *attr, uint64_t *v)
+{
+	char buf[32];
+
+	if (read_attr(dir, attr, buf, sizeof(buf)) || !*buf)
+		return -1;
+	*v = strtoull(buf, NULL, 10);
+	return 0;
+}
+
+static bool printable(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+			return false;
+	return true;
+}
+
+/* The identity of the disk whose sysfs directory is @disk. */
+static int disk_identity(const char *disk, char *id, size_t len)
+{
+	char value[PAGE_BYTES];
+	size_t i;
+
+	for (i = 0; i < sizeof(identity_sources) / sizeof(identity_sources[0]); i++) {
+		if (read_attr(disk, identity_sources[i], value, sizeof(value)) ||
+		    !*value || !printable(value))
+			continue;
+		if ((size_t)snprintf(id, len, "%s=%s", identity_sources[i], value) >= len)
+			return -1;
+		return 0;
+	}
+	return -1;
+}
+
+/*
+ * Fill @e's identity and range for @dev. Returns NULL, or why it cannot:
+ * a disk without a stable identity can only have transient holds.
+ */
+const char *device_identity_why(const struct device *dev, struct entry *e)
+{
+	char dir[64], disk[80];
+	uint64_t removable = 0;
+
+	snprintf(dir, sizeof(dir), "/sys/dev/block/%u:%u", dev->major, dev->minor);
+	if (access(dir, F_OK))
+		return "not known to the kernel (disk removed?)";
+	snprintf(disk, sizeof(disk), "%s/partition", dir);
+	if (!access(disk, F_OK)) {
+		snprintf(disk, sizeof(disk), "%s/..", dir);
+		if (read_attr_u64(dir, "start", &e->start))
+			return "cannot read the partition's start sector";
+	} else {
+		snprintf(disk, sizeof(disk), "%s", dir);
+		e->start = 0;
+	}
+	if (read_attr_u64(dir, "size", &e->sectors) ||
+	    read_attr_u64(disk, "size", &e->disk_sectors) || !e->sectors)
+		return "cannot read the volume's size, or it is empty";
+	read_attr_u64(disk, "removable", &removable);
+	if (removable)
+		return "removable media have no stable identity of their own; use --transient";
+	if (disk_identity(disk, e->identity, sizeof(e->identity)))
+		return "the disk has no stable identity (no wwid or serial in sysfs); use --transient for a hold until the next reboot or re-plug";
+	return NULL;
+}
+
+int device_identity(const struct device *dev, struct entry *e)
+{
+	const char *why = device_identity_why(dev, e);
+
+	if (why)
+		fail(dev->path, "%s", why);
+	return why ? -1 : 0;
+}

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Stored holds as the kernel has them armed, and arming or disarming one. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <netlink/attr.h>
+
+#include "blkhold.h"
+#include "store.h"
+
+static int on_record(struct nl_msg *msg, void *arg)
+{
+	struct nlattr *tb[BLKHOLD_A_MAX + 1];
+	struct record_list *list = arg;
+	struct record *r;
+
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, BLKHOLD_A_MAX, NULL) ||
+	    !tb[BLKHOLD_A_IDENTITY] || !tb[BLKHOLD_A_HOLD])
+		return NL_SKIP;
+	r = realloc(list->r, (list->n + 1) * sizeof(*r));
+	if (!r)
+		return NL_STOP;
+	list->r = r;
+	r = &r[list->n++];
+	memset(r, 0, sizeof(*r));
+	copy_string(r->identity, sizeof(r->identity), tb[BLKHOLD_A_IDENTITY]);
+	if (tb[BLKHOLD_A_START])
+		r->start = nla_get_u64(tb[BLKHOLD_A_START]);
+	if (tb[BLKHOLD_A_SECTORS])
+		r->sectors = nla_get_u64(tb[BLKHOLD_A_SECTORS]);
+	if (tb[BLKHOLD_A_DISK_SECTORS])
+		r->disk_sectors = nla_get_u64(tb[BLKHOLD_A_DISK_SECTORS]);
+	if (tb[BLKHOLD_A_BOUND])
+		r->bound = nla_get_u32(tb[BLKHOLD_A_BOUND]);
+	hold_parse(&r->hold, tb[BLKHOLD_A_HOLD]);
+	return NL_OK;
+}
+
+void records_free(struct record_list *list)
+{
+	free(list->r);
+	list->r = NULL;
+	list->n = 0;
+}
+
+static void records_reset(void *arg)
+{
+	records_free(arg);
+}
+
+int records_fetch(struct record_list *list)
+{
+	list->r = NULL;
+	list->n = 0;
+	return conn_dump(BLKHOLD_CMD_RECORD_GET, on_record, records_reset, list,
+			 "the stored holds") ? -1 : 0;
+}
+
+struct record *records_find(struct record_list *list, const struct entry *e)
+{
+	size_t i;
+
+	for (i = 0; i < list->n; i++) {
+		struct record *r = &list->r[i];
+
+		if (!strcmp(r->identity, e->identity) && r->start == e->start &&
+		    r->sectors == e->sectors && !strcmp(r->hold.name, e->name))
+			return r;
+	}
+	return NULL;
+}
+
+static int put_record(struct nl_msg *msg, uint8_t cmd, const struct entry *e,
+		      const struct device *dev)
+{
+	if (nla_put_string(msg, BLKHOLD_A_IDENTITY, e->identity) ||
+	    nla_put_u64(msg, BLKHOLD_A_START, e->start) ||
+	    nla_put_u64(msg, BLKHOLD_A_SECTORS, e->sectors) ||
+	    nla_put_string(msg, BLKHOLD_A_NAME, e->name) ||
+	    (e->reason[0] && nla_put_string(msg, BLKHOLD_A_REASON, e->reason)))
+		return -1;
+	if (cmd != BLKHOLD_CMD_RECORD_ADD)
+		return 0;
+	if (nla_put_u64(msg, BLKHOLD_A_DISK_SECTORS, e->disk_sectors))
+		return -1;
+	if (dev && (nla_put_u32(msg, BLKHOLD_A_MAJOR, dev->major) ||
+		    nla_put_u32(msg, BLKHOLD_A_MINOR, dev->minor) ||
+		    nla_put_u64(msg, BLKHOLD_A_DISKSEQ, dev->diskseq)))
+		return -1;
+	return 0;
+}
+
+/*
+ * Arm (BLKHOLD_CMD_RECORD_ADD) or disarm (_DEL) the stored hold @e; with
+ * @dev, arming fails unless that disk is one it holds. Returns 0 or a
+ * negative errno with the kernel's message in @errmsg; prints nothing.
+ */
+int record_request(uint8_t cmd, const struct entry *e, const struct device *dev,
+		   char *errmsg, size_t errlen)
+{
+	struct nl_conn conn;
+	struct nl_msg *msg;
+	int err;
+
+	snprintf(errmsg, errlen, "the blkhold kernel module is not loaded (load it with 'modprobe blkhold')");
+	if (conn_open_quiet(&conn))
+		return -ENOENT;
+	errmsg[0] = '\0';
+	msg = conn_request(&conn, cmd, 0);
+	if (!msg || put_record(msg, cmd, e, dev)) {
+		nlmsg_free(msg);
+		conn_close(&conn);
+		return -ENOMEM;
+	}
+	err = conn_transact(&conn, msg, NULL, NULL, errmsg, errlen);
+	conn_close(&conn);
+	if (err == -EPERM && !errmsg[0])
+		snprintf(errmsg, errlen, "needs CAP_SYS_ADMIN");
+	if (err && !errmsg[0])
+		snprintf(errmsg, errlen, "%s", strerror(-err));
+	return err;
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef BLKHOLD_STORE_H
+#define BLKHOLD_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <linux/blkhold.h>
+
+#include "sha256.h"
+
+#define STORE_DEFAULT_DIR "/etc/blkhold"
+#define LEDGER_FILE "ledger"
+
+/*
+ * One line of the ledger: a hold placed or released. A stored hold is
+ * named by identity, range and name; a release names the hold it ends.
+ */
+struct entry {
+	uint64_t seq;
+	uint64_t time;
+	char op[16];			/* "hold" or "release" */
+	uint32_t uid;
+	char identity[BLKHOLD_IDENTITY_MAX + 1];
+	uint64_t start, sectors, disk_sectors;
+	char partuuid[40];
+	char name[BLKHOLD_NAME_MAX + 1];
+	char reason[BLKHOLD_REASON_MAX + 1];
+	char prev[SHA256_HEX_LEN + 1];
+	char hash[SHA256_HEX_LEN + 1];
+	size_t line;			/* line number in the file */
+};
+
+struct ledger {
+	char dir[4096];
+	char path[4096 + 16];
+	bool exists;
+	char *text;			/* the file as read */
+	size_t len;
+	struct entry *e;
+	size_t n;
+	size_t intact;			/* entries before the first problem */
+	char problem[4096 + 640];		/* "" when the chain is intact */
+	int lock_fd;
+};
+
+const char *store_dir(void);
+void store_set_dir(const char *dir);
+
+int ledger_open(struct ledger *l, bool lock);
+void ledger_close(struct ledger *l);
+int ledger_append(struct ledger *l, struct entry *e);
+const char *ledger_head(const struct ledger *l);
+bool entry_same_hold(const struct entry *a, const struct entry *b);
+size_t ledger_active(const struct ledger *l, const struct entry ***out);
+
+#endif
