@@ -2,13 +2,17 @@
 #
 # make                 module/blkhold.ko for KDIR and the CLI userspace/blkhold
 # make KDIR=/lib/modules/RELEASE/build   the module for another kernel
-# make install         module (modules_install + depmod), CLI and man page
+# make install         module (modules_install + depmod), CLI, man page, and the
+#                      boot path: initramfs-tools hook and script, modprobe.d, systemd unit
 # make check           build for every supported kernel, run the selftests in VMs
 # make demo            a VM showing real wipe tools refused on a held disk
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
 DESTDIR ?=
+INITRAMFS_DIR ?= /usr/share/initramfs-tools
+UNIT_DIR ?= /lib/systemd/system
 
 all: module cli
 
@@ -26,8 +30,20 @@ install: all
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates \
 		INSTALL_MOD_PATH=$(DESTDIR) modules_install
 	depmod $(if $(DESTDIR),-b $(DESTDIR)) -a $(RELEASE)
-	install -D -m 0755 userspace/blkhold $(DESTDIR)$(PREFIX)/sbin/blkhold
+	install -D -m 0755 userspace/blkhold $(DESTDIR)$(SBINDIR)/blkhold
 	install -D -m 0644 Documentation/blkhold.8 $(DESTDIR)$(PREFIX)/share/man/man8/blkhold.8
+	$(call install_boot,0755,initramfs-tools/hooks/blkhold,$(INITRAMFS_DIR)/hooks/blkhold)
+	$(call install_boot,0755,initramfs-tools/scripts/init-top/00blkhold,$(INITRAMFS_DIR)/scripts/init-top/00blkhold)
+	$(call install_boot,0644,modprobe.d/blkhold.conf,/etc/modprobe.d/blkhold.conf)
+	$(call install_boot,0644,systemd/blkhold-restore.service,$(UNIT_DIR)/blkhold-restore.service)
+	@echo "Installed. To arm stored holds at boot: update-initramfs -u -k all && systemctl enable blkhold-restore.service"
+
+# install_boot MODE,FILE under boot/,DESTINATION: with the CLI's path filled in.
+define install_boot
+	install -d $(dir $(DESTDIR)$(3))
+	sed 's|@SBINDIR@|$(SBINDIR)|g' boot/$(2) >$(DESTDIR)$(3)
+	chmod $(1) $(DESTDIR)$(3)
+endef
 
 check:
 	selftests/vm/check.sh

@@ -43,6 +43,11 @@ done
 mount -t debugfs debugfs /root/sys/kernel/debug 2>/dev/null
 mount -t tracefs tracefs /root/sys/kernel/tracing 2>/dev/null
 mount -t configfs configfs /root/sys/kernel/config 2>/dev/null
+# run-vm.sh --share: a writable host directory, kept across boots
+if grep -qx state /sys/bus/virtio/drivers/9pnet_virtio/*/mount_tag 2>/dev/null; then
+	mkdir -p /root/mnt/state
+	mount -t 9p -o "$opts" state /root/mnt/state || fail "cannot mount the shared state"
+fi
 
 # The project may live under a directory now hidden by tmpfs (CI clones
 # into /tmp); mount its own share at the same path.

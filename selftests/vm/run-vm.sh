@@ -7,6 +7,13 @@
 # usage: run-vm.sh --kernel RELEASE --script PATH [--out DIR]
 #                  [--timeout SECONDS] [--accel tcg|kvm|auto] [--mem MIB]
 #                  [--icount SHIFT] [--env NAME=VALUE]...
+#                  [--share DIR] [--no-disks] [--qemu ARG]...
+#                  [--initrd FILE --append CMDLINE]
+#
+# --share DIR is writable in the guest at /mnt/state (the test initramfs
+# mounts it). --no-disks leaves out the four test disks; --qemu adds
+# QEMU arguments (disks of the caller's). --initrd boots another initramfs
+# (Debian's, for the boot path test) with --append as the command line.
 #
 # --icount SHIFT (TCG only) runs the guest clock on instructions executed,
 # 2^SHIFT ns each, instead of host time, on one guest CPU: timings inside
@@ -30,6 +37,11 @@ accel=${BLKHOLD_ACCEL:-tcg}
 mem=1024
 icount=
 guest_env=
+share=
+test_disks=1
+extra=()
+initrd=
+append=
 
 die() { echo "run-vm: $*" >&2; exit 2; }
 
@@ -43,26 +55,35 @@ while [ $# -gt 0 ]; do
 	--mem) mem=$2; shift 2 ;;
 	--icount) icount=$2; shift 2 ;;
 	--env) guest_env+=" blkhold.env.$2"; shift 2 ;;
+	--share) share=$2; shift 2 ;;
+	--no-disks) test_disks=; shift ;;
+	--qemu) extra+=("$2"); shift 2 ;;
+	--initrd) initrd=$2; shift 2 ;;
+	--append) append=$2; shift 2 ;;
 	*) die "unknown option '$1'" ;;
 	esac
 done
 [ -n "$kernel" ] || die "--kernel RELEASE is required"
-[ -n "$script" ] || die "--script PATH is required"
-[ -f "$script" ] || die "no such script '$script'"
-script=$(cd "$(dirname "$script")" && pwd)/$(basename "$script")
-case $script in
-"$project"/*) ;;
-*) die "script '$script' is not inside the project ($project)" ;;
-esac
+if [ -z "$initrd" ]; then
+	[ -n "$script" ] || die "--script PATH is required"
+	[ -f "$script" ] || die "no such script '$script'"
+	script=$(cd "$(dirname "$script")" && pwd)/$(basename "$script")
+	case $script in
+	"$project"/*) ;;
+	*) die "script '$script' is not inside the project ($project)" ;;
+	esac
+fi
 vmlinuz=/boot/vmlinuz-$kernel
 [ -r "$vmlinuz" ] || die "no kernel image $vmlinuz (install linux-image-$kernel)"
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 is not installed"
 
 out=${out:-$project/build/vm/$kernel}
 mkdir -p "$out"
-initrd=$project/build/initramfs-$kernel.cpio.gz
-if [ ! -s "$initrd" ] || [ "$initrd" -ot "$here/guest-boot.sh" ]; then
-	"$here/mkinitramfs.sh" "$kernel" "$initrd" || die "initramfs for $kernel failed"
+if [ -z "$initrd" ]; then
+	initrd=$project/build/initramfs-$kernel.cpio.gz
+	if [ ! -s "$initrd" ] || [ "$initrd" -ot "$here/guest-boot.sh" ]; then
+		"$here/mkinitramfs.sh" "$kernel" "$initrd" || die "initramfs for $kernel failed"
+	fi
 fi
 
 # KVM hangs early on some hosts although /dev/kvm exists: only use it when
@@ -104,7 +125,7 @@ fi
 # Emulated disks the tests attack: each kind twice, a held one and an
 # unheld twin, so that every refusal can be shown to matter.
 disks=()
-for name in virtio-a virtio-b nvme-a nvme-b; do
+for name in ${test_disks:+virtio-a virtio-b nvme-a nvme-b}; do
 	img=$out/$name.img
 	rm -f "$img"
 	truncate -s 32M "$img"
@@ -118,10 +139,19 @@ for name in virtio-a virtio-b nvme-a nvme-b; do
 	esac
 done
 
+if [ -n "$share" ]; then
+	disks+=(-fsdev "local,id=state,path=$share,security_model=none"
+		-device virtio-9p-pci,fsdev=state,mount_tag=state)
+fi
+
 rm -f "$out/console.log" "$out/ktap.log"
 cmdline="console=ttyS0 panic=-1 oops=panic softlockup_panic=1 nokaslr"
-cmdline+=" blkhold.project=$project blkhold.script=$script$guest_env"
-[ -n "${BLKHOLD_TESTS:-}" ] && cmdline+=" blkhold.tests=$(echo $BLKHOLD_TESTS | tr " " ,)"
+if [ -n "$append" ]; then
+	cmdline+=" $append"
+else
+	cmdline+=" blkhold.project=$project blkhold.script=$script$guest_env"
+	[ -n "${BLKHOLD_TESTS:-}" ] && cmdline+=" blkhold.tests=$(echo $BLKHOLD_TESTS | tr " " ,)"
+fi
 
 timeout --kill-after=10 "$timeout" qemu-system-x86_64 \
 	"${accel_opts[@]}" -smp "$cpus" -m "$mem" -nographic -no-reboot -monitor none \
@@ -131,7 +161,7 @@ timeout --kill-after=10 "$timeout" qemu-system-x86_64 \
 	-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \
 	-fsdev local,id=project,path="$project",readonly=on,security_model=none,multidevs=remap \
 	-device virtio-9p-pci,fsdev=project,mount_tag=project \
-	"${disks[@]}" >"$out/qemu.log" 2>&1
+	"${disks[@]}" "${extra[@]}" >"$out/qemu.log" 2>&1
 qemu_rc=$?
 rm -f "$out"/*.img
 

@@ -1,0 +1,105 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The real boot path, for one kernel: a first boot places stored holds; a
+# second boots Debian's own initramfs, made by mkinitramfs with blkhold's
+# hook and script, with the disks attached in the other order. A udev rule
+# on each disk's add event and an init-top script after udev write to every
+# disk; the held ones must come out unchanged, byte for byte, on the host.
+# Prints KTAP; exit status 0 when every assertion passed.
+#
+# usage: boot-path.sh RELEASE
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+project=$(cd "$here/../.." && pwd)
+rel=$1
+work=$project/build/vm/$rel/boot
+n=0 failed=0
+
+report() {
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; failed=1; fi
+}
+
+# sectors FILE START COUNT: sha256 of that range of an image
+sectors() {
+	dd if="$1" bs=512 skip="$2" count="$3" status=none | sha256sum | cut -d' ' -f1
+}
+
+rm -rf "$work"
+mkdir -p "$work/state" "$work/conf/hooks" "$work/conf/scripts/init-top"
+for d in a b c; do
+	head -c 16M /dev/urandom >"$work/$d.img"
+done
+printf 'label: gpt\nstart=2048, size=8192\nstart=10240, size=8192\n' |
+	sfdisk -q "$work/c.img" >/dev/null
+
+drive() { echo "-drive file=$work/$1.img,if=none,id=$1,format=raw,cache=unsafe"; }
+boot1=($(drive a) -device virtio-blk-pci,drive=a,serial=bh-boot-a
+       $(drive b) -device virtio-blk-pci,drive=b,serial=bh-boot-b
+       $(drive c) -device nvme,drive=c,serial=bh-boot-c)
+# The second boot attaches them the other way round: vda and vdb swap.
+boot2=($(drive b) -device virtio-blk-pci,drive=b,serial=bh-boot-b
+       $(drive a) -device virtio-blk-pci,drive=a,serial=bh-boot-a
+       $(drive c) -device nvme,drive=c,serial=bh-boot-c)
+
+qemu_args() { local a; for a in "$@"; do printf -- '--qemu\n%s\n' "$a"; done; }
+
+mapfile -t args < <(qemu_args "${boot1[@]}")
+"$here/run-vm.sh" --kernel "$rel" --script "$here/boot-place.sh" --out "$work/vm1" \
+	--timeout 300 --no-disks --share "$work/state" "${args[@]}"
+report $? "boot 1 placed the stored holds"
+sed 's/^/# /' "$work/vm1/ktap.log"
+
+sum_a=$(sha256sum <"$work/a.img") sum_b=$(sha256sum <"$work/b.img")
+sum_c1=$(sectors "$work/c.img" 2048 8192) sum_c2=$(sectors "$work/c.img" 10240 8192)
+
+# Debian's mkinitramfs with blkhold's hook and script as "make install"
+# would place them, the module and CLI of this tree, and the test's own
+# writers: an init-top script after udev and a udev rule.
+sbin=$project/userspace
+sed "s|@SBINDIR@|$sbin|g" "$project/boot/initramfs-tools/hooks/blkhold" >"$work/conf/hooks/blkhold"
+sed "s|@SBINDIR@|$sbin|g" "$project/boot/initramfs-tools/scripts/init-top/00blkhold" \
+	>"$work/conf/scripts/init-top/00blkhold"
+cp "$here/boot-check.sh" "$work/conf/scripts/init-top/zz_blkhold_check"
+cat >"$work/conf/hooks/blkhold_selftest" <<HOOK
+#!/bin/sh
+[ "\$1" = prereqs ] && exit 0
+. /usr/share/initramfs-tools/hook-functions
+mkdir -p "\$DESTDIR/etc/modprobe.d" "\$DESTDIR/usr/lib/udev/rules.d"
+sed "s|@SBINDIR@|$sbin|g" "$project/boot/modprobe.d/blkhold.conf" >"\$DESTDIR/etc/modprobe.d/blkhold.conf"
+copy_exec /usr/bin/dd
+echo 'ACTION=="add", SUBSYSTEM=="block", KERNEL=="vd*|nvme*n1*", RUN+="/usr/bin/dd if=/dev/urandom of=\$devnode bs=4096 count=4 seek=8 oflag=direct conv=notrunc"' \
+	>"\$DESTDIR/usr/lib/udev/rules.d/99-blkhold-selftest.rules"
+HOOK
+chmod +x "$work/conf/hooks/"* "$work/conf/scripts/init-top/"*
+printf 'MODULES=list\nBUSYBOX=y\nCOMPRESS=gzip\n' >"$work/conf/initramfs.conf"
+printf 'virtio_pci\nvirtio_blk\nnvme\n' >"$work/conf/modules"
+BLKHOLD_KO=$project/build/$rel/module/blkhold.ko BLKHOLD_STATE_DIR=$work/state \
+	mkinitramfs -d "$work/conf" -o "$work/initrd.img" "$rel" >"$work/mkinitramfs.log" 2>&1
+report $? "mkinitramfs builds an initramfs with blkhold's hook"
+lsinitramfs "$work/initrd.img" >"$work/lsinitramfs.txt" 2>&1
+grep -q "etc/blkhold/ledger" "$work/lsinitramfs.txt" && grep -q "blkhold.ko" "$work/lsinitramfs.txt" &&
+	grep -q "etc/modprobe.d/blkhold.conf" "$work/lsinitramfs.txt"
+report $? "lsinitramfs shows the module, the store and the modprobe.d file"
+
+mapfile -t args < <(qemu_args "${boot2[@]}")
+"$here/run-vm.sh" --kernel "$rel" --out "$work/vm2" --timeout 300 --no-disks \
+	--initrd "$work/initrd.img" --append "root=/dev/blkhold-none rootdelay=1" "${args[@]}"
+report $? "boot 2 ran Debian's initramfs to its init-top checks"
+sed 's/^/# /' "$work/vm2/ktap.log"
+grep -q "^not ok" "$work/vm2/ktap.log" "$work/vm1/ktap.log"
+report $((!$?)) "every check inside the two boots passed"
+
+[ "$(sha256sum <"$work/a.img")" = "$sum_a" ]
+report $? "the held virtio disk is unchanged, byte for byte"
+[ "$(sectors "$work/c.img" 2048 8192)" = "$sum_c1" ]
+report $? "the held NVMe partition is unchanged, byte for byte"
+[ "$(sha256sum <"$work/b.img")" != "$sum_b" ]
+report $? "the unheld virtio disk was written (the writers ran)"
+[ "$(sectors "$work/c.img" 10240 8192)" != "$sum_c2" ]
+report $? "the unheld neighbour partition was written"
+echo "1..$n"
+rm -f "$work"/*.img
+exit $failed
