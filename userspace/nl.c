@@ -15,6 +15,35 @@
 
 #include "blkhold.h"
 
+/*
+ * Is blkhold still in its module init? Then its family appears shortly:
+ * "modprobe blkhold" can return while another process's load of it runs.
+ */
+static bool module_coming(void)
+{
+	char state[16] = "";
+	FILE *f = fopen("/sys/module/blkhold/initstate", "re");
+
+	if (!f)
+		return false;
+	if (!fgets(state, sizeof(state), f))
+		state[0] = '\0';
+	fclose(f);
+	return !strncmp(state, "coming", 6);
+}
+
+static int resolve_family(struct nl_sock *sock)
+{
+	int family, waited_ms;
+
+	for (waited_ms = 0;; waited_ms += 50) {
+		family = genl_ctrl_resolve(sock, BLKHOLD_FAMILY_NAME);
+		if (family >= 0 || !module_coming() || waited_ms >= 300000)
+			return family;
+		usleep(50 * 1000);
+	}
+}
+
 /* 0, or -ENOMEM, -ECONNREFUSED (no generic netlink), -ENOENT (no module). */
 int conn_open_quiet(struct nl_conn *conn)
 {
@@ -30,7 +59,7 @@ int conn_open_quiet(struct nl_conn *conn)
 		   &one, sizeof(one));
 	setsockopt(nl_socket_get_fd(conn->sock), SOL_NETLINK, NETLINK_CAP_ACK,
 		   &one, sizeof(one));
-	conn->family = genl_ctrl_resolve(conn->sock, BLKHOLD_FAMILY_NAME);
+	conn->family = resolve_family(conn->sock);
 	err = -ENOENT;
 	if (conn->family < 0)
 		goto err;

@@ -77,16 +77,16 @@ chmod +x "$work/conf/hooks/"* "$work/conf/scripts/init-top/"*
 printf 'MODULES=list\nBUSYBOX=y\nCOMPRESS=gzip\n' >"$work/conf/initramfs.conf"
 printf 'virtio_pci\nvirtio_blk\nnvme\n' >"$work/conf/modules"
 BLKHOLD_KO=$project/build/$rel/module/blkhold.ko BLKHOLD_STATE_DIR=$work/state \
-	mkinitramfs -d "$work/conf" -o "$work/initrd.img" "$rel" >"$work/mkinitramfs.log" 2>&1
+	mkinitramfs -d "$work/conf" -o "$work/initramfs.cpio.gz" "$rel" >"$work/mkinitramfs.log" 2>&1
 report $? "mkinitramfs builds an initramfs with blkhold's hook"
-lsinitramfs "$work/initrd.img" >"$work/lsinitramfs.txt" 2>&1
+lsinitramfs "$work/initramfs.cpio.gz" >"$work/lsinitramfs.txt" 2>&1
 grep -q "etc/blkhold/ledger" "$work/lsinitramfs.txt" && grep -q "blkhold.ko" "$work/lsinitramfs.txt" &&
 	grep -q "etc/modprobe.d/blkhold.conf" "$work/lsinitramfs.txt"
 report $? "lsinitramfs shows the module, the store and the modprobe.d file"
 
 mapfile -t args < <(qemu_args "${boot2[@]}")
 "$here/run-vm.sh" --kernel "$rel" --out "$work/vm2" --timeout 300 --no-disks \
-	--initrd "$work/initrd.img" --append "root=/dev/blkhold-none rootdelay=1" "${args[@]}"
+	--initrd "$work/initramfs.cpio.gz" --append "root=/dev/blkhold-none rootdelay=1" "${args[@]}"
 report $? "boot 2 ran Debian's initramfs to its init-top checks"
 sed 's/^/# /' "$work/vm2/ktap.log"
 grep -q "^not ok" "$work/vm2/ktap.log" "$work/vm1/ktap.log"
@@ -101,5 +101,5 @@ report $? "the unheld virtio disk was written (the writers ran)"
 [ "$(sectors "$work/c.img" 10240 8192)" != "$sum_c2" ]
 report $? "the unheld neighbour partition was written"
 echo "1..$n"
-rm -f "$work"/*.img
+rm -f "$work"/[abc].img
 exit $failed

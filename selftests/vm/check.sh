@@ -56,6 +56,17 @@ for k in "${kernels[@]}"; do
 	"$here/run-vm.sh" --kernel "$k" --script "$here/guest-run.sh" \
 		--out "$out" --timeout "${BLKHOLD_VM_TIMEOUT:-1500}"
 	vm_status=$?
+	# The boot path needs two boots of its own, Debian's initramfs in the
+	# second: it runs beside the VM's test programs as one more of them.
+	{
+		echo "# selftests: blkhold: boot-path.sh"
+		"$here/boot-path.sh" "$k" 2>&1 | sed 's/^/# /'
+		if [ "${PIPESTATUS[0]}" = 0 ]; then
+			echo "ok 100 selftests: blkhold: boot-path.sh"
+		else
+			echo "not ok 100 selftests: blkhold: boot-path.sh"
+		fi
+	} >>"$out/ktap.log"
 	cat "$out/ktap.log"
 	read -r p f s < <("$here/ktap-count.sh" "$out/ktap.log")
 	if [ "$vm_status" != 0 ] && [ "$f" = 0 ]; then
