@@ -85,6 +85,8 @@ static int run(int argc, char *argv[], const struct command *self)
 	else
 		printf("%s: hold '%s' placed%s\n", dev.path, args.name,
 		       args.transient ? " (transient: until reboot or re-plug)" : "");
+	if (!args.transient)
+		store_remind_initramfs();
 	return 0;
 }
 

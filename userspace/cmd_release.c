@@ -107,6 +107,8 @@ static int release_stored(const struct release_key *k)
 	ledger_close(&l);
 	if (err)
 		return -1;
+	if (done)
+		store_remind_initramfs();
 	return done ? 0 : 1;
 }
 

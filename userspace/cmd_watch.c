@@ -26,6 +26,8 @@ static const char *event_name(uint8_t cmd)
 		return "hold-released";
 	case BLKHOLD_CMD_REFUSED:
 		return "refused";
+	case BLKHOLD_CMD_ALERT:
+		return "alert";
 	default:
 		return NULL;
 	}
@@ -69,6 +71,10 @@ static void print_json(const char *event, const char *when, struct nlattr **tb)
 		printf(",\"action\":");
 		json_string(stdout, str(tb[BLKHOLD_A_ACTION]));
 	}
+	if (tb[BLKHOLD_A_IDENTITY]) {
+		printf(",\"identity\":");
+		json_string(stdout, str(tb[BLKHOLD_A_IDENTITY]));
+	}
 	if (tb[BLKHOLD_A_NAME]) {
 		printf(",\"hold\":");
 		json_string(stdout, str(tb[BLKHOLD_A_NAME]));
@@ -84,6 +90,10 @@ static void print_json(const char *event, const char *when, struct nlattr **tb)
 static void print_human(const char *event, const char *when, struct nlattr **tb)
 {
 	printf("%s %s /dev/%s", when, event, str(tb[BLKHOLD_A_DEVNAME]));
+	if (tb[BLKHOLD_A_IDENTITY]) {
+		printf(" (%s): %s\n", str(tb[BLKHOLD_A_IDENTITY]), str(tb[BLKHOLD_A_ACTION]));
+		return;
+	}
 	if (tb[BLKHOLD_A_ACTION])
 		printf(" tamper: %s", str(tb[BLKHOLD_A_ACTION]));
 	else if (tb[BLKHOLD_A_KIND])

@@ -501,3 +501,15 @@ size_t ledger_active(const struct ledger *l, const struct entry ***out)
 	}
 	return n;
 }
+
+/*
+ * After a change of the default store on a host with blkhold's initramfs
+ * hook: the initramfs copy is stale until it is rebuilt.
+ */
+void store_remind_initramfs(void)
+{
+	if (strcmp(store_dir(), STORE_DEFAULT_DIR) ||
+	    access("/usr/share/initramfs-tools/hooks/blkhold", F_OK))
+		return;
+	printf("the store changed: run 'update-initramfs -u' so that the initramfs copy has it from the next boot\n");
+}

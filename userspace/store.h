@@ -53,6 +53,7 @@ void ledger_close(struct ledger *l);
 int ledger_append(struct ledger *l, struct entry *e);
 const char *ledger_head(const struct ledger *l);
 bool entry_same_hold(const struct entry *a, const struct entry *b);
+void store_remind_initramfs(void);
 size_t ledger_active(const struct ledger *l, const struct entry ***out);
 
 #endif
