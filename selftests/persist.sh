@@ -160,6 +160,23 @@ refute "a write to the re-plugged namespace is refused" \
 	dd if=/dev/zero of="$nv" bs=4k count=1 oflag=direct status=none
 assert "release it" "$BLKHOLD" release "$nv" --name NV
 
+# ---- virtio: PCI remove and rescan ----
+fill_random "$vda"
+sum=$(sha256_direct "$vda")
+assert "stored hold placed on $vda again" "$BLKHOLD" hold "$vda" --name VIRT
+pci=$(readlink -f "/sys/block/${vda#/dev/}/device/..")
+writer_start "for s in /sys/block/vd*/serial; do [ \"\$(cat \$s)\" = bh-virtio-a ] || continue; d=\${s%/serial}; dd if=/dev/urandom of=/dev/\${d##*/} bs=4k count=1 oflag=direct conv=notrunc,nocreat; done"
+echo 1 >"$pci/remove"
+wait_for sh -c "[ ! -e '$pci' ]"
+echo 1 >/sys/bus/pci/rescan
+wait_for virtio_disk a || not_ok "the virtio disk came back"
+writer_stop
+vda=$(virtio_disk a)
+expect_eq "the re-plugged virtio disk is unchanged" "$sum" "$(sha256_direct "$vda")"
+refute "a write to the re-plugged virtio disk is refused" \
+	dd if=/dev/zero of="$vda" bs=4k count=1 oflag=direct status=none
+assert "release it" "$BLKHOLD" release "$vda" --name VIRT
+
 # ---- the ledger: crash safety, tampering, a missing or foreign store ----
 for i in $(seq 1 25); do
 	"$BLKHOLD" hold "$vda" --name "crash-$i" >/dev/null 2>&1 &
@@ -178,6 +195,8 @@ assert "a hold after the kills succeeds" "$BLKHOLD" hold "$vda" --name after-kil
 expect_eq "... and clears what the kills left half-written" 0 \
 	"$(find "$store" -name '.ledger.*' | wc -l)"
 assert "restore arms whatever the kills left in the store only" "$BLKHOLD" restore
+expect_match "restore logs the store's sequence number and head to the kernel log" \
+	"blkhold: restore from $store/ledger: seq [0-9]+ head [0-9a-f]{16}" "$(dmesg | tail -n 50)"
 assert "then verify finds store and kernel alike" "$BLKHOLD" verify --initramfs none
 
 cp "$store/ledger" "$store/ledger.good"

@@ -56,6 +56,19 @@ static void report_drift(struct record_list *records, const struct entry **activ
 	}
 }
 
+/* The kernel log keeps which store was armed, off the host once shipped. */
+static void log_to_kernel(const struct ledger *l, size_t n, const struct restore_count *c)
+{
+	FILE *kmsg = fopen("/dev/kmsg", "we");
+
+	if (!kmsg)
+		return;
+	fprintf(kmsg, "<5>blkhold: restore from %s: seq %zu head %.16s%s: %zu stored hold%s, %zu armed now, %zu armed already, %zu failed\n",
+		l->path, l->n, ledger_head(l), l->problem[0] ? " (DAMAGED)" : "",
+		n, n == 1 ? "" : "s", c->armed, c->already, c->failed);
+	fclose(kmsg);
+}
+
 static int run(int argc, char *argv[], const struct command *self)
 {
 	struct restore_count c = { 0 };
@@ -81,6 +94,7 @@ static int run(int argc, char *argv[], const struct command *self)
 	for (i = 0; i < n; i++)
 		arm(active[i], before.n > 0, &c);
 	report_drift(&before, active, n);
+	log_to_kernel(&l, n, &c);
 	printf("restore: %zu stored hold%s, %zu armed now, %zu armed already\n",
 	       n, n == 1 ? "" : "s", c.armed, c.already);
 	if (l.problem[0]) {
