@@ -140,6 +140,16 @@ expect_eq "the record holds both disks of its identity" 2 \
 	"$("$BLKHOLD" list --json | jq '.stored[0].bound')"
 rmmod scsi_debug
 
+# The same identity on a disk of another size: held whole, and said.
+modprobe scsi_debug dev_size_mb=24 delay=0 vpd_use_hostno=0 add_host=1 >/dev/null 2>&1
+wait_for sdebug_node || not_ok "a bigger scsi_debug disk appeared"
+sd=$(sdebug_node)
+refute "a disk of another size with the identity is held whole (sector 0)" \
+	dd if=/dev/urandom of="$sd" bs=512 count=1 oflag=direct status=none
+expect_match "the kernel log says why" "disk size differs from the stored hold's: all of the disk is held" \
+	"$(dmesg | tail -n 30)"
+rmmod scsi_debug
+
 # ---- NVMe: PCI remove and rescan ----
 nv=$(nvme_disk a) || skip_all "NVMe disk bh-nvme-a not attached"
 fill_random "$nv"
