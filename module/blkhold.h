@@ -52,6 +52,7 @@ struct bh_record {
 	sector_t start;
 	sector_t nr_sects;
 	sector_t disk_sects;		/* size of the disk it was made on */
+	char partuuid[BLKHOLD_PARTUUID_MAX + 1];	/* "" when not checked */
 	struct bh_hold proto;
 };
 
@@ -79,6 +80,7 @@ struct bh_volume {
 	const void *nvme_ctrl;		/* key of its NVMe controller, if any */
 	bool was_ro;			/* read-only flag before the first hold */
 	bool detached;			/* the disk was deleted */
+	char partuuid[BLKHOLD_PARTUUID_MAX + 1];	/* a record's, "" if none */
 	struct list_head holds;		/* under bh_lock */
 	unsigned int nr_holds;
 	atomic64_t refused[__BLKHOLD_KIND_MAX];
@@ -113,6 +115,7 @@ struct bh_hold *bh_hold_new(const char *name, const char *reason);
 int bh_pin(void);
 void bh_unpin(void);
 void bh_volume_appeared(struct block_device *bdev, dev_t devt);
+void bh_check_partuuid(const struct bh_volume *vol, struct block_device *bdev);
 int bh_hold_add(dev_t devt, u64 diskseq, const char *name, const char *reason,
 		struct netlink_ext_ack *extack);
 int bh_hold_release(dev_t devt, u64 diskseq, const char *name,

@@ -169,17 +169,19 @@ static int bh_fill_alert(struct sk_buff *skb, const void *arg)
 	const struct bh_alert_event *ev = arg;
 
 	if (nla_put_string(skb, BLKHOLD_A_DEVNAME, ev->devname) ||
-	    nla_put_string(skb, BLKHOLD_A_IDENTITY, ev->identity) ||
+	    (ev->identity &&
+	     nla_put_string(skb, BLKHOLD_A_IDENTITY, ev->identity)) ||
 	    nla_put_string(skb, BLKHOLD_A_ACTION, ev->what))
 		return -EMSGSIZE;
 	return 0;
 }
 
-/* A stored hold met a disk unlike the one it was made on. */
+/* A stored hold met a disk unlike the one it was made on. @identity may be NULL. */
 void bh_alert(const char *devname, const char *identity, const char *what)
 {
 	struct bh_alert_event ev = { devname, identity, what };
 
-	pr_warn("%s (%s): %s\n", devname, identity, what);
+	pr_warn("%s%s%s%s: %s\n", devname, identity ? " (" : "",
+		identity ?: "", identity ? ")" : "", what);
 	bh_multicast(BLKHOLD_CMD_ALERT, bh_fill_alert, &ev);
 }

@@ -30,6 +30,8 @@ static const struct nla_policy bh_record_policy[BLKHOLD_A_MAX + 1] = {
 	[BLKHOLD_A_START] = { .type = NLA_U64 },
 	[BLKHOLD_A_SECTORS] = { .type = NLA_U64 },
 	[BLKHOLD_A_DISK_SECTORS] = { .type = NLA_U64 },
+	[BLKHOLD_A_PARTUUID] = { .type = NLA_NUL_STRING,
+				 .len = BLKHOLD_PARTUUID_MAX },
 };
 
 /* The dump takes no attributes: every one sent is rejected. */
@@ -257,6 +259,9 @@ static int bh_parse_record(struct genl_info *info, struct bh_record *rec,
 	if (GENL_REQ_ATTR_CHECK(info, BLKHOLD_A_DISK_SECTORS))
 		return -EINVAL;
 	rec->disk_sects = nla_get_u64(info->attrs[BLKHOLD_A_DISK_SECTORS]);
+	if (info->attrs[BLKHOLD_A_PARTUUID])
+		nla_strscpy(rec->partuuid, info->attrs[BLKHOLD_A_PARTUUID],
+			    sizeof(rec->partuuid));
 	if (rec->disk_sects < rec->start + rec->nr_sects) {
 		NL_SET_ERR_MSG_ATTR(info->extack,
 				    info->attrs[BLKHOLD_A_DISK_SECTORS],
@@ -437,6 +442,8 @@ static int bh_put_record(struct sk_buff *skb, const struct bh_record *rec)
 	    nla_put_u64_64bit(skb, BLKHOLD_A_DISK_SECTORS, rec->disk_sects,
 			      BLKHOLD_A_PAD) ||
 	    nla_put_u32(skb, BLKHOLD_A_BOUND, bh_record_bound(rec)) ||
+	    (rec->partuuid[0] &&
+	     nla_put_string(skb, BLKHOLD_A_PARTUUID, rec->partuuid)) ||
 	    bh_put_hold(skb, &rec->proto))
 		return -EMSGSIZE;
 	return 0;

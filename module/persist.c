@@ -126,6 +126,25 @@ static int bh_disk_identity(struct gendisk *disk, struct device *parent,
 	return err;
 }
 
+/*
+ * A partition in a stored hold's range whose UUID is not the one recorded:
+ * the table was rewritten. The range stays held; the alert says so. May
+ * run in atomic context (bdev_add()).
+ */
+void bh_check_partuuid(const struct bh_volume *vol, struct block_device *bdev)
+{
+	const char *uuid = bdev->bd_meta_info ? bdev->bd_meta_info->uuid : "";
+	char what[160];
+
+	if (!vol->partuuid[0] || !bdev_is_partition(bdev) ||
+	    !strcasecmp(uuid, vol->partuuid))
+		return;
+	snprintf(what, sizeof(what),
+		 "partition UUID is '%s', not '%s' as stored: the range stays held",
+		 uuid, vol->partuuid);
+	bh_alert(vol->devname, NULL, what);
+}
+
 /* ---- binding records to disks, under bh_lock ---- */
 
 /* The node of @disk with exactly this range, if it has one already. */
@@ -154,6 +173,7 @@ static int bh_record_bind(struct bh_record *rec, struct gendisk *disk,
 			  struct netlink_ext_ack *extack)
 {
 	sector_t start = rec->start, nr = rec->nr_sects;
+	struct block_device *node;
 	struct bh_volume *vol;
 	struct bh_hold *hold;
 	int err;
@@ -168,10 +188,16 @@ static int bh_record_bind(struct bh_record *rec, struct gendisk *disk,
 	if (!hold)
 		return -ENOMEM;
 	hold->record = rec;
-	vol = bh_volume_get(disk, bh_disk_node(disk, start, nr), start, nr);
+	node = bh_disk_node(disk, start, nr);
+	vol = bh_volume_get(disk, node, start, nr);
 	if (IS_ERR(vol)) {
 		kfree(hold);
 		return PTR_ERR(vol);
+	}
+	if (!vol->partuuid[0] && start == rec->start) {
+		strscpy(vol->partuuid, rec->partuuid, sizeof(vol->partuuid));
+		if (node)
+			bh_check_partuuid(vol, node);
 	}
 	err = bh_volume_add_hold(vol, hold, extack);
 	if (err) {

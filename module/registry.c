@@ -388,6 +388,7 @@ void bh_volume_appeared(struct block_device *bdev, dev_t devt)
 			WRITE_ONCE(vol->devt, devt);
 			bh_set_ro(vol, bdev);
 		}
+		bh_check_partuuid(vol, bdev);
 	}
 }
 

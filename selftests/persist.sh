@@ -116,6 +116,16 @@ assert "the neighbour partition is writable" dd if=/dev/zero of="${sd}2" bs=4k c
 expect_eq "the writer did not change it either" "$sum1" "$(sha256_direct "${sd}1")"
 expect_match "status shows the hold on the new disk" "hold 'P1'" "$("$BLKHOLD" status "${sd}1")"
 
+# The table is outside the held range: it can be rewritten, and a new
+# partition UUID on the held range is reported, the range still held.
+sfdisk -q --part-uuid "$sd" 1 11111111-2222-3333-4444-555555555555 >/dev/null 2>&1
+blockdev --rereadpt "$sd" 2>/dev/null
+wait_for sh -c "dmesg | grep -q \"partition UUID is '11111111-2222-3333-4444-555555555555'\""
+expect_match "a changed partition UUID raises an alert" \
+	"partition UUID is '11111111-2222-3333-4444-555555555555', not '[0-9a-f-]{36}' as stored" \
+	"$(dmesg | grep 'partition UUID is' | tail -n 1)"
+refute "... and the range stays held" dd if=/dev/zero of="$sd" bs=512 count=8 seek=2048 oflag=direct status=none
+
 # The disk's driver goes away and comes back later: the hold waits for it.
 rmmod scsi_debug || not_ok "scsi_debug unloads"
 expect_eq "list --json shows the hold waiting for its disk" "$id P1" \
@@ -147,7 +157,7 @@ sd=$(sdebug_node)
 refute "a disk of another size with the identity is held whole (sector 0)" \
 	dd if=/dev/urandom of="$sd" bs=512 count=1 oflag=direct status=none
 expect_match "the kernel log says why" "disk size differs from the stored hold's: all of the disk is held" \
-	"$(dmesg | tail -n 30)"
+	"$(dmesg | grep 'disk size differs' | tail -n 1)"
 rmmod scsi_debug
 
 # ---- NVMe: PCI remove and rescan ----
@@ -206,7 +216,7 @@ expect_eq "... and clears what the kills left half-written" 0 \
 	"$(find "$store" -name '.ledger.*' | wc -l)"
 assert "restore arms whatever the kills left in the store only" "$BLKHOLD" restore
 expect_match "restore logs the store's sequence number and head to the kernel log" \
-	"blkhold: restore from $store/ledger: seq [0-9]+ head [0-9a-f]{16}" "$(dmesg | tail -n 50)"
+	"blkhold: restore from $store/ledger: seq [0-9]+ head [0-9a-f]{16}" "$(dmesg | grep 'restore from' | tail -n 1)"
 assert "then verify finds store and kernel alike" "$BLKHOLD" verify --initramfs none
 
 cp "$store/ledger" "$store/ledger.good"
@@ -230,7 +240,7 @@ expect_match "verify names what the damaged ledger armed beyond the good one" \
 	"hold 'CASE-9' on serial=bh-virtio-a is armed but not in the store" "$out"
 assert "a hold armed only in the kernel is released on the kernel's word" \
 	"$BLKHOLD" release "$vda" --name CASE-9
-for stale in "$nid NV" "$id P1"; do
+for stale in "$nid NV" "$id P1" "serial=bh-virtio-a VIRT"; do
 	"$BLKHOLD" release ${stale% *} --name ${stale#* } >/dev/null 2>&1
 done
 assert "the good ledger verifies again" "$BLKHOLD" verify --initramfs none

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "blkhold.h"
@@ -79,6 +80,40 @@ static int disk_identity(const char *disk, char *id, size_t len)
 }
 
 /*
+ * The partition's UUID as its table has it (the kernel checks it when the
+ * partition appears): blkid reads it; empty when it cannot.
+ */
+static void read_partuuid(const char *node, char *out, size_t len)
+{
+	int pipefd[2], status;
+	ssize_t n = 0;
+	pid_t pid;
+
+	out[0] = '\0';
+	if (pipe(pipefd))
+		return;
+	pid = fork();
+	if (pid == 0) {
+		dup2(pipefd[1], STDOUT_FILENO);
+		close(pipefd[0]);
+		close(pipefd[1]);
+		execlp("blkid", "blkid", "-p", "-s", "PART_ENTRY_UUID", "-o", "value",
+		       node, (char *)NULL);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	if (pid > 0)
+		n = read(pipefd[0], out, len - 1);
+	close(pipefd[0]);
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	out[n > 0 ? n : 0] = '\0';
+	out[strcspn(out, "\n")] = '\0';
+	if (!printable(out) || strlen(out) > BLKHOLD_PARTUUID_MAX)
+		out[0] = '\0';
+}
+
+/*
  * Fill @e's identity and range for @dev. Returns NULL, or why it cannot:
  * a disk without a stable identity can only have transient holds.
  */
@@ -95,6 +130,7 @@ const char *device_identity_why(const struct device *dev, struct entry *e)
 		snprintf(disk, sizeof(disk), "%s/..", dir);
 		if (read_attr_u64(dir, "start", &e->start))
 			return "cannot read the partition's start sector";
+		read_partuuid(dev->canon, e->partuuid, sizeof(e->partuuid));
 	} else {
 		snprintf(disk, sizeof(disk), "%s", dir);
 		e->start = 0;

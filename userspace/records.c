@@ -82,7 +82,8 @@ static int put_record(struct nl_msg *msg, uint8_t cmd, const struct entry *e,
 		return -1;
 	if (cmd != BLKHOLD_CMD_RECORD_ADD)
 		return 0;
-	if (nla_put_u64(msg, BLKHOLD_A_DISK_SECTORS, e->disk_sectors))
+	if (nla_put_u64(msg, BLKHOLD_A_DISK_SECTORS, e->disk_sectors) ||
+	    (e->partuuid[0] && nla_put_string(msg, BLKHOLD_A_PARTUUID, e->partuuid)))
 		return -1;
 	if (dev && (nla_put_u32(msg, BLKHOLD_A_MAJOR, dev->major) ||
 		    nla_put_u32(msg, BLKHOLD_A_MINOR, dev->minor) ||

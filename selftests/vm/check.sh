@@ -39,7 +39,9 @@ if [ ! -f "$ksft/kselftest_harness.h" ] || [ ! -f "$lint/checkpatch.pl" ]; then
 		'*/scripts/const_structs.checkpatch' ||
 		die "cannot extract checkpatch.pl from $src"
 fi
-"$lint/checkpatch.pl" --strict --no-tree --terse -q -f module/*.[ch] \
+# An in-tree "make" leaves kbuild's generated blkhold.mod.c beside ours.
+mapfile -t sources < <(ls module/*.[ch] | grep -v '\.mod\.c$')
+"$lint/checkpatch.pl" --strict --no-tree --terse -q -f "${sources[@]}" \
 	include/uapi/linux/blkhold.h || die "checkpatch.pl --strict found problems"
 
 make -s -C userspace || die "building the CLI failed"

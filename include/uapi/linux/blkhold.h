@@ -19,6 +19,8 @@
  * and what it shows there, trailing white space removed.
  */
 #define BLKHOLD_IDENTITY_MAX	255
+/* Longest partition UUID: a GPT GUID, or an MBR "%08x-%02x". */
+#define BLKHOLD_PARTUUID_MAX	36
 
 /* What a refused request would have done. */
 enum blkhold_kind {
@@ -64,6 +66,7 @@ enum {
 	BLKHOLD_A_IDENTITY,	/* string: stable identity of a disk */
 	BLKHOLD_A_DISK_SECTORS,	/* u64: size of the whole disk a record was made on */
 	BLKHOLD_A_BOUND,	/* u32: disks a record holds now */
+	BLKHOLD_A_PARTUUID,	/* string: partition UUID a record expects */
 
 	__BLKHOLD_A_MAX,
 };
