@@ -115,6 +115,7 @@ struct bh_hold *bh_hold_new(const char *name, const char *reason);
 int bh_pin(void);
 void bh_unpin(void);
 void bh_volume_appeared(struct block_device *bdev, dev_t devt);
+void bh_drain_disk(struct gendisk *disk);
 void bh_check_partuuid(const struct bh_volume *vol, struct block_device *bdev);
 int bh_hold_add(dev_t devt, u64 diskseq, const char *name, const char *reason,
 		struct netlink_ext_ack *extack);

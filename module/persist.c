@@ -266,6 +266,9 @@ static int bh_device_add_disk(struct device *parent, struct gendisk *disk,
 	} else {
 		err = device_add_disk(parent, disk, groups);
 	}
+	/* a disk that never came: its volumes wait to be dropped, like a gone one's */
+	if (err)
+		bh_disk_deleted(disk->diskseq);
 	if (known) {
 		bh_registry_lock();
 		list_del(&arrival.node);
@@ -305,14 +308,21 @@ struct bh_present {
 	int err;
 };
 
+/*
+ * A disk that is live may have writes in flight that passed the gate
+ * before: they complete before the record is reported armed.
+ */
 static void bh_present_bind(struct bh_present *p, struct gendisk *disk)
 {
 	int err = bh_record_bind(p->rec, disk, NULL);
 
-	if (err)
+	if (err) {
 		p->err = err;
-	else
-		p->bound++;
+		return;
+	}
+	p->bound++;
+	if (disk_live(disk))
+		bh_drain_disk(disk);
 }
 
 /* A disk of the block class (partitions are skipped: they share it). */

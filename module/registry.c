@@ -396,12 +396,15 @@ void bh_volume_appeared(struct block_device *bdev, dev_t devt)
  * Requests that passed the gate before the volume was published may still
  * be in flight: wait for them, so none lands after the hold is reported.
  */
+void bh_drain_disk(struct gendisk *disk)
+{
+	blk_mq_freeze_queue(disk->queue);
+	blk_mq_unfreeze_queue(disk->queue);
+}
+
 static void bh_drain(struct block_device *bdev)
 {
-	struct request_queue *q = bdev_get_queue(bdev);
-
-	blk_mq_freeze_queue(q);
-	blk_mq_unfreeze_queue(q);
+	bh_drain_disk(bdev->bd_disk);
 }
 
 /* Returns 1 when it created the volume, 0 when it was held already. */
