@@ -69,18 +69,19 @@ static int bh_parse_devt(struct genl_info *info, dev_t *devt)
 	return 0;
 }
 
+static bool bh_printable(const char *s)
+{
+	for (; *s; s++)
+		if (*s < 0x20 || *s > 0x7e)
+			return false;
+	return true;
+}
+
 /* Names are 1 to 64 printable ASCII bytes: they end up in logs and tables. */
 static int bh_check_name(struct genl_info *info, const char *name)
 {
-	const char *p;
-
-	if (!*name)
-		goto bad;
-	for (p = name; *p; p++)
-		if (*p < 0x20 || *p > 0x7e)
-			goto bad;
-	return 0;
-bad:
+	if (*name && bh_printable(name))
+		return 0;
 	NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[BLKHOLD_A_NAME],
 			    "hold name must be 1-64 printable ASCII characters");
 	return -EINVAL;
@@ -186,15 +187,10 @@ static int bh_cmd_hold_del(struct sk_buff *skb, struct genl_info *info)
 /* "SOURCE=VALUE", printable ASCII, as persist.c makes them. */
 static int bh_check_identity(struct genl_info *info, const char *id)
 {
-	const char *p, *eq = strchr(id, '=');
+	const char *eq = strchr(id, '=');
 
-	if (!eq || eq == id || !eq[1])
-		goto bad;
-	for (p = id; *p; p++)
-		if (*p < 0x20 || *p > 0x7e)
-			goto bad;
-	return 0;
-bad:
+	if (eq && eq != id && eq[1] && bh_printable(id))
+		return 0;
 	NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[BLKHOLD_A_IDENTITY],
 			    "identity must be SOURCE=VALUE in printable ASCII");
 	return -EINVAL;

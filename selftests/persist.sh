@@ -160,42 +160,36 @@ expect_match "the kernel log says why" "disk size differs from the stored hold's
 	"$(dmesg | grep 'disk size differs' | tail -n 1)"
 rmmod scsi_debug
 
-# ---- NVMe: PCI remove and rescan ----
-nv=$(nvme_disk a) || skip_all "NVMe disk bh-nvme-a not attached"
-fill_random "$nv"
-sum=$(sha256_direct "$nv")
-assert "stored hold placed on $nv" "$BLKHOLD" hold "$nv" --name NV
-nid=$(identity_of "$nv")
-expect_match "the identity is the namespace's wwid" "^wwid=" "$nid"
-pci=$(readlink -f "/sys/block/${nv#/dev/}/device/device")
-writer_start "for w in /sys/block/nvme*n*/wwid; do [ \"\$(cat \$w)\" = \"${nid#wwid=}\" ] || continue; d=\${w%/wwid}; dd if=/dev/urandom of=/dev/\${d##*/} bs=4k count=1 oflag=direct conv=notrunc,nocreat; done"
-echo 1 >"$pci/remove"
-wait_for sh -c "[ ! -e '$pci' ]"
-echo 1 >/sys/bus/pci/rescan
-wait_for nvme_disk a || not_ok "the NVMe controller came back"
-writer_stop
-nv=$(nvme_disk a)
-expect_eq "the re-plugged namespace is unchanged" "$sum" "$(sha256_direct "$nv")"
-refute "a write to the re-plugged namespace is refused" \
-	dd if=/dev/zero of="$nv" bs=4k count=1 oflag=direct status=none
-assert "release it" "$BLKHOLD" release "$nv" --name NV
+# ---- NVMe and virtio: PCI remove and rescan ----
 
-# ---- virtio: PCI remove and rescan ----
-fill_random "$vda"
-sum=$(sha256_direct "$vda")
-assert "stored hold placed on $vda again" "$BLKHOLD" hold "$vda" --name VIRT
-pci=$(readlink -f "/sys/block/${vda#/dev/}/device/..")
-writer_start "for s in /sys/block/vd*/serial; do [ \"\$(cat \$s)\" = bh-virtio-a ] || continue; d=\${s%/serial}; dd if=/dev/urandom of=/dev/\${d##*/} bs=4k count=1 oflag=direct conv=notrunc,nocreat; done"
-echo 1 >"$pci/remove"
-wait_for sh -c "[ ! -e '$pci' ]"
-echo 1 >/sys/bus/pci/rescan
-wait_for virtio_disk a || not_ok "the virtio disk came back"
-writer_stop
+# pci_replug NODE NAME ATTR PCI FIND: a stored hold NAME on NODE; a writer
+# loops over every disk whose sysfs ATTR shows NODE's value while the PCI
+# device PCI is removed and rescanned; FIND prints the node again after.
+pci_replug() {
+	local node=$1 name=$2 attr=$3 pci=$4 find=$5 value sum
+	fill_random "$node"
+	sum=$(sha256_direct "$node")
+	assert "stored hold $name placed on $node" "$BLKHOLD" hold "$node" --name "$name"
+	value=$(cat "/sys/block/${node#/dev/}/$attr")
+	writer_start "for a in /sys/block/*/$attr; do [ \"\$(cat \$a)\" = '$value' ] || continue; d=\${a%/$attr}; dd if=/dev/urandom of=/dev/\${d##*/} bs=4k count=1 oflag=direct conv=notrunc,nocreat; done"
+	echo 1 >"$pci/remove"
+	wait_for sh -c "[ ! -e '$pci' ]"
+	echo 1 >/sys/bus/pci/rescan
+	wait_for $find || not_ok "$node's device came back after the PCI rescan"
+	writer_stop
+	node=$($find)
+	expect_eq "$name: the re-plugged disk is unchanged" "$sum" "$(sha256_direct "$node")"
+	refute "$name: a write to the re-plugged disk is refused" \
+		dd if=/dev/zero of="$node" bs=4k count=1 oflag=direct status=none
+	assert "$name: release it" "$BLKHOLD" release "$node" --name "$name"
+}
+
+nv=$(nvme_disk a) || skip_all "NVMe disk bh-nvme-a not attached"
+nid=$(cat "/sys/block/${nv#/dev/}/wwid")
+nid=wwid=$nid
+pci_replug "$nv" NV wwid "$(readlink -f "/sys/block/${nv#/dev/}/device/device")" "nvme_disk a"
+pci_replug "$vda" VIRT serial "$(readlink -f "/sys/block/${vda#/dev/}/device/..")" "virtio_disk a"
 vda=$(virtio_disk a)
-expect_eq "the re-plugged virtio disk is unchanged" "$sum" "$(sha256_direct "$vda")"
-refute "a write to the re-plugged virtio disk is refused" \
-	dd if=/dev/zero of="$vda" bs=4k count=1 oflag=direct status=none
-assert "release it" "$BLKHOLD" release "$vda" --name VIRT
 
 # ---- the ledger: crash safety, tampering, a missing or foreign store ----
 for i in $(seq 1 25); do

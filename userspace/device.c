@@ -19,7 +19,7 @@
 
 #include "blkhold.h"
 
-static int read_sysfs(const char *dir, const char *file, char *buf, size_t len)
+int read_sysfs(const char *dir, const char *file, char *buf, size_t len)
 {
 	char path[PATH_MAX];
 	ssize_t n;
@@ -38,7 +38,7 @@ static int read_sysfs(const char *dir, const char *file, char *buf, size_t len)
 	return 0;
 }
 
-static int read_sysfs_u64(const char *dir, const char *file, uint64_t *val)
+int read_sysfs_u64(const char *dir, const char *file, uint64_t *val)
 {
 	char buf[64];
 

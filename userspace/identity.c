@@ -24,36 +24,6 @@
 
 static const char *const identity_sources[] = { "wwid", "device/wwid", "serial" };
 
-static int read_attr(const char *dir, const char *attr, char *buf, size_t len)
-{
-	char path[PATH_MAX];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, attr);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -1;
-	while (n && isspace((unsigned char)buf[n - 1]))
-		n--;
-	buf[n] = '\0';
-	return 0;
-}
-
-static int read_attr_u64(const char *dir, const char *attr, uint64_t *v)
-{
-	char buf[32];
-
-	if (read_attr(dir, attr, buf, sizeof(buf)) || !*buf)
-		return -1;
-	*v = strtoull(buf, NULL, 10);
-	return 0;
-}
-
 static bool printable(const char *s)
 {
 	for (; *s; s++)
@@ -69,8 +39,13 @@ static int disk_identity(const char *disk, char *id, size_t len)
 	size_t i;
 
 	for (i = 0; i < sizeof(identity_sources) / sizeof(identity_sources[0]); i++) {
-		if (read_attr(disk, identity_sources[i], value, sizeof(value)) ||
-		    !*value || !printable(value))
+		size_t n;
+
+		if (read_sysfs(disk, identity_sources[i], value, sizeof(value)))
+			continue;
+		for (n = strlen(value); n && isspace((unsigned char)value[n - 1]); n--)
+			value[n - 1] = '\0';
+		if (!*value || !printable(value))
 			continue;
 		if ((size_t)snprintf(id, len, "%s=%s", identity_sources[i], value) >= len)
 			return -1;
@@ -128,17 +103,17 @@ const char *device_identity_why(const struct device *dev, struct entry *e)
 	snprintf(disk, sizeof(disk), "%s/partition", dir);
 	if (!access(disk, F_OK)) {
 		snprintf(disk, sizeof(disk), "%s/..", dir);
-		if (read_attr_u64(dir, "start", &e->start))
+		if (read_sysfs_u64(dir, "start", &e->start))
 			return "cannot read the partition's start sector";
 		read_partuuid(dev->canon, e->partuuid, sizeof(e->partuuid));
 	} else {
 		snprintf(disk, sizeof(disk), "%s", dir);
 		e->start = 0;
 	}
-	if (read_attr_u64(dir, "size", &e->sectors) ||
-	    read_attr_u64(disk, "size", &e->disk_sectors) || !e->sectors)
+	if (read_sysfs_u64(dir, "size", &e->sectors) ||
+	    read_sysfs_u64(disk, "size", &e->disk_sectors) || !e->sectors)
 		return "cannot read the volume's size, or it is empty";
-	read_attr_u64(disk, "removable", &removable);
+	read_sysfs_u64(disk, "removable", &removable);
 	if (removable)
 		return "removable media have no stable identity of their own; use --transient";
 	if (disk_identity(disk, e->identity, sizeof(e->identity)))

@@ -3,7 +3,8 @@
 #
 # Second boot of the boot path test (boot-path.sh), in Debian's initramfs
 # as an init-top script after udev: the earliest a normal system writes.
-# Tries to write to every disk, reports KTAP on ttyS1 and powers off; the
+# Tries dd, wipefs and blkdiscard on every disk and partition, reports KTAP
+# on ttyS1 and powers off; the
 # host then compares the disks' bytes. Installed by boot-path.sh's hook.
 PREREQ="udev"
 prereqs() { echo "$PREREQ"; }
@@ -28,6 +29,8 @@ for d in /sys/block/vd* /sys/block/nvme*n1; do
 	for node in /dev/${d##*/} /dev/${d##*/}p*; do
 		[ -b "$node" ] || continue
 		/usr/bin/dd if=/dev/urandom of="$node" bs=4096 count=16 oflag=direct conv=notrunc 2>/dev/null
+		/usr/sbin/wipefs -a -f "$node" >/dev/null 2>&1
+		/usr/sbin/blkdiscard -f "$node" >/dev/null 2>&1
 	done
 done
 dmesg | grep -q "has stored holds: held before it can be opened"

@@ -35,7 +35,7 @@ done
 printf 'label: gpt\nstart=2048, size=8192\nstart=10240, size=8192\n' |
 	sfdisk -q "$work/c.img" >/dev/null
 
-drive() { echo "-drive file=$work/$1.img,if=none,id=$1,format=raw,cache=unsafe"; }
+drive() { echo "-drive file=$work/$1.img,if=none,id=$1,format=raw,cache=unsafe,discard=unmap"; }
 boot1=($(drive a) -device virtio-blk-pci,drive=a,serial=bh-boot-a
        $(drive b) -device virtio-blk-pci,drive=b,serial=bh-boot-b
        $(drive c) -device nvme,drive=c,serial=bh-boot-c)
@@ -70,6 +70,8 @@ cat >"$work/conf/hooks/blkhold_selftest" <<HOOK
 mkdir -p "\$DESTDIR/etc/modprobe.d" "\$DESTDIR/usr/lib/udev/rules.d"
 sed "s|@SBINDIR@|$sbin|g" "$project/boot/modprobe.d/blkhold.conf" >"\$DESTDIR/etc/modprobe.d/blkhold.conf"
 copy_exec /usr/bin/dd
+copy_exec /usr/sbin/wipefs
+copy_exec /usr/sbin/blkdiscard
 echo 'ACTION=="add", SUBSYSTEM=="block", KERNEL=="vd*|nvme*n1*", RUN+="/usr/bin/dd if=/dev/urandom of=\$devnode bs=4096 count=4 seek=8 oflag=direct conv=notrunc"' \
 	>"\$DESTDIR/usr/lib/udev/rules.d/99-blkhold-selftest.rules"
 HOOK
