@@ -44,7 +44,10 @@ struct bh_hold {
 /*
  * A stored hold, armed (persist.c): a range of every disk with this
  * identity, held from the moment such a disk appears. The holds made from
- * it are ordinary holds of ordinary volumes, copies of @proto.
+ * it are ordinary holds of ordinary volumes, copies of @proto. A transient
+ * record is a transient hold on a disk with an identity: it holds the
+ * range on every path of that disk present when it is placed, and no
+ * disk that comes later.
  */
 struct bh_record {
 	struct list_head node;		/* under bh_lock */
@@ -53,6 +56,7 @@ struct bh_record {
 	sector_t nr_sects;
 	sector_t disk_sects;		/* size of the disk it was made on */
 	char partuuid[BLKHOLD_PARTUUID_MAX + 1];	/* "" when not checked */
+	bool transient;			/* binds disks present now only */
 	struct bh_hold proto;
 };
 
@@ -248,6 +252,9 @@ int bh_record_add(struct bh_record *rec, dev_t devt, u64 diskseq,
 int bh_record_del(const struct bh_record *key, const char *reason,
 		  struct netlink_ext_ack *extack);
 struct bh_record *bh_record_at(unsigned long index);
+int bh_hold_add_paths(struct block_device *bdev, const char *name,
+		      const char *reason, struct netlink_ext_ack *extack);
+void bh_record_drop(struct bh_record *rec, const char *reason);
 extern struct bh_hook bh_persist_hooks[];
 extern const unsigned int bh_nr_persist_hooks;
 

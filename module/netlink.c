@@ -361,7 +361,8 @@ static int bh_put_hold(struct sk_buff *skb, const struct bh_hold *hold)
 	    nla_put_string(skb, BLKHOLD_HOLD_A_COMM, hold->comm) ||
 	    nla_put_u64_64bit(skb, BLKHOLD_HOLD_A_CTIME, hold->ctime,
 			      BLKHOLD_HOLD_A_PAD) ||
-	    (hold->record && nla_put_flag(skb, BLKHOLD_HOLD_A_PERSISTENT))) {
+	    (hold->record && !hold->record->transient &&
+	     nla_put_flag(skb, BLKHOLD_HOLD_A_PERSISTENT))) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
@@ -453,6 +454,10 @@ static int bh_cmd_record_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	bh_registry_lock();
 	cb->seq = bh_registry_generation();
 	while ((rec = bh_record_at(cb->args[0]))) {
+		if (rec->transient) {	/* shown as the holds they made */
+			cb->args[0]++;
+			continue;
+		}
 		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
 				  cb->nlh->nlmsg_seq, &bh_family, NLM_F_MULTI,
 				  BLKHOLD_CMD_RECORD_GET);

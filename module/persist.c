@@ -215,7 +215,7 @@ static int bh_record_bind_all(struct gendisk *disk, const char *identity)
 	int err;
 
 	list_for_each_entry(rec, &bh_records, node) {
-		if (strcmp(rec->identity, identity))
+		if (rec->transient || strcmp(rec->identity, identity))
 			continue;
 		if (!bound)
 			pr_notice("%s (diskseq %llu, %s) has stored holds: held before it can be opened\n",
@@ -382,7 +382,7 @@ struct bh_record *bh_record_at(unsigned long index)
 	return NULL;
 }
 
-static void bh_record_drop(struct bh_record *rec, const char *reason)
+void bh_record_drop(struct bh_record *rec, const char *reason)
 {
 	bh_record_unbind(rec, false, reason);
 	list_del(&rec->node);
@@ -433,8 +433,7 @@ int bh_record_add(struct bh_record *rec, dev_t devt, u64 diskseq,
 
 	bh_registry_lock();
 	if (bh_record_lookup(rec)) {
-		NL_SET_ERR_MSG(extack,
-			       "a record with that identity, range and name is armed already");
+		NL_SET_ERR_MSG(extack, "the volume already has a hold of that name");
 		err = -EEXIST;
 		goto out;
 	}
@@ -460,8 +459,9 @@ int bh_record_add(struct bh_record *rec, dev_t devt, u64 diskseq,
 		bh_record_drop(rec, "placing it failed");
 		goto out;
 	}
-	pr_notice("stored hold '%s' armed for %s, sectors %llu+%llu, by %s[%d]\n",
-		  rec->proto.name, rec->identity,
+	pr_notice("%s hold '%s' armed for %s, sectors %llu+%llu, by %s[%d]\n",
+		  rec->transient ? "transient" : "stored", rec->proto.name,
+		  rec->identity,
 		  (unsigned long long)rec->start,
 		  (unsigned long long)rec->nr_sects, current->comm,
 		  task_tgid_vnr(current));
@@ -489,6 +489,44 @@ int bh_record_del(const struct bh_record *key, const char *reason,
 		err = -ENOENT;
 	}
 	bh_registry_unlock();
+	return err;
+}
+
+/*
+ * A transient hold on a disk with a stable identity holds the same range
+ * of every present disk with that identity: the paths of one LUN, and an
+ * NVMe multipath head's hidden path disks, where its passthrough lands.
+ * -ENODATA for a disk without an identity: the caller holds it alone.
+ */
+int bh_hold_add_paths(struct block_device *bdev, const char *name,
+		      const char *reason, struct netlink_ext_ack *extack)
+{
+	struct gendisk *disk = bdev->bd_disk;
+	struct bh_record *rec;
+	struct bh_hold *proto;
+	int err = -ENOMEM;
+
+	rec = kzalloc(sizeof(*rec), GFP_KERNEL);
+	proto = bh_hold_new(name, reason);
+	if (!rec || !proto)
+		goto fail;
+	err = bh_disk_identity(disk, disk_to_dev(disk)->parent,
+			       disk_to_dev(disk)->groups, rec->identity);
+	if (err)
+		goto fail;
+	rec->proto = *proto;
+	rec->transient = true;
+	rec->start = bdev_is_partition(bdev) ? bdev->bd_start_sect : 0;
+	rec->nr_sects = bdev_nr_sectors(bdev);
+	rec->disk_sects = get_capacity(disk);
+	err = bh_record_add(rec, bdev->bd_dev, disk->diskseq, extack);
+	if (err)
+		goto fail;
+	kfree(proto);
+	return 0;
+fail:
+	kfree(rec);
+	kfree(proto);
 	return err;
 }
 

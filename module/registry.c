@@ -301,7 +301,9 @@ int bh_volume_add_hold(struct bh_volume *vol, struct bh_hold *hold,
 	bh_generation++;
 	bh_announce_hold(BLKHOLD_CMD_HOLD_ADDED, vol, hold->name, reason);
 	pr_notice("hold '%s'%s placed on %s by %s[%d] uid %u%s%s\n",
-		  hold->name, hold->record ? " (stored)" : "", vol->devname,
+		  hold->name,
+		  hold->record && !hold->record->transient ? " (stored)" : "",
+		  vol->devname,
 		  hold->comm, hold->pid, from_kuid(&init_user_ns, hold->uid),
 		  reason ? ": " : "", reason ?: "");
 	return 0;
@@ -464,6 +466,9 @@ int bh_hold_add(dev_t devt, u64 diskseq, const char *name, const char *reason,
 		err = -ESTALE;
 		goto out;
 	}
+	err = bh_hold_add_paths(bdev, name, reason, extack);
+	if (err != -ENODATA)
+		goto out;
 	mutex_lock(&bh_lock);
 	err = bh_hold_insert(bdev, name, reason, extack);
 	mutex_unlock(&bh_lock);
@@ -514,6 +519,8 @@ int bh_hold_release(dev_t devt, u64 diskseq, const char *name,
 	} else if (!hold) {
 		NL_SET_ERR_MSG(extack, "the volume has no hold of that name");
 		err = -ENOENT;
+	} else if (hold->record && hold->record->transient) {
+		bh_record_drop(hold->record, reason);
 	} else if (hold->record) {
 		NL_SET_ERR_MSG(extack,
 			       "the hold is a stored one: release its record (blkhold release updates the store)");

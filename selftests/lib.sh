@@ -153,6 +153,34 @@ nvme_disk() {
 	return 1
 }
 
+# The subsystem bh-mpath the runner attaches: two controllers, two shared
+# namespaces, each seen through a head node over hidden path disks.
+nvme_mpath_subsys() {
+	local s
+	for s in /sys/class/nvme-subsystem/*; do
+		grep -q "bh-mpath$" "$s/subsysnqn" 2>/dev/null && echo "$s" && return 0
+	done
+	return 1
+}
+
+# The head node of its namespace a (nsid 1) or b (nsid 2).
+nvme_mpath_disk() {
+	local s d nsid=1
+	[ "$1" = b ] && nsid=2
+	s=$(nvme_mpath_subsys) || return 1
+	for d in "$s"/nvme*n*; do
+		case ${d##*/} in *c*) continue ;; esac
+		[ "$(cat "$d/nsid" 2>/dev/null)" = $nsid ] && echo "/dev/${d##*/}" && return 0
+	done
+	return 1
+}
+
+nvme_mpath_ctrls() {
+	local s
+	s=$(nvme_mpath_subsys) || return 1
+	ls "$s" | grep -E '^nvme[0-9]+$'
+}
+
 # scsi_debug with two hosts, each with its own store: two independent disks.
 scsi_debug_disks() {
 	local d

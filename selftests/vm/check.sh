@@ -44,6 +44,14 @@ mapfile -t sources < <(ls module/*.[ch] | grep -v '\.mod\.c$')
 "$lint/checkpatch.pl" --strict --no-tree --terse -q -f "${sources[@]}" \
 	include/uapi/linux/blkhold.h || die "checkpatch.pl --strict found problems"
 
+for unit in boot/systemd/*.service; do
+	sed "s|@SBINDIR@|$project/userspace|g" "$unit" >"build/${unit##*/}"
+	systemd-analyze verify --man=no "build/${unit##*/}" ||
+		die "systemd-analyze verify found problems in $unit"
+done
+sh -n boot/initramfs-tools/hooks/blkhold boot/initramfs-tools/scripts/init-top/00blkhold ||
+	die "a boot script does not parse"
+
 make -s -C userspace || die "building the CLI failed"
 make -s -C selftests all || die "building the selftests failed"
 

@@ -14,7 +14,7 @@ packages=(
 	qemu-system-x86 busybox-static cpio xz-utils gzip
 	util-linux fdisk e2fsprogs sg3-utils nvme-cli fio mdadm dmsetup
 	iproute2 jq hdparm coreutils kexec-tools python3 procps perl bsdextrautils
-	initramfs-tools udev
+	initramfs-tools udev systemd
 )
 
 missing=()

@@ -139,6 +139,21 @@ for name in ${test_disks:+virtio-a virtio-b nvme-a nvme-b}; do
 	esac
 done
 
+# Two controllers of one NVMe subsystem sharing namespaces 1 and 2: the
+# guest sees head nodes over hidden per-path disks (native multipath).
+if [ -n "$test_disks" ]; then
+	disks+=(-device nvme-subsys,id=bh-subsys,nqn=bh-mpath
+		-device nvme,id=bh-mpc0,serial=bh-mpath,subsys=bh-subsys
+		-device nvme,id=bh-mpc1,serial=bh-mpath,subsys=bh-subsys)
+	for nsid in 1 2; do
+		img=$out/mpath-$nsid.img
+		rm -f "$img"
+		truncate -s 32M "$img"
+		disks+=(-drive "file=$img,if=none,id=mpath-$nsid,format=raw,discard=unmap,cache=unsafe"
+			-device "nvme-ns,drive=mpath-$nsid,nsid=$nsid,shared=on")
+	done
+fi
+
 if [ -n "$share" ]; then
 	disks+=(-fsdev "local,id=state,path=$share,security_model=none"
 		-device virtio-9p-pci,fsdev=state,mount_tag=state)
