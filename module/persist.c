@@ -250,8 +250,6 @@ static int bh_device_add_disk(struct device *parent, struct gendisk *disk,
 	bool known;
 	int err;
 
-	if (!bh_block_class)
-		bh_block_class = disk_to_dev(disk)->class;
 	known = !bh_disk_identity(disk, parent, groups, arrival.identity);
 	bh_registry_lock();
 	err = known ? bh_record_bind_all(disk, arrival.identity) : 0;
@@ -350,8 +348,7 @@ static int bh_record_bind_present(struct bh_record *rec)
 	list_for_each_entry(a, &bh_arrivals, node)
 		if (!strcmp(a->identity, rec->identity))
 			bh_present_bind(&p, a->disk);
-	if (bh_block_class)
-		class_for_each_device(bh_block_class, NULL, &p, bh_present_disk);
+	class_for_each_device(bh_block_class, NULL, &p, bh_present_disk);
 	return p.err;
 }
 
