@@ -44,6 +44,8 @@ mapfile -t sources < <(ls module/*.[ch] | grep -v '\.mod\.c$')
 "$lint/checkpatch.pl" --strict --no-tree --terse -q -f "${sources[@]}" \
 	include/uapi/linux/blkhold.h || die "checkpatch.pl --strict found problems"
 
+make -s -C userspace || die "building the CLI failed"
+# The boot files, with the CLI they name built.
 for unit in boot/systemd/*.service; do
 	sed "s|@SBINDIR@|$project/userspace|g" "$unit" >"build/${unit##*/}"
 	systemd-analyze verify --man=no "build/${unit##*/}" ||
@@ -51,8 +53,6 @@ for unit in boot/systemd/*.service; do
 done
 sh -n boot/initramfs-tools/hooks/blkhold boot/initramfs-tools/scripts/init-top/00blkhold ||
 	die "a boot script does not parse"
-
-make -s -C userspace || die "building the CLI failed"
 make -s -C selftests all || die "building the selftests failed"
 
 for k in "${kernels[@]}"; do
