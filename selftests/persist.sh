@@ -93,6 +93,8 @@ id=$(identity_of "$sd")
 expect_match "the identity is the SCSI device's wwid" "^device/wwid=naa\." "$id"
 expect_eq "... the range is the partition's" "2048 8192" \
 	"$("$BLKHOLD" list --json | jq -r '.stored[0] | "\(.start) \(.sectors)"')"
+expect_eq "... and its partition UUID is recorded" "$(blkid -p -s PART_ENTRY_UUID -o value "${sd}1")" \
+	"$("$BLKHOLD" list --json | jq -r '.stored[0].partuuid')"
 
 # A writer hammers every node of that disk while it is deleted and rescanned.
 writer_start "for d in /dev/sd*; do dd if=/dev/urandom of=\$d bs=4k count=8 seek=\$((2048 / 8)) oflag=direct conv=notrunc,nocreat; done"

@@ -90,6 +90,7 @@ const struct hold *volume_hold(const struct volume *v, const char *name);
 struct record {
 	char identity[BLKHOLD_IDENTITY_MAX + 1];
 	uint64_t start, sectors, disk_sectors;
+	char partuuid[BLKHOLD_PARTUUID_MAX + 1];	/* "" when not checked */
 	uint32_t bound;		/* disks it holds now */
 	struct hold hold;
 };

@@ -70,8 +70,9 @@ static void print_record_json(const struct record *r)
 	printf("{\"identity\":");
 	json_string(stdout, r->identity);
 	printf(",\"start\":%" PRIu64 ",\"sectors\":%" PRIu64 ",\"disk_sectors\":%" PRIu64
-	       ",\"bound\":%" PRIu32 ",\"hold\":",
-	       r->start, r->sectors, r->disk_sectors, r->bound);
+	       ",\"partuuid\":", r->start, r->sectors, r->disk_sectors);
+	json_string(stdout, r->partuuid);
+	printf(",\"bound\":%" PRIu32 ",\"hold\":", r->bound);
 	print_hold_json(stdout, &r->hold);
 	putchar('}');
 }

@@ -31,6 +31,7 @@ static int on_record(struct nl_msg *msg, void *arg)
 		r->sectors = nla_get_u64(tb[BLKHOLD_A_SECTORS]);
 	if (tb[BLKHOLD_A_DISK_SECTORS])
 		r->disk_sectors = nla_get_u64(tb[BLKHOLD_A_DISK_SECTORS]);
+	copy_string(r->partuuid, sizeof(r->partuuid), tb[BLKHOLD_A_PARTUUID]);
 	if (tb[BLKHOLD_A_BOUND])
 		r->bound = nla_get_u32(tb[BLKHOLD_A_BOUND]);
 	hold_parse(&r->hold, tb[BLKHOLD_A_HOLD]);
