@@ -117,12 +117,13 @@ static int release_device(const struct args *args, const struct device *dev)
 	struct release_key k = { .reason = args->reason, .what = dev->path };
 	struct volume_list list;
 	const struct hold *h;
-	bool transient;
+	bool transient, held;
 	int err;
 
 	if (volumes_fetch(&list))
 		return -1;
 	h = volume_hold(volumes_find(&list, dev), args->name);
+	held = h;
 	transient = h && !h->persistent;
 	volumes_free(&list);
 	if (transient)
@@ -131,7 +132,7 @@ static int release_device(const struct args *args, const struct device *dev)
 	if (device_identity_why(dev, &k.e))
 		return hold_request(BLKHOLD_CMD_HOLD_DEL, args, dev);
 	err = release_stored(&k);
-	if (err == 1 && h) {
+	if (err == 1 && held) {
 		/* held whole because its disk's size changed: any range */
 		k.any_range = true;
 		err = release_stored(&k);
