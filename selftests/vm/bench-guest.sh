@@ -56,7 +56,7 @@ state() {
 	c) load; blkhold release "$2" --name bench >/dev/null 2>&1
 	   place_others ;;
 	d) load; drop_others
-	   blkhold hold "$2" --name bench >/dev/null ;;
+	   blkhold hold "$2" --name bench --transient >/dev/null ;;
 	esac
 	if [ "$1" = e ]; then
 		dmsetup create benchlin --noudevsync \
@@ -110,7 +110,7 @@ echo "holds,$rel,release 10000 holds (seconds; $clock clock),$(sed 's/.*: \([0-9
 echo "holds,$rel,slab bytes per hold,$(( (slab_after - slab_before) * 1024 / 10000 ))"
 
 # Refused requests per second: one process writing to a held device.
-blkhold hold /dev/nullb0 --name bench >/dev/null
+blkhold hold /dev/nullb0 --name bench --transient >/dev/null
 rate=$(python3 - <<'PY'
 import mmap, os, time
 fd = os.open("/dev/nullb0", os.O_WRONLY | os.O_DIRECT)

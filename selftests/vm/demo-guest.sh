@@ -4,6 +4,8 @@
 set -u
 project=$(cd "$(dirname "$0")/../.." && pwd)
 export PATH=$project/userspace:$PATH
+# The host's /etc is read-only in the VM: the store goes to scratch space.
+export BLKHOLD_STATE_DIR=/tmp/blkhold-store
 modprobe -a virtio_blk ext4 2>/dev/null
 sleep 1
 insmod "$project/build/$(uname -r)/module/blkhold.ko" || exit 1
