@@ -31,17 +31,19 @@ attack "nvme write through the head" "$held" "$twin" \
 attack "nvme write-zeroes through the head" "$held" "$twin" \
 	'nvme write-zeroes "$DEV" --start-block=0 --block-count=63'
 attack "nvme dsm --ad through the head" "$held" "$twin" 'nvme dsm "$DEV" --ad --slbs=0 --blocks=2048'
+# A namespace ID comes from sysfs: a head's name need not end in its NSID
+# (heads are numbered in the order the namespaces were found).
 attack "nvme io-passthru write through the head" "$held" "$twin" \
-	'nvme io-passthru "$DEV" --opcode=0x01 --namespace-id=${DEV##*n} --data-len=4096 --write \
+	'nvme io-passthru "$DEV" --opcode=0x01 --namespace-id=$(cat /sys/block/${DEV#/dev/}/nsid) --data-len=4096 --write \
 		--cdw10=0 --cdw11=0 --cdw12=7 --input-file=/tmp/mpath-data'
 attack "nvme io-passthru write through the head's generic node" "$held" "$twin" \
-	'nvme io-passthru "/dev/ng${DEV#/dev/nvme}" --opcode=0x01 --namespace-id=${DEV##*n} \
+	'nvme io-passthru "/dev/ng${DEV#/dev/nvme}" --opcode=0x01 --namespace-id=$(cat /sys/block/${DEV#/dev/}/nsid) \
 		--data-len=4096 --write --cdw10=0 --cdw11=0 --cdw12=7 --input-file=/tmp/mpath-data'
 attack "nvme format through the head" "$held" "$other" 'nvme format "$DEV" --lbaf=0 --force'
 for c in $ctrls; do
 	attack "admin Format NVM through controller $c" "$held" "$other" \
 		"if [ \"\$DEV\" = $held ]; then C=/dev/$c; else C=\${DEV%n1}; fi
-		nvme admin-passthru \$C --opcode=0x80 --namespace-id=\${DEV##*n} --cdw10=0"
+		nvme admin-passthru \$C --opcode=0x80 --namespace-id=\$(cat /sys/block/\${DEV#/dev/}/nsid) --cdw10=0"
 done
 
 assert "a read through the head still works" \
