@@ -132,6 +132,12 @@ static int run(int argc, char *argv[], const struct command *self)
 	image = args.initramfs ? args.initramfs : default_initramfs(image_buf, sizeof(image_buf));
 	if (image && !strcmp(image, "none"))
 		image = NULL;
+	/* it is quoted for the shell that runs unmkinitramfs */
+	if (image && strchr(image, '\'')) {
+		fail(image, "--initramfs: a path with a single quote is not supported");
+		ledger_close(&l);
+		return -1;
+	}
 	n = ledger_active(&l, &active);
 	diff = check_chain(&l) + check_kernel(active, n);
 	if (image)
