@@ -65,6 +65,7 @@ enum bh_transport {
 	BH_TRANSPORT_OTHER,
 	BH_TRANSPORT_SCSI,
 	BH_TRANSPORT_NVME,
+	BH_TRANSPORT_VIRTIO,
 };
 
 /*
@@ -118,6 +119,9 @@ unsigned int bh_record_bound(const struct bh_record *rec);
 struct bh_hold *bh_hold_new(const char *name, const char *reason);
 int bh_pin(void);
 void bh_unpin(void);
+bool bh_pinned(void);
+void bh_wait_unpinned(void);
+void bh_pin_failed(int err, struct netlink_ext_ack *extack);
 void bh_volume_appeared(struct block_device *bdev, dev_t devt);
 void bh_drain_disk(struct gendisk *disk);
 void bh_check_partuuid(const struct bh_volume *vol, struct block_device *bdev);
@@ -128,7 +132,7 @@ int bh_hold_release(dev_t devt, u64 diskseq, const char *name,
 struct bh_volume *bh_volume_find(u64 diskseq, sector_t sector, sector_t nr);
 struct bh_volume *bh_volume_find_ctrl(const void *nvme_ctrl);
 void bh_refuse_everywhere(struct bh_refusal *r);
-void bh_disk_deleted(u64 diskseq);
+void bh_disk_deleted(u64 diskseq, bool done);
 void bh_registry_lock(void);
 void bh_registry_unlock(void);
 u64 bh_registry_generation(void);
@@ -243,9 +247,11 @@ enum bh_transport bh_disk_transport(struct gendisk *disk);
 /* tamper.c: unloading, kexec, swapon */
 extern struct bh_hook bh_tamper_hooks[];
 extern const unsigned int bh_nr_tamper_hooks;
+void bh_unload_forced(void);
 const void *bh_nvme_ctrl_key(struct gendisk *disk);
 
 /* persist.c: records, disk identities, disk arrival */
+struct device *bh_disk_parent(struct gendisk *disk);
 int bh_persist_init(void);
 int bh_record_add(struct bh_record *rec, dev_t devt, u64 diskseq,
 		  struct netlink_ext_ack *extack);

@@ -4,7 +4,11 @@
  *
  * submit_bio_noacct() sees every bio, whoever sends it: filesystems,
  * writeback, direct I/O, the block ioctls, dm, md and loop passing bios
- * down. Refused bios end with BLK_STS_IOERR, as on a write-protected disk.
+ * down. submit_bio_noacct_nocheck() sees each again on its way on, also
+ * those blk-throttle held back and sends later. Refused bios end with
+ * BLK_STS_IOERR, as on a write-protected disk. Request-based dm
+ * (multipath) clones requests straight into the disk below: those are
+ * refused in blk_insert_cloned_request().
  *
  * Userspace writes to a block device node are refused earlier, with EPERM,
  * so that tools stop with a clear message and nothing they tried to write
@@ -21,21 +25,21 @@
 #include "blkhold.h"
 
 #include <linux/bio.h>
+#include <linux/blk-mq.h>
 #include <linux/blkzoned.h>
+#include <linux/compat.h>
 #include <linux/falloc.h>
 #include <linux/mm.h>
 #include <linux/uaccess.h>
 #include <linux/uio.h>
 
 /*
- * Does [@sector, +@nr) of @bdev (relative to it) touch a held volume?
+ * Does [@sector, +@nr) of @bdev's disk (absolute) touch a held volume?
  * Fills @r for the refusal. Called in an RCU read-side section.
  */
-static bool bh_held(struct bh_refusal *r, struct block_device *bdev,
-		    enum blkhold_kind kind, sector_t sector, sector_t nr)
+static bool bh_held_abs(struct bh_refusal *r, struct block_device *bdev,
+			enum blkhold_kind kind, sector_t sector, sector_t nr)
 {
-	if (bdev_is_partition(bdev))
-		sector += bdev->bd_start_sect;
 	*r = (struct bh_refusal) {
 		.bdev = bdev,
 		.kind = kind,
@@ -44,6 +48,15 @@ static bool bh_held(struct bh_refusal *r, struct block_device *bdev,
 		.vol = bh_volume_find(bdev->bd_disk->diskseq, sector, nr),
 	};
 	return r->vol;
+}
+
+/* The same for [@sector, +@nr) relative to @bdev. */
+static bool bh_held(struct bh_refusal *r, struct block_device *bdev,
+		    enum blkhold_kind kind, sector_t sector, sector_t nr)
+{
+	if (bdev_is_partition(bdev))
+		sector += bdev->bd_start_sect;
+	return bh_held_abs(r, bdev, kind, sector, nr);
 }
 
 static bool bh_bytes_held(struct bh_refusal *r, struct block_device *bdev,
@@ -55,40 +68,63 @@ static bool bh_bytes_held(struct bh_refusal *r, struct block_device *bdev,
 	return bh_held(r, bdev, kind, first, end - first);
 }
 
-/* ---- bios ---- */
-
-static bool bh_bio_held(struct bio *bio, struct bh_refusal *r)
+/*
+ * Would @op at [@sector, +@nr) (absolute on @bdev's disk) change a held
+ * volume? The one decision for bios and for requests cloned from them.
+ */
+static bool bh_op_held(struct bh_refusal *r, struct block_device *bdev,
+		       enum req_op op, sector_t sector, sector_t nr)
 {
-	struct block_device *bdev = bio->bi_bdev;
-	sector_t sector = bio->bi_iter.bi_sector;
-	sector_t nr = bio_sectors(bio);
-
-	switch (bio_op(bio)) {
+	switch (op) {
 	case REQ_OP_WRITE:
 		/* an empty flush carries no data */
-		return nr && bh_held(r, bdev, BLKHOLD_KIND_WRITE, sector, nr);
+		return nr && bh_held_abs(r, bdev, BLKHOLD_KIND_WRITE, sector, nr);
 	case REQ_OP_WRITE_ZEROES:
-		return bh_held(r, bdev, BLKHOLD_KIND_WRITE_ZEROES, sector, nr);
+		return bh_held_abs(r, bdev, BLKHOLD_KIND_WRITE_ZEROES, sector, nr);
 	case REQ_OP_DISCARD:
-		return bh_held(r, bdev, BLKHOLD_KIND_DISCARD, sector, nr);
+		return bh_held_abs(r, bdev, BLKHOLD_KIND_DISCARD, sector, nr);
 	case REQ_OP_SECURE_ERASE:
-		return bh_held(r, bdev, BLKHOLD_KIND_SECURE_ERASE, sector, nr);
+		return bh_held_abs(r, bdev, BLKHOLD_KIND_SECURE_ERASE, sector,
+				   nr);
 	case REQ_OP_ZONE_APPEND:
 		/* lands at the write pointer: anywhere in the zone */
-		return bh_held(r, bdev, BLKHOLD_KIND_ZONE_APPEND, sector,
-			       bdev_zone_sectors(bdev));
+		return bh_held_abs(r, bdev, BLKHOLD_KIND_ZONE_APPEND, sector,
+				   bdev_zone_sectors(bdev));
 	case REQ_OP_ZONE_RESET:
-		return bh_held(r, bdev, BLKHOLD_KIND_ZONE_RESET, sector,
-			       bdev_zone_sectors(bdev));
+		return bh_held_abs(r, bdev, BLKHOLD_KIND_ZONE_RESET, sector,
+				   bdev_zone_sectors(bdev));
 	case REQ_OP_ZONE_FINISH:
-		return bh_held(r, bdev, BLKHOLD_KIND_ZONE_FINISH, sector,
-			       bdev_zone_sectors(bdev));
+		return bh_held_abs(r, bdev, BLKHOLD_KIND_ZONE_FINISH, sector,
+				   bdev_zone_sectors(bdev));
 	case REQ_OP_ZONE_RESET_ALL:
-		return bh_held(r, bdev, BLKHOLD_KIND_ZONE_RESET, 0,
-			       get_capacity(bdev->bd_disk));
+		return bh_held_abs(r, bdev, BLKHOLD_KIND_ZONE_RESET, 0,
+				   get_capacity(bdev->bd_disk));
 	default:
 		return false;
 	}
+}
+
+/* ---- bios ---- */
+
+/*
+ * A bio's first sector on its whole disk. submit_bio_noacct() adds a
+ * partition's offset once and flags the bio: a bio split or throttled
+ * after that comes back with the sector already absolute.
+ */
+static sector_t bh_bio_sector(struct bio *bio)
+{
+	struct block_device *bdev = bio->bi_bdev;
+	sector_t sector = bio->bi_iter.bi_sector;
+
+	if (bdev_is_partition(bdev) && !bio_flagged(bio, BIO_REMAPPED))
+		sector += bdev->bd_start_sect;
+	return sector;
+}
+
+static bool bh_bio_held(struct bio *bio, struct bh_refusal *r)
+{
+	return bh_op_held(r, bio->bi_bdev, bio_op(bio), bh_bio_sector(bio),
+			  bio_sectors(bio));
 }
 
 static void bh_refuse_bio(struct bio *bio)
@@ -105,6 +141,7 @@ static void bh_refuse_bio(struct bio *bio)
 		bio->bi_status = BLK_STS_IOERR;
 		bio_endio(bio);
 	} else {
+		/* also for a bio stopped on its way out of the throttle */
 		submit_bio_noacct(bio);
 	}
 	bh_refusal_done();
@@ -130,12 +167,65 @@ bh_bio_decide(struct bio *bio, unsigned long *frame)
 		bh_direct_redirect(frame, bh_refuse_bio);
 }
 
-/* Direct entry of submit_bio_noacct(): every bio of the host. */
+/*
+ * Direct entry of submit_bio_noacct(), where every bio of the host is
+ * admitted, and of submit_bio_noacct_nocheck(), where an admitted bio goes
+ * on towards its driver: directly, or later from blk-throttle's dispatch
+ * work. A bio admitted before a hold and held back by io.max meets the
+ * gate again on its way out.
+ */
 static notrace __no_caller_saved_registers void
 bh_bio_entry(struct bio *bio)
 {
 	if (unlikely(bh_bio_may_refuse(bio)))
 		bh_bio_decide(bio, __builtin_frame_address(0));
+}
+
+/* ---- requests that request-based dm (multipath) clones to a path ---- */
+
+static bool bh_clone_held(struct request *rq, struct bh_refusal *r)
+{
+	struct gendisk *disk = rq->q->disk;
+
+	return disk && bh_op_held(r, disk->part0, req_op(rq), blk_rq_pos(rq),
+				  blk_rq_sectors(rq));
+}
+
+static bool bh_clone_refuses(struct ftrace_regs *fregs)
+{
+	struct request *rq = (struct request *)bh_ftrace_arg(fregs, 0);
+	struct bh_refusal r;
+	bool held;
+
+	if (req_op(rq) == REQ_OP_READ || !rq->q->disk ||
+	    !bh_disk_may_be_held(rq->q->disk))
+		return false;
+	rcu_read_lock_sched_notrace();
+	held = bh_clone_held(rq, &r);
+	rcu_read_unlock_sched_notrace();
+	return held;
+}
+
+BH_HOOK_CALLBACK(bh_clone_callback, bh_clone_refuses)
+
+/*
+ * BLK_STS_TARGET: an error of this request, not of the path, so
+ * dm-multipath hands it up instead of failing the path and queueing.
+ */
+static blk_status_t bh_refuse_clone(struct request *rq)
+{
+	struct bh_refusal r;
+	blk_status_t status;
+	bool held;
+
+	rcu_read_lock();
+	held = bh_clone_held(rq, &r);
+	if (held)
+		bh_refuse(&r);
+	rcu_read_unlock();
+	status = held ? BLK_STS_TARGET : blk_insert_cloned_request(rq);
+	bh_refusal_done();
+	return status;
 }
 
 /* ---- write(2), pwritev(2), io_uring and aio writes to a device node ---- */
@@ -298,8 +388,9 @@ static bool bh_ioctl_is_gated(unsigned int cmd)
 	}
 }
 
-/* The range is in user memory, which the callback cannot read: send every
- * gated ioctl on a device that overlaps a hold to bh_gate_ioctl().
+/*
+ * The range is in user memory, which the callback cannot read: send every
+ * gated ioctl on a device that overlaps a hold to the refusal function.
  */
 static bool bh_ioctl_refuses(struct ftrace_regs *fregs)
 {
@@ -320,54 +411,62 @@ static bool bh_ioctl_refuses(struct ftrace_regs *fregs)
 
 BH_HOOK_CALLBACK(bh_ioctl_callback, bh_ioctl_refuses)
 
-/* Read the range an ioctl would change, in bytes relative to @bdev. */
-static int bh_ioctl_range(unsigned int cmd, unsigned long arg, u64 *pos,
-			  u64 *len, enum blkhold_kind *kind)
+/* What a gated ioctl would change: bytes relative to the device. */
+struct bh_ioctl_args {
+	enum blkhold_kind kind;
+	u64 pos;
+	u64 len;
+	int ro;				/* BLKROSET's value */
+};
+
+/* Read @cmd's argument from user memory, once. */
+static int bh_ioctl_read(unsigned int cmd, void __user *argp,
+			 struct bh_ioctl_args *a)
 {
 	struct blk_zone_range zr;
 	u64 range[2];
-	int ro;
 
 	switch (cmd) {
 	case BLKROSET:
-		if (get_user(ro, (int __user *)arg))
+		if (get_user(a->ro, (int __user *)argp))
 			return -EFAULT;
-		*kind = BLKHOLD_KIND_TAMPER;
-		*pos = 0;
-		*len = ro ? 0 : U64_MAX;	/* setting read-only is harmless */
+		a->kind = BLKHOLD_KIND_TAMPER;
+		a->pos = 0;
+		a->len = a->ro ? 0 : U64_MAX;	/* setting read-only is harmless */
 		return 0;
 	case BLKRESETZONE:
 	case BLKFINISHZONE:
-		if (copy_from_user(&zr, (void __user *)arg, sizeof(zr)))
+		if (copy_from_user(&zr, argp, sizeof(zr)))
 			return -EFAULT;
-		*kind = cmd == BLKRESETZONE ? BLKHOLD_KIND_ZONE_RESET :
-					      BLKHOLD_KIND_ZONE_FINISH;
-		*pos = zr.sector << SECTOR_SHIFT;
-		*len = zr.nr_sectors << SECTOR_SHIFT;
+		a->kind = cmd == BLKRESETZONE ? BLKHOLD_KIND_ZONE_RESET :
+						BLKHOLD_KIND_ZONE_FINISH;
+		a->pos = zr.sector << SECTOR_SHIFT;
+		a->len = zr.nr_sectors << SECTOR_SHIFT;
 		return 0;
 	default:
-		if (copy_from_user(range, (void __user *)arg, sizeof(range)))
+		if (copy_from_user(range, argp, sizeof(range)))
 			return -EFAULT;
-		*kind = cmd == BLKDISCARD ? BLKHOLD_KIND_DISCARD :
-			cmd == BLKSECDISCARD ? BLKHOLD_KIND_SECURE_ERASE :
-					       BLKHOLD_KIND_WRITE_ZEROES;
-		*pos = range[0];
-		*len = range[1];
+		a->kind = cmd == BLKDISCARD ? BLKHOLD_KIND_DISCARD :
+			  cmd == BLKSECDISCARD ? BLKHOLD_KIND_SECURE_ERASE :
+						 BLKHOLD_KIND_WRITE_ZEROES;
+		a->pos = range[0];
+		a->len = range[1];
 		return 0;
 	}
 }
 
 /* Does the range @cmd would change overlap a hold? Refuses it if so. */
 static bool bh_ioctl_held(struct block_device *bdev, unsigned int cmd,
-			  enum blkhold_kind kind, u64 pos, u64 len)
+			  const struct bh_ioctl_args *a)
 {
 	u64 size = bdev_nr_bytes(bdev);
 	struct bh_refusal r;
 	bool held = false;
 
-	if (len && pos < size) {
+	if (a->len && a->pos < size) {
 		rcu_read_lock();
-		held = bh_bytes_held(&r, bdev, kind, pos, min(len, size - pos));
+		held = bh_bytes_held(&r, bdev, a->kind, a->pos,
+				     min(a->len, size - a->pos));
 		if (held) {
 			r.opcode = cmd;
 			if (cmd == BLKROSET)
@@ -379,42 +478,113 @@ static bool bh_ioctl_held(struct block_device *bdev, unsigned int cmd,
 	return held;
 }
 
+/*
+ * BLKROSET on a held device, done here with the value already read: the
+ * original would read it again, and a racing thread could turn "set" into
+ * "clear" in between. The same steps as the kernel's blkdev_roset().
+ */
+static long bh_set_read_only(struct block_device *bdev, int ro)
+{
+	int ret;
+
+	if (bdev->bd_disk->fops->set_read_only) {
+		ret = bdev->bd_disk->fops->set_read_only(bdev, ro);
+		if (ret)
+			return ret;
+	}
+	bh_bdev_set_ro_flag(bdev, ro);
+	return 0;
+}
+
+typedef long (*bh_ioctl_fn)(struct file *file, unsigned int cmd,
+			    unsigned long arg);
+
+/*
+ * The ranges of the other ioctls are read again by the original; a range
+ * changed in between into a held one meets the bio gate.
+ */
+static long bh_ioctl_decide(struct file *file, unsigned int cmd,
+			    unsigned long arg, void __user *argp,
+			    bh_ioctl_fn original)
+{
+	struct block_device *bdev = bh_file_bdev(file);
+	struct bh_ioctl_args a;
+	long ret;
+
+	if (cmd == BLKROSET && !capable(CAP_SYS_ADMIN))
+		return -EACCES;
+	ret = bh_ioctl_read(cmd, argp, &a);
+	if (ret)
+		return ret;
+	if (bh_ioctl_held(bdev, cmd, &a))
+		return -EPERM;
+	if (cmd == BLKROSET)
+		return bh_set_read_only(bdev, a.ro);
+	return original(file, cmd, arg);
+}
+
 static long bh_gate_ioctl(struct file *file, unsigned int cmd,
 			  unsigned long arg)
 {
-	enum blkhold_kind kind;
-	u64 pos, len;
-	long ret;
+	long ret = bh_ioctl_decide(file, cmd, arg, (void __user *)arg,
+				   file->f_op->unlocked_ioctl);
 
-	ret = bh_ioctl_range(cmd, arg, &pos, &len, &kind);
-	if (!ret)
-		ret = bh_ioctl_held(bh_file_bdev(file), cmd, kind, pos, len) ?
-		      -EPERM : file->f_op->unlocked_ioctl(file, cmd, arg);
 	bh_refusal_done();
 	return ret;
 }
+
+#ifdef CONFIG_COMPAT
+/* 32-bit callers: the same arguments, behind a compat pointer. */
+static long bh_gate_compat_ioctl(struct file *file, unsigned int cmd,
+				 unsigned long arg)
+{
+	long ret = bh_ioctl_decide(file, cmd, arg, compat_ptr(arg),
+				   file->f_op->compat_ioctl);
+
+	bh_refusal_done();
+	return ret;
+}
+#endif
 
 /* ---- disk removal: keep the holds, mark them detached ---- */
 
 static bool bh_disk_deleting(struct ftrace_regs *fregs)
 {
-	struct gendisk *disk = (struct gendisk *)bh_ftrace_arg(fregs, 0);
-
-	bh_disk_deleted(disk->diskseq);
-	return false;
+	return true;
 }
 
 BH_HOOK_CALLBACK(bh_disk_deleting_callback, bh_disk_deleting)
 
+/*
+ * Mark the disk's volumes detached as its deletion starts, and again when
+ * it is done: a hold placed meanwhile (before the disk was marked dead)
+ * is caught by the second pass, one placed after by bh_volume_get().
+ */
+static void bh_del_gendisk(struct gendisk *disk)
+{
+	u64 diskseq = disk->diskseq;
+
+	bh_disk_deleted(diskseq, false);
+	del_gendisk(disk);
+	bh_disk_deleted(diskseq, true);
+	bh_refusal_done();
+}
+
 struct bh_hook bh_gate_hooks[] = {
 	{ .func = "submit_bio_noacct", .direct = bh_bio_entry,
 	  .instead = bh_refuse_bio },
+	{ .func = "submit_bio_noacct_nocheck", .direct = bh_bio_entry,
+	  .instead = bh_refuse_bio },
+	{ "blk_insert_cloned_request", bh_clone_callback, bh_refuse_clone },
 	{ .func = "blkdev_write_iter", .direct = bh_write_entry,
 	  .instead = bh_refuse_write },
 	{ "blkdev_fallocate", bh_fallocate_callback, bh_refuse_fallocate },
 	{ "blkdev_mmap", bh_mmap_callback, bh_refuse_mmap },
 	{ "blkdev_ioctl", bh_ioctl_callback, bh_gate_ioctl },
-	{ "del_gendisk", bh_disk_deleting_callback, NULL },
+#ifdef CONFIG_COMPAT
+	{ "compat_blkdev_ioctl", bh_ioctl_callback, bh_gate_compat_ioctl },
+#endif
+	{ "del_gendisk", bh_disk_deleting_callback, bh_del_gendisk },
 };
 
 const unsigned int bh_nr_gate_hooks = ARRAY_SIZE(bh_gate_hooks);

@@ -11,7 +11,8 @@
  *
  * Default deny: on a disk with a held volume only commands known not to
  * change the medium pass; on an NVMe controller with a held namespace,
- * only admin commands known to be harmless. The kernel's own commands
+ * only admin commands known to be harmless; on a disk whose commands
+ * blkhold cannot read, nothing but the driver's own reads (virtio-blk). The kernel's own commands
  * (revalidation, cache flushes, identify, keep-alive, queue setup) take
  * the same path and are on those lists.
  *
@@ -42,14 +43,27 @@ struct bh_nvme_request_head {
 	u16 status;
 };
 
+/*
+ * The command set of a disk's passthrough requests, from the device the
+ * disk hangs off as sysfs shows it (DEVTYPE, class, bus), never from the
+ * driver's module name, which a built-in driver does not have: a SCSI
+ * disk's parent is a scsi_device, an NVMe namespace's its controller of
+ * class "nvme", a virtio-blk disk's a device on the virtio bus.
+ */
 enum bh_transport bh_disk_transport(struct gendisk *disk)
 {
-	const char *owner = disk->fops->owner ? module_name(disk->fops->owner) : "";
+	struct device *parent = bh_disk_parent(disk);
 
-	if (!strcmp(owner, "sd_mod"))
+	if (!parent)
+		return BH_TRANSPORT_OTHER;
+	if (parent->type && parent->type->name &&
+	    !strcmp(parent->type->name, "scsi_device"))
 		return BH_TRANSPORT_SCSI;
-	if (!strcmp(owner, "nvme_core") && disk->queue->tag_set)
+	if (parent->class && !strcmp(parent->class->name, "nvme") &&
+	    disk->queue->tag_set)
 		return BH_TRANSPORT_NVME;
+	if (parent->bus && !strcmp(parent->bus->name, "virtio"))
+		return BH_TRANSPORT_VIRTIO;
 	return BH_TRANSPORT_OTHER;
 }
 
@@ -238,12 +252,17 @@ static bool bh_request_refused(struct request *rq, struct bh_refusal *r)
 		nreq = blk_mq_rq_to_pdu(rq);
 		r->opcode = nreq->cmd->common.opcode;
 		return !bh_nvme_io_reads(nreq->cmd);
-	default:
+	case BH_TRANSPORT_VIRTIO:
 		/*
-		 * A driver whose commands we cannot read: let data in (virtio's
-		 * GET_ID serves /sys/block/vdX/serial), refuse data out.
+		 * virtio-blk sends only its own reads this way: GET_ID, which
+		 * serves /sys/block/vdX/serial, and zone reports.
 		 */
+		r->opcode = req_op(rq);
 		return req_op(rq) != REQ_OP_DRV_IN;
+	default:
+		/* a driver whose commands blkhold cannot read: nothing passes */
+		r->opcode = req_op(rq);
+		return true;
 	}
 }
 

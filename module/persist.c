@@ -33,6 +33,7 @@ static unsigned int bh_nr_records;
 struct bh_arrival {
 	struct list_head node;
 	struct gendisk *disk;
+	struct device *parent;		/* what device_add_disk() will set */
 	char identity[BLKHOLD_IDENTITY_MAX + 1];
 };
 
@@ -40,6 +41,23 @@ static LIST_HEAD(bh_arrivals);
 
 /* block_class is not exported; every disk's device points to it. */
 static typeof(disk_to_dev((struct gendisk *)NULL)->class) bh_block_class;
+
+/*
+ * The device @disk hangs off. device_add_disk() sets it; until then a
+ * disk in arrival has it from its caller.
+ */
+struct device *bh_disk_parent(struct gendisk *disk)
+{
+	struct bh_arrival *a;
+
+	if (disk_to_dev(disk)->parent)
+		return disk_to_dev(disk)->parent;
+	bh_registry_assert_locked();
+	list_for_each_entry(a, &bh_arrivals, node)
+		if (a->disk == disk)
+			return a->parent;
+	return NULL;
+}
 
 /* ---- identities ---- */
 
@@ -167,7 +185,7 @@ static struct block_device *bh_disk_node(struct gendisk *disk, sector_t start,
 /*
  * Hold @rec's range of @disk. A disk whose size differs from the one the
  * record was made on may be laid out differently: all of it is held then,
- * and an alert says so.
+ * and an alert says so. Returns 1 when the range was not held before.
  */
 static int bh_record_bind(struct bh_record *rec, struct gendisk *disk,
 			  struct netlink_ext_ack *extack)
@@ -176,6 +194,7 @@ static int bh_record_bind(struct bh_record *rec, struct gendisk *disk,
 	struct block_device *node;
 	struct bh_volume *vol;
 	struct bh_hold *hold;
+	bool created;
 	int err;
 
 	if (get_capacity(disk) != rec->disk_sects) {
@@ -194,6 +213,7 @@ static int bh_record_bind(struct bh_record *rec, struct gendisk *disk,
 		kfree(hold);
 		return PTR_ERR(vol);
 	}
+	created = !vol->nr_holds;
 	if (!vol->partuuid[0] && start == rec->start) {
 		strscpy(vol->partuuid, rec->partuuid, sizeof(vol->partuuid));
 		if (node)
@@ -205,7 +225,9 @@ static int bh_record_bind(struct bh_record *rec, struct gendisk *disk,
 		bh_volume_put(vol);
 	}
 	/* the same record bound twice (the disk seen twice) is no error */
-	return err == -EEXIST ? 0 : err;
+	if (err)
+		return err == -EEXIST ? 0 : err;
+	return created;
 }
 
 static int bh_record_bind_all(struct gendisk *disk, const char *identity)
@@ -223,7 +245,7 @@ static int bh_record_bind_all(struct gendisk *disk, const char *identity)
 		bound = true;
 		bh_record_unbind(rec, true, "its disk is gone");
 		err = bh_record_bind(rec, disk, NULL);
-		if (err)
+		if (err < 0)
 			return err;
 	}
 	return 0;
@@ -246,15 +268,16 @@ BH_HOOK_CALLBACK(bh_arrival_callback, bh_records_armed)
 static int bh_device_add_disk(struct device *parent, struct gendisk *disk,
 			      const struct attribute_group **groups)
 {
-	struct bh_arrival arrival = { .disk = disk };
+	struct bh_arrival arrival = { .disk = disk, .parent = parent };
 	bool known;
-	int err;
+	int err = 0;
 
 	known = !bh_disk_identity(disk, parent, groups, arrival.identity);
 	bh_registry_lock();
-	err = known ? bh_record_bind_all(disk, arrival.identity) : 0;
-	if (known)
+	if (known) {
 		list_add(&arrival.node, &bh_arrivals);
+		err = bh_record_bind_all(disk, arrival.identity);
+	}
 	bh_registry_unlock();
 	if (err) {
 		pr_err("%s (%s) has stored holds that cannot be placed (%d): not adding the disk\n",
@@ -266,7 +289,7 @@ static int bh_device_add_disk(struct device *parent, struct gendisk *disk,
 	}
 	/* a disk that never came: its volumes wait to be dropped, like a gone one's */
 	if (err)
-		bh_disk_deleted(disk->diskseq);
+		bh_disk_deleted(disk->diskseq, true);
 	if (known) {
 		bh_registry_lock();
 		list_del(&arrival.node);
@@ -307,19 +330,20 @@ struct bh_present {
 };
 
 /*
- * A disk that is live may have writes in flight that passed the gate
- * before: they complete before the record is reported armed.
+ * A live disk whose range was not held yet may have writes in flight that
+ * passed the gate before: they complete before the record is reported
+ * armed.
  */
 static void bh_present_bind(struct bh_present *p, struct gendisk *disk)
 {
-	int err = bh_record_bind(p->rec, disk, NULL);
+	int created = bh_record_bind(p->rec, disk, NULL);
 
-	if (err) {
-		p->err = err;
+	if (created < 0) {
+		p->err = created;
 		return;
 	}
 	p->bound++;
-	if (disk_live(disk))
+	if (created && disk_live(disk))
 		bh_drain_disk(disk);
 }
 
@@ -445,7 +469,7 @@ int bh_record_add(struct bh_record *rec, dev_t devt, u64 diskseq,
 	}
 	err = bh_pin();
 	if (err) {
-		NL_SET_ERR_MSG(extack, "cannot install the blkhold hooks, see the kernel log");
+		bh_pin_failed(err, extack);
 		goto out;
 	}
 	list_add_tail(&rec->node, &bh_records);

@@ -86,15 +86,23 @@ void bh_refuse_everywhere(struct bh_refusal *r)
 	rcu_read_unlock();
 }
 
-void bh_disk_deleted(u64 diskseq)
+/*
+ * Disk @diskseq is being deleted (@done: has been). Its volumes keep their
+ * holds but no longer stand for a live disk or controller.
+ */
+void bh_disk_deleted(u64 diskseq, bool done)
 {
 	struct bh_volume *vol;
 
+	if (done)
+		mutex_lock(&bh_lock);
 	rcu_read_lock();
 	hlist_for_each_entry_rcu(vol, bh_bucket(diskseq), hash_node)
 		if (vol->diskseq == diskseq)
 			WRITE_ONCE(vol->detached, true);
 	rcu_read_unlock();
+	if (done)
+		mutex_unlock(&bh_lock);
 }
 
 void bh_registry_assert_locked(void)
@@ -189,7 +197,13 @@ struct bh_hold *bh_hold_new(const char *name, const char *reason)
  * the first pin installs them, the last unpin removes them.
  */
 static unsigned int bh_pins;
+static DECLARE_WAIT_QUEUE_HEAD(bh_unpinned);
 
+/*
+ * The module reference is taken with try_module_get(): a first hold racing
+ * "rmmod blkhold" fails here instead of installing hooks into a module
+ * whose exit has begun.
+ */
 int bh_pin(void)
 {
 	int err;
@@ -197,10 +211,13 @@ int bh_pin(void)
 	lockdep_assert_held(&bh_lock);
 	bh_generation++;
 	if (!bh_pins) {
+		if (!try_module_get(THIS_MODULE))
+			return -ESHUTDOWN;
 		err = bh_hooks_install();
-		if (err)
+		if (err) {
+			module_put(THIS_MODULE);
 			return err;
-		__module_get(THIS_MODULE);
+		}
 	}
 	bh_pins++;
 	return 0;
@@ -214,6 +231,28 @@ void bh_unpin(void)
 		return;
 	bh_hooks_remove();
 	module_put(THIS_MODULE);
+	wake_up_all(&bh_unpinned);
+}
+
+/* Does anything still pin the module? For its exit (tamper.c). */
+bool bh_pinned(void)
+{
+	return READ_ONCE(bh_pins);
+}
+
+void bh_wait_unpinned(void)
+{
+	wait_event_idle(bh_unpinned, !bh_pinned());
+}
+
+/* What a failed bh_pin() tells the caller. */
+void bh_pin_failed(int err, struct netlink_ext_ack *extack)
+{
+	if (err == -ESHUTDOWN)
+		NL_SET_ERR_MSG(extack, "blkhold is being unloaded");
+	else if (err != -ENOMEM)
+		NL_SET_ERR_MSG(extack,
+			       "cannot install the blkhold hooks, see the kernel log");
 }
 
 static void bh_set_ro(struct bh_volume *vol, struct block_device *bdev)
@@ -247,6 +286,8 @@ struct bh_volume *bh_volume_get(struct gendisk *disk, struct block_device *bdev,
 	}
 	if (bdev)
 		bh_set_ro(vol, bdev);
+	/* deleted already: bh_disk_deleted() has passed and will not mark it */
+	vol->detached = test_bit(GD_DEAD, &disk->state);
 	hlist_add_head_rcu(&vol->hash_node, bh_bucket(vol->diskseq));
 	list_add_tail(&vol->node, &bh_volumes);
 	return vol;
@@ -395,11 +436,17 @@ void bh_volume_appeared(struct block_device *bdev, dev_t devt)
 }
 
 /*
- * Requests that passed the gate before the volume was published may still
- * be in flight: wait for them, so none lands after the hold is reported.
+ * Bios that passed the gate before the volume was published may still be
+ * on their way: wait for them, so none lands after the hold is reported.
+ * Between the gate and the disk's queue a bio's submitter never sleeps:
+ * once every task has been through a voluntary context switch (an RCU
+ * Tasks grace period), each such bio has entered the queue, and freezing
+ * the queue waits until it has completed. One a throttle or a dm queue
+ * held back meets the gate again when it is sent on.
  */
 void bh_drain_disk(struct gendisk *disk)
 {
+	synchronize_rcu_tasks();
 	blk_mq_freeze_queue(disk->queue);
 	blk_mq_unfreeze_queue(disk->queue);
 }
@@ -427,9 +474,7 @@ static int bh_hold_insert(struct block_device *bdev, const char *name,
 	vol = bh_volume_get(bdev->bd_disk, bdev, start, bdev_nr_sectors(bdev));
 	if (IS_ERR(vol)) {
 		kfree(hold);
-		if (PTR_ERR(vol) != -ENOMEM)
-			NL_SET_ERR_MSG(extack,
-				       "cannot install the blkhold hooks, see the kernel log");
+		bh_pin_failed(PTR_ERR(vol), extack);
 		return PTR_ERR(vol);
 	}
 	err = bh_volume_add_hold(vol, hold, extack);
