@@ -8,6 +8,7 @@
 #include "blkhold.h"
 
 #include <linux/module.h>
+#include <linux/rcupdate.h>
 
 static int __init bh_init(void)
 {
@@ -30,10 +31,18 @@ static int __init bh_init(void)
 
 static void __exit bh_exit(void)
 {
+	if (bh_pinned())
+		bh_unload_forced();
 	bh_netlink_exit();
 	bh_hooks_exit();
 	/* kfree_rcu() of the last volumes must finish before the code goes */
 	rcu_barrier();
+	/*
+	 * A refusal function drops its module reference as it returns
+	 * (bh_refusal_done()), a few instructions before it leaves the
+	 * module's text: wait until every task has left them.
+	 */
+	synchronize_rcu_tasks();
 }
 
 module_init(bh_init);

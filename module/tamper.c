@@ -12,10 +12,11 @@
  * These hooks exist only while a hold does (hooks.c), so a host without
  * holds unloads the module, kexecs and swaps as usual. Each attempt is
  * refused with EBUSY or EPERM, logged and announced as kind "tamper" on
- * every held volume. The 32-bit entry points are hooked too.
+ * every held volume. The 32-bit and x32 entry points are hooked too.
  */
 #include "blkhold.h"
 
+#include <linux/kallsyms.h>
 #include <linux/reboot.h>
 #include <linux/swap.h>
 #include <linux/uaccess.h>
@@ -40,14 +41,16 @@ static void bh_tamper(const char *action)
 
 /*
  * Is the name at @uname "blkhold"? The callback may not sleep, so the name
- * is read without faulting; a name that cannot be read counts as ours.
+ * is read without faulting. A name that cannot be read so, or that is
+ * changed after this read, is judged again below from the kernel's own
+ * copy: another module's unloading goes on either way.
  */
 static bool bh_names_blkhold(const char __user *uname)
 {
 	char name[sizeof(KBUILD_MODNAME)];
 
 	if (copy_from_user_nofault(name, uname, sizeof(name)))
-		return true;
+		return false;
 	return !memcmp(name, KBUILD_MODNAME, sizeof(name));
 }
 
@@ -70,6 +73,49 @@ static long bh_refuse_unload(const struct pt_regs *uregs)
 	bh_tamper("unloading blkhold");
 	bh_refusal_done();
 	return -EBUSY;
+}
+
+/*
+ * delete_module() looks the module up by the name it copied into the
+ * kernel: blkhold is not found there while a hold exists. Other callers
+ * of find_module() (kprobe events naming blkhold) are left alone.
+ */
+static void notrace bh_find_module_callback(unsigned long ip,
+					    unsigned long parent_ip,
+					    struct ftrace_ops *ops,
+					    struct ftrace_regs *fregs)
+{
+	const char *name = (const char *)bh_ftrace_arg(fregs, 0);
+	char caller[KSYM_SYMBOL_LEN];
+
+	if (strcmp(name, KBUILD_MODNAME))
+		return;
+	sprint_symbol_no_offset(caller, parent_ip);
+	if (strstr(caller, "sys_delete_module"))
+		bh_hook_redirect(ops, parent_ip, fregs);
+}
+
+static struct module *bh_refuse_find_module(const char *name)
+{
+	bh_tamper("unloading blkhold");
+	bh_refusal_done();
+	return NULL;
+}
+
+/*
+ * A forced unload that got past both (it cannot, as far as blkhold
+ * knows) reaches the module's exit with holds in force. The exit cannot
+ * fail, so it waits, hooks still installed, until the holds are released
+ * and every refusal function has returned: a forced unload frees the
+ * module whatever its references say.
+ */
+void bh_unload_forced(void)
+{
+	bh_tamper("unloading blkhold");
+	pr_crit("forced unload with holds in force: blkhold stays in force and the unload waits until every hold is released\n");
+	bh_wait_unpinned();
+	while (module_refcount(THIS_MODULE) > 0)
+		schedule_timeout_idle(HZ / 10);
 }
 
 /* ---- kexec ---- */
@@ -155,8 +201,13 @@ static int bh_refuse_swap(struct swap_info_struct *sis, unsigned long start_page
 struct bh_hook bh_tamper_hooks[] = {
 	{ "__x64_sys_delete_module", bh_unload_callback, bh_refuse_unload },
 	{ "__ia32_sys_delete_module", bh_unload32_callback, bh_refuse_unload },
+	{ "find_module", bh_find_module_callback, bh_refuse_find_module },
 	{ "__x64_sys_kexec_load", bh_kexec_callback, bh_refuse_kexec },
 	{ "__ia32_compat_sys_kexec_load", bh_kexec_callback, bh_refuse_kexec },
+#ifdef CONFIG_X86_X32_ABI
+	/* x32 callers (syscall 528 with __X32_SYSCALL_BIT) */
+	{ "__x64_compat_sys_kexec_load", bh_kexec_callback, bh_refuse_kexec },
+#endif
 	{ "__x64_sys_kexec_file_load", bh_kexec_callback, bh_refuse_kexec },
 	{ "__x64_sys_reboot", bh_reboot_kexec_callback, bh_refuse_kexec },
 	{ "__ia32_sys_reboot", bh_reboot_kexec_callback, bh_refuse_kexec },
