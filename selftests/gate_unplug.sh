@@ -40,5 +40,31 @@ assert "the new disk is writable" dd if=/dev/urandom of=/dev/$new bs=4k count=1 
 assert "the detached hold can be released by device number and diskseq" \
 	"$BLKHOLD" release "$devno" --diskseq "$seq_before" --name unplug-test
 expect_eq "no hold is left" "no holds" "$("$BLKHOLD" list)"
+
+# A hold placed while its disk is being deleted: if it is placed at all,
+# it ends up detached, never bound to the gone disk.
+scsi_debug_disk() {
+	ls /sys/bus/pseudo/drivers/scsi_debug/adapter*/host*/target*/*/block/ 2>/dev/null | head -n 1
+}
+bound_to_gone=0
+placed=0
+for i in $(seq 1 10); do
+	name=$(scsi_debug_disk)
+	[ -n "$name" ] || { echo 1 >/sys/bus/pseudo/drivers/scsi_debug/add_host; wait_for test -n "$(scsi_debug_disk)"; name=$(scsi_debug_disk); }
+	[ -n "$name" ] || break
+	seq=$(cat /sys/block/$name/diskseq)
+	devno=$(cat /sys/block/$name/dev)
+	echo 1 >/sys/block/$name/device/delete &
+	"$BLKHOLD" hold /dev/$name --name del-race --transient >/dev/null 2>&1 && placed=$((placed + 1))
+	wait
+	state=$("$BLKHOLD" list --json | jq -r ".volumes[] | select(.diskseq == $seq) | .detached")
+	[ "$state" = false ] && bound_to_gone=$((bound_to_gone + 1))
+	[ -n "$state" ] && "$BLKHOLD" release "$devno" --diskseq "$seq" --name del-race >/dev/null
+	echo 1 >/sys/bus/pseudo/drivers/scsi_debug/add_host
+	wait_for test -n "$(scsi_debug_disk)"
+done
+diag "holds placed during deletion: $placed of 10"
+expect_eq "a hold placed during its disk's deletion is never left bound to it" 0 "$bound_to_gone"
+expect_eq "no hold is left after the deletion race" "no holds" "$("$BLKHOLD" list)"
 rmmod scsi_debug 2>/dev/null
 ktap_finish

@@ -4,7 +4,7 @@
 # holds, cannot be unloaded while a hold exists, and unloads cleanly after.
 . "$(dirname "$0")/lib.sh"
 require_root
-require_cmd genl
+require_cmd genl jq
 
 hooked() {
 	grep -q "^submit_bio_noacct" /sys/kernel/tracing/enabled_functions
@@ -41,4 +41,30 @@ expect_match "the CLI says how to load the module" "not loaded.*modprobe blkhold
 	"$("$BLKHOLD" list 2>&1)"
 assert "the module loads again" insmod "$BLKHOLD_KO"
 expect_eq "a reload starts with no holds" "no holds" "$("$BLKHOLD" list 2>&1)"
+
+# The first hold racing rmmod: either the unload wins and the hold fails,
+# or the hold wins and the module stays with it in force. Never a hold on
+# an unloaded module (the kernel log would show the oops).
+inconsistent=0
+for i in $(seq 1 15); do
+	rmmod blkhold 2>/dev/null &
+	rm_pid=$!
+	"$BLKHOLD" hold "$disk" --name race-$i --transient >/dev/null 2>&1
+	held=$?
+	wait $rm_pid
+	if [ -d /sys/module/blkhold ]; then
+		present=1
+		"$BLKHOLD" list --json | jq -e --arg n race-$i \
+			'[.volumes[].holds[].name] | index($n)' >/dev/null || present=0
+		[ $((held == 0)) = $present ] || inconsistent=$((inconsistent + 1))
+		release "$disk" race-$i 2>/dev/null
+		rmmod blkhold 2>/dev/null
+	elif [ $held = 0 ]; then
+		inconsistent=$((inconsistent + 1))
+	fi
+	insmod "$BLKHOLD_KO" || break
+done
+expect_eq "a first hold racing rmmod leaves a consistent state (15 tries)" 0 "$inconsistent"
+assert "the module is loaded after the race" test -d /sys/module/blkhold
+expect_eq "... with no holds" "no holds" "$("$BLKHOLD" list 2>&1)"
 ktap_finish

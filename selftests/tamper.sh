@@ -38,6 +38,13 @@ if kexec -s -l "$kernel" --reuse-cmdline >/dev/null 2>&1; then
 else
 	skip "kexec_file_load without holds" "this kernel refuses it on its own"
 fi
+assert "without holds a 32-bit BLKROSET works" blkhold_sys ia32-roset "$data" 0
+x32=$(blkhold_sys x32-kexec-unload)
+case $x32 in
+ok) ok "without holds kexec_load's x32 entry works" ;;
+ENOSYS) skip "kexec_load's x32 entry" "x32 system calls are off (syscall.x32=y)" ;;
+*) not_ok "without holds kexec_load's x32 entry works"; diag "it said $x32" ;;
+esac
 assert "without holds swapon of a partition works" swapon "$swap"
 swapoff "$swap"
 assert "without holds swapon of a swap file works" swapon "$mnt/swapfile"
@@ -68,11 +75,14 @@ attempt "sysctl kernel.ftrace_enabled=0" sysctl -q -w kernel.ftrace_enabled=0
 attempt "blockdev --setrw" blockdev --setrw "$data"
 attempt "hdparm -r0" hdparm -r0 "$data"
 attempt "a raw BLKROSET ioctl" blkroset0 "$data"
+attempt "a 32-bit BLKROSET ioctl" blkhold_sys ia32-roset "$data" 0
+attempt "a 32-bit BLKDISCARD ioctl" blkhold_sys ia32-discard "$data" 0 65536
 attempt "rmmod blkhold" rmmod blkhold
 attempt "rmmod -f blkhold" rmmod -f blkhold
 assert "the module is still loaded" test -d /sys/module/blkhold
 attempt "kexec_load" kexec -l "$kernel" --reuse-cmdline
 attempt "kexec_file_load" kexec -s -l "$kernel" --reuse-cmdline
+[ "$x32" = ok ] && attempt "kexec_load's x32 entry" blkhold_sys x32-kexec-unload
 attempt "kexec -e of a kernel loaded before the hold" kexec -e
 attempt "swapon of a held partition" swapon "$swap"
 out=$(swapon "$mnt/swapfile" 2>&1)
@@ -85,6 +95,33 @@ out=$(rmmod -f blkhold 2>&1)
 expect_match "rmmod's error names blkhold" "blkhold" "$out"
 expect_match "the kernel log names the holds in the way" \
 	"refused unloading blkhold \(held volume ${data#/dev/}, 1 hold\) from rmmod" "$(dmesg)"
+
+# After the log check: each refused try is logged, and the flood would
+# rate-limit the lines above.
+out=$(blkhold_sys roset-race "$data" 3)
+expect_match "BLKROSET whose argument flips between 1 and 0 never clears the flag" \
+	", read-write after 0$" "$out"
+
+# A module name the hook cannot read without faulting: another module
+# still unloads, and no tamper event is made up.
+tampers() {
+	"$BLKHOLD" status "$data" --json | jq '.refused.tamper // 0'
+}
+if modprobe dummy 2>/dev/null; then
+	n=$(tampers)
+	expect_eq "unloading another module named from an unmapped page works" \
+		ok "$(blkhold_sys unload-unmapped dummy)"
+	refute "... the module is gone" test -d /sys/module/dummy
+	expect_eq "... and no tamper event is counted" "$n" "$(tampers)"
+else
+	skip "unloading another module named from an unmapped page" "no 'dummy' module"
+fi
+# The same for blkhold, forced: judged from the kernel's copy of the name.
+n=$(tampers)
+refute "a forced unload of blkhold named from an unmapped page is refused" \
+	blkhold_sys unload-unmapped blkhold force
+assert "... the module is still loaded" test -d /sys/module/blkhold
+expect_eq "... and a tamper event is counted" $((n + 1)) "$(tampers)"
 
 sleep 0.5
 kill -INT $watch_pid
@@ -101,6 +138,7 @@ release_all
 kexec -u 2>/dev/null
 assert "after the last release the module unloads" rmmod blkhold
 assert "... and loads again" insmod "$BLKHOLD_KO"
+
 wipefs -a -f "$disk" >/dev/null 2>&1
 blockdev --rereadpt "$disk" 2>/dev/null
 rm -f "$log"

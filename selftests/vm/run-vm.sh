@@ -165,6 +165,8 @@ if [ -n "$append" ]; then
 	cmdline+=" $append"
 else
 	cmdline+=" blkhold.project=$project blkhold.script=$script$guest_env"
+	# Debian builds x32 in but off; tamper.sh tries kexec_load's x32 entry.
+	cmdline+=" syscall.x32=y"
 	[ -n "${BLKHOLD_TESTS:-}" ] && cmdline+=" blkhold.tests=$(echo $BLKHOLD_TESTS | tr " " ,)"
 fi
 
