@@ -59,15 +59,17 @@ for k in "${kernels[@]}"; do
 	"$here/build-module.sh" "$k" || die "building the module for $k failed"
 done
 
-passed=0 failed=0 skipped=0 status=0
-for k in "${kernels[@]}"; do
-	out=$project/build/vm/$k
-	echo "=== $k"
+# One kernel's run: its VM with the test programs, then the boot path,
+# which needs two boots of its own with Debian's initramfs in the second
+# (it counts as one more test program). Output goes to OUT/ktap.log, the
+# VM's status to OUT/vm.status.
+run_kernel() {
+	local k=$1 out=$project/build/vm/$1
+	mkdir -p "$out"
 	"$here/run-vm.sh" --kernel "$k" --script "$here/guest-run.sh" \
-		--out "$out" --timeout "${BLKHOLD_VM_TIMEOUT:-1500}"
-	vm_status=$?
-	# The boot path needs two boots of its own, Debian's initramfs in the
-	# second: it runs beside the VM's test programs as one more of them.
+		--out "$out" --timeout "${BLKHOLD_VM_TIMEOUT:-1500}" >"$out/run-vm.log" 2>&1
+	echo $? >"$out/vm.status"
+	echo "--- $k: test programs done, booting for the boot path"
 	{
 		echo "# selftests: blkhold: boot-path.sh"
 		"$here/boot-path.sh" "$k" 2>&1 | sed 's/^/# /'
@@ -77,7 +79,24 @@ for k in "${kernels[@]}"; do
 			echo "not ok 100 selftests: blkhold: boot-path.sh"
 		fi
 	} >>"$out/ktap.log"
-	cat "$out/ktap.log"
+	echo "--- $k: done"
+}
+
+# The kernels side by side: each VM is one host thread (single-threaded
+# TCG), so two kernels take about as long as one on a two-core host.
+for k in "${kernels[@]}"; do
+	rm -f "$project/build/vm/$k/vm.status"
+	echo "--- $k: starting its VM"
+	run_kernel "$k" &
+done
+wait
+
+passed=0 failed=0 skipped=0 status=0
+for k in "${kernels[@]}"; do
+	out=$project/build/vm/$k
+	echo "=== $k"
+	cat "$out/run-vm.log" "$out/ktap.log"
+	vm_status=$(cat "$out/vm.status" 2>/dev/null || echo 1)
 	read -r p f s < <("$here/ktap-count.sh" "$out/ktap.log")
 	if [ "$vm_status" != 0 ] && [ "$f" = 0 ]; then
 		f=1	# the VM itself failed: kernel splat, hang or crash
