@@ -2,7 +2,7 @@
 #
 # make                 module/blkhold.ko for KDIR and the CLI userspace/blkhold
 # make KDIR=/lib/modules/RELEASE/build   the module for another kernel
-# make install         module (modules_install + depmod), CLI, man page, and the
+# make install         module (modules_install + depmod), CLI, man page, bash completion, and the
 #                      boot path: initramfs-tools hook and script, modprobe.d, systemd unit
 # make check           build for every supported kernel, run the selftests in VMs
 # make demo            a VM showing real wipe tools refused on a held disk
@@ -32,10 +32,13 @@ install: all
 	depmod $(if $(DESTDIR),-b $(DESTDIR)) -a $(RELEASE)
 	install -D -m 0755 userspace/blkhold $(DESTDIR)$(SBINDIR)/blkhold
 	install -D -m 0644 Documentation/blkhold.8 $(DESTDIR)$(PREFIX)/share/man/man8/blkhold.8
+	install -D -m 0644 boot/bash-completion/blkhold $(DESTDIR)$(PREFIX)/share/bash-completion/completions/blkhold
 	$(call install_boot,0755,initramfs-tools/hooks/blkhold,$(INITRAMFS_DIR)/hooks/blkhold)
 	$(call install_boot,0755,initramfs-tools/scripts/init-top/00blkhold,$(INITRAMFS_DIR)/scripts/init-top/00blkhold)
 	$(call install_boot,0644,modprobe.d/blkhold.conf,/etc/modprobe.d/blkhold.conf)
 	$(call install_boot,0644,systemd/blkhold-restore.service,$(UNIT_DIR)/blkhold-restore.service)
+	$(call install_boot,0644,systemd/blkhold-metrics.service,$(UNIT_DIR)/blkhold-metrics.service)
+	$(call install_boot,0644,systemd/blkhold-metrics.timer,$(UNIT_DIR)/blkhold-metrics.timer)
 	@echo "Installed. To arm stored holds at boot: update-initramfs -u -k all && systemctl enable blkhold-restore.service"
 
 # install_boot MODE,FILE under boot/,DESTINATION: with the CLI's path filled in.

@@ -30,7 +30,7 @@ fails() {
 
 run "$BLKHOLD" --version
 expect_match "--version prints the version" "^blkhold [0-9]" "$out"
-for c in hold release list status watch restore verify; do
+for c in hold release list status watch restore verify metrics; do
 	run "$BLKHOLD" $c --help
 	expect_match "$c --help prints its usage and exits 0" "usage: blkhold $c" "$out $rc"
 	[ $rc = 0 ] || not_ok "$c --help exit status is $rc"
@@ -104,6 +104,26 @@ expect_match "a non-root user can list" "^$disk " "$out"
 fails "root in a user namespace cannot release" "needs CAP_SYS_ADMIN" unshare -Ur "$BLKHOLD" release "$disk" --name CASE-2024-17
 expect_match "the hold is still there" "CASE-2024-17" "$("$BLKHOLD" status "$disk")"
 
+# ---- metrics ----
+dd if=/dev/zero of="$disk" bs=4k count=1 oflag=direct 2>/dev/null
+run "$BLKHOLD" metrics
+expect_eq "metrics exits 0" 0 "$rc"
+expect_match "metrics: the module answered" "^blkhold_up 1$" "$out"
+expect_match "metrics: the hooks are installed" "^blkhold_hooks_installed 1$" "$out"
+expect_match "metrics: holds per volume" \
+	"^blkhold_volume_holds\{device=\"$disk\",diskseq=\"[0-9]+\",detached=\"false\"\} 1$" "$out"
+expect_match "metrics: each hold by name" \
+	"^blkhold_hold_info\{device=\"$disk\",.*name=\"CASE-2024-17\",persistent=\"(true|false)\"\} 1$" "$out"
+expect_match "metrics: refusals per volume and kind" \
+	"^blkhold_refused_total\{device=\"$disk\",diskseq=\"[0-9]+\",kind=\"write\"\} [1-9]" "$out"
+expect_match "metrics: the store" "^blkhold_store_intact 1$" "$out"
+promtool=$(command -v promtool || echo "$(dirname "$0")/../build/prometheus/usr/bin/promtool")
+if [ -x "$promtool" ]; then
+	assert "promtool check metrics accepts the output" sh -c "\"$BLKHOLD\" metrics | \"$promtool\" check metrics"
+else
+	skip "promtool check metrics" "no promtool (selftests/vm/install-deps.sh unpacks it into build/prometheus)"
+fi
+
 # ---- a writer a new hold cuts off gets a warning ----
 assert "release" release "$disk" CASE-2024-17
 sleep 30 3<>"$disk" &
@@ -115,9 +135,21 @@ expect_eq "... and still succeeds" 0 $rc
 kill $writer
 release_all
 
+# ---- bash completion ----
+complete_words() {
+	bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _blkhold; echo "${COMPREPLY[*]}"' \
+		- "$(dirname "$0")/../boot/bash-completion/blkhold" "$@"
+}
+expect_match "completion offers the commands" "hold.*metrics" "$(complete_words blkhold '')"
+expect_eq "completion offers hold's options" "--name --reason --transient --help" \
+	"$(complete_words blkhold hold --)"
+expect_match "completion offers block devices" "(^| )$disk( |$)" "$(complete_words blkhold hold /dev/)"
+
 # ---- module not loaded ----
 rmmod blkhold
 fails "without the module the CLI says how to load it" "not loaded.*modprobe blkhold" "$BLKHOLD" hold "$disk" --name x
 fails "... for list too" "not loaded" "$BLKHOLD" list
+run "$BLKHOLD" metrics
+expect_match "... metrics says so in a metric" "^blkhold_up 0$" "$out $rc"
 insmod "$BLKHOLD_KO"
 ktap_finish

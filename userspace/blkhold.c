@@ -16,7 +16,7 @@
 
 static const struct command *const commands[] = {
 	&cmd_hold, &cmd_release, &cmd_list, &cmd_status, &cmd_watch,
-	&cmd_restore, &cmd_verify,
+	&cmd_restore, &cmd_verify, &cmd_metrics,
 };
 
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -150,6 +150,6 @@ int parse_args(int argc, char *argv[], const struct command *cmd,
 int check_hold_args(const struct args *args);
 
 extern const struct command cmd_hold, cmd_release, cmd_list, cmd_status,
-	cmd_watch, cmd_restore, cmd_verify;
+	cmd_watch, cmd_restore, cmd_verify, cmd_metrics;
 
 #endif

@@ -46,7 +46,7 @@ mapfile -t sources < <(ls module/*.[ch] | grep -v '\.mod\.c$')
 
 make -s -C userspace || die "building the CLI failed"
 # The boot files, with the CLI they name built.
-for unit in boot/systemd/*.service; do
+for unit in boot/systemd/*.service boot/systemd/*.timer; do
 	sed "s|@SBINDIR@|$project/userspace|g" "$unit" >"build/${unit##*/}"
 	systemd-analyze verify --man=no "build/${unit##*/}" ||
 		die "systemd-analyze verify found problems in $unit"
@@ -54,6 +54,14 @@ done
 sh -n boot/initramfs-tools/hooks/blkhold boot/initramfs-tools/scripts/init-top/00blkhold ||
 	die "a boot script does not parse"
 make -s -C selftests all || die "building the selftests failed"
+# The example alert rules (cli.sh checks the metrics themselves).
+promtool=$project/build/prometheus/usr/bin/promtool
+if [ -x "$promtool" ]; then
+	"$promtool" check rules Documentation/prometheus/blkhold-rules.yml >/dev/null ||
+		die "promtool check rules found problems in Documentation/prometheus/blkhold-rules.yml"
+else
+	echo "check: no promtool (install-deps.sh unpacks it): the example alert rules are not checked" >&2
+fi
 
 for k in "${kernels[@]}"; do
 	"$here/build-module.sh" "$k" || die "building the module for $k failed"

@@ -22,13 +22,29 @@ for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
 		missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
-
-if [ "$(id -u)" != 0 ]; then
-	echo "install-deps: missing packages, and not root to install them: ${missing[*]}" >&2
-	exit 1
+if [ ${#missing[@]} -gt 0 ]; then
+	if [ "$(id -u)" != 0 ]; then
+		echo "install-deps: missing packages, and not root to install them: ${missing[*]}" >&2
+		exit 1
+	fi
+	echo "install-deps: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q >/dev/null
+	apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
 fi
-echo "install-deps: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -q >/dev/null
-apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+
+# promtool checks "blkhold metrics" (cli.sh). It comes with Debian's
+# prometheus package, whose installation would start a Prometheus server
+# here: unpack the package into build/prometheus instead.
+project=$(cd "$(dirname "$0")/../.." && pwd)
+promtool=$project/build/prometheus/usr/bin/promtool
+if [ ! -x "$promtool" ]; then
+	tmp=$(mktemp -d)
+	if (cd "$tmp" && apt-get download -q prometheus >/dev/null 2>&1) &&
+		dpkg-deb -x "$tmp"/prometheus_*.deb "$project/build/prometheus"; then
+		echo "install-deps: unpacked promtool into build/prometheus"
+	else
+		echo "install-deps: warning: could not fetch the prometheus package; cli.sh skips its promtool check" >&2
+	fi
+	rm -rf "$tmp"
+fi
