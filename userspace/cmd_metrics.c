@@ -65,7 +65,7 @@ static void print_volumes(const struct volume_list *list)
 	metric_header("blkhold_refused_total", "counter",
 		      "Requests refused on a held volume, by kind (since its first hold).");
 	for (i = 0; i < list->n; i++) {
-		for (k = 1; k < __BLKHOLD_KIND_MAX; k++) {
+		for (k = 0; k < __BLKHOLD_KIND_MAX; k++) {
 			if (!kind_names[k])
 				continue;
 			printf("blkhold_refused_total{");
