@@ -74,21 +74,39 @@ done
 run_kernel() {
 	local k=$1 out=$project/build/vm/$1
 	mkdir -p "$out"
-	"$here/run-vm.sh" --kernel "$k" --script "$here/guest-run.sh" \
-		--out "$out" --timeout "${BLKHOLD_VM_TIMEOUT:-1500}" >"$out/run-vm.log" 2>&1
-	echo $? >"$out/vm.status"
-	echo "--- $k: test programs done, booting for the boot path"
-	{
-		echo "# selftests: blkhold: boot-path.sh"
-		"$here/boot-path.sh" "$k" 2>&1 | sed 's/^/# /'
-		if [ "${PIPESTATUS[0]}" = 0 ]; then
-			echo "ok 100 selftests: blkhold: boot-path.sh"
-		else
-			echo "not ok 100 selftests: blkhold: boot-path.sh"
-		fi
-	} >>"$out/ktap.log"
+	if [ -z "${BLKHOLD_TESTS:-}" ] || [ -n "$vm_tests" ]; then
+		BLKHOLD_TESTS=$vm_tests "$here/run-vm.sh" --kernel "$k" --script "$here/guest-run.sh" \
+			--out "$out" --timeout "${BLKHOLD_VM_TIMEOUT:-1500}" >"$out/run-vm.log" 2>&1
+		echo $? >"$out/vm.status"
+	else
+		echo "TAP version 13" >"$out/ktap.log"
+		: >"$out/run-vm.log"
+		echo 0 >"$out/vm.status"
+	fi
+	if $boot_path; then
+		echo "--- $k: test programs done, booting for the boot path"
+		{
+			echo "# selftests: blkhold: boot-path.sh"
+			"$here/boot-path.sh" "$k" 2>&1 | sed 's/^/# /'
+			if [ "${PIPESTATUS[0]}" = 0 ]; then
+				echo "ok 100 selftests: blkhold: boot-path.sh"
+			else
+				echo "not ok 100 selftests: blkhold: boot-path.sh"
+			fi
+		} >>"$out/ktap.log"
+	fi
 	echo "--- $k: done"
 }
+
+# BLKHOLD_TESTS may name boot-path.sh too; without it the boot path is left out.
+vm_tests=
+boot_path=true
+if [ -n "${BLKHOLD_TESTS:-}" ]; then
+	boot_path=false
+	for t in $BLKHOLD_TESTS; do
+		if [ "$t" = boot-path.sh ]; then boot_path=true; else vm_tests+="$t "; fi
+	done
+fi
 
 # The kernels side by side: each VM is one host thread (single-threaded
 # TCG), so two kernels take about as long as one on a two-core host.
