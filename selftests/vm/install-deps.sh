@@ -40,6 +40,7 @@ project=$(cd "$(dirname "$0")/../.." && pwd)
 promtool=$project/build/prometheus/usr/bin/promtool
 if [ ! -x "$promtool" ]; then
 	tmp=$(mktemp -d)
+	mkdir -p "$project/build"
 	if (cd "$tmp" && apt-get download -q prometheus >/dev/null 2>&1) &&
 		dpkg-deb -x "$tmp"/prometheus_*.deb "$project/build/prometheus"; then
 		echo "install-deps: unpacked promtool into build/prometheus"
