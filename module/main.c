@@ -51,5 +51,5 @@ module_exit(bh_exit);
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("The blkhold developers");
 MODULE_DESCRIPTION("Legal holds: refuse every request that would change a held block device");
-MODULE_VERSION("0.1");
+MODULE_VERSION(BLKHOLD_VERSION);
 MODULE_ALIAS_GENL_FAMILY(BLKHOLD_FAMILY_NAME);

@@ -12,8 +12,6 @@
 #include "blkhold.h"
 #include "store.h"
 
-#define VERSION "0.1"
-
 static const struct command *const commands[] = {
 	&cmd_hold, &cmd_release, &cmd_list, &cmd_status, &cmd_watch,
 	&cmd_restore, &cmd_verify, &cmd_metrics,
@@ -238,7 +236,7 @@ int main(int argc, char *argv[])
 		return 0;
 	}
 	if (!strcmp(argv[1], "--version")) {
-		printf("%s %s\n", PROG_NAME, VERSION);
+		printf("%s %s\n", PROG_NAME, BLKHOLD_VERSION);
 		return 0;
 	}
 	for (i = 0; i < NR_COMMANDS; i++)
