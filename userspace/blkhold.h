@@ -110,6 +110,8 @@ int record_request(uint8_t cmd, const struct entry *e, const struct device *dev,
 /* identity.c */
 int device_identity(const struct device *dev, struct entry *e);
 const char *device_identity_why(const struct device *dev, struct entry *e);
+void volume_identity(unsigned int major, unsigned int minor, uint64_t diskseq,
+		     char *id, size_t len);
 void volumes_free(struct volume_list *list);
 struct volume *volumes_find(struct volume_list *list, const struct device *dev);
 

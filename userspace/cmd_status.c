@@ -6,10 +6,16 @@
 
 static void print_unheld_json(const struct device *dev)
 {
+	char identity[BLKHOLD_IDENTITY_MAX + 1];
+
+	volume_identity(dev->major, dev->minor, dev->diskseq, identity,
+			sizeof(identity));
 	printf("{\"device\":");
 	json_string(stdout, dev->path);
 	printf(",\"name\":");
 	json_string(stdout, dev->name);
+	printf(",\"identity\":");
+	json_string(stdout, identity);
 	printf(",\"major\":%u,\"minor\":%u,\"diskseq\":%" PRIu64
 	       ",\"held\":false,\"holds\":[]}\n",
 	       dev->major, dev->minor, dev->diskseq);

@@ -129,3 +129,25 @@ int device_identity(const struct device *dev, struct entry *e)
 		fail(dev->path, "%s", why);
 	return why ? -1 : 0;
 }
+
+/*
+ * For display: the identity of the disk under volume @major:@minor whose
+ * disk has sequence number @diskseq; "" when that disk is gone, was
+ * replaced or has no identity.
+ */
+void volume_identity(unsigned int major, unsigned int minor, uint64_t diskseq,
+		     char *id, size_t len)
+{
+	char dir[64], disk[80];
+	uint64_t seq;
+
+	snprintf(dir, sizeof(dir), "/sys/dev/block/%u:%u", major, minor);
+	snprintf(disk, sizeof(disk), "%s/partition", dir);
+	if (!access(disk, F_OK))
+		snprintf(disk, sizeof(disk), "%s/..", dir);
+	else
+		snprintf(disk, sizeof(disk), "%s", dir);
+	if (read_sysfs_u64(disk, "diskseq", &seq) || seq != diskseq ||
+	    disk_identity(disk, id, len))
+		id[0] = '\0';
+}

@@ -85,11 +85,17 @@ void print_hold_json(FILE *f, const struct hold *h)
 
 void print_volume_json(FILE *f, const struct volume *v)
 {
+	char identity[BLKHOLD_IDENTITY_MAX + 1] = "";
 	size_t i;
 	int k;
 
+	if (!v->detached)
+		volume_identity(v->major, v->minor, v->diskseq, identity,
+				sizeof(identity));
 	fprintf(f, "{\"device\":\"/dev/%s\",\"name\":", v->name);
 	json_string(f, v->name);
+	fprintf(f, ",\"identity\":");
+	json_string(f, identity);
 	fprintf(f, ",\"major\":%u,\"minor\":%u,\"diskseq\":%" PRIu64
 		",\"start\":%" PRIu64 ",\"sectors\":%" PRIu64
 		",\"held\":true,\"detached\":%s,\"holds\":[",
