@@ -5,6 +5,7 @@
 # make install         module (modules_install + depmod), CLI, man page, bash completion, and the
 #                      boot path: initramfs-tools hook and script, modprobe.d, systemd unit
 # make check           build for every supported kernel, run the selftests in VMs
+# make deb             Debian packages blkhold-dkms and blkhold (build/deb/)
 # make demo            a VM showing real wipe tools refused on a held disk
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -26,10 +27,15 @@ cli:
 # KDIR is /lib/modules/RELEASE/build: RELEASE is the directory above it.
 RELEASE := $(notdir $(patsubst %/,%,$(dir $(KDIR))))
 
-install: all
+install: install-module install-userspace
+
+install-module: module
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates \
 		INSTALL_MOD_PATH=$(DESTDIR) modules_install
 	depmod $(if $(DESTDIR),-b $(DESTDIR)) -a $(RELEASE)
+
+# Everything but the module (the blkhold package: the module comes from DKMS).
+install-userspace: cli
 	install -D -m 0755 userspace/blkhold $(DESTDIR)$(SBINDIR)/blkhold
 	install -D -m 0644 Documentation/blkhold.8 $(DESTDIR)$(PREFIX)/share/man/man8/blkhold.8
 	install -D -m 0644 boot/bash-completion/blkhold $(DESTDIR)$(PREFIX)/share/bash-completion/completions/blkhold
@@ -57,10 +63,14 @@ demo:
 bench:
 	selftests/vm/bench.sh
 
+# Debian packages blkhold-dkms and blkhold in build/deb/, checked by lintian.
+deb:
+	scripts/make-deb.sh
+
 clean:
 	-test -e $(KDIR)/Makefile && $(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	$(MAKE) -C userspace clean
 	$(MAKE) -C selftests clean
 	rm -rf build
 
-.PHONY: all module cli install check demo bench clean
+.PHONY: all module cli install install-module install-userspace check demo bench deb clean
