@@ -1,0 +1,166 @@
+#!/usr/bin/python
+# SPDX-License-Identifier: GPL-2.0
+"""Place or release a legal hold on a block device with blkhold."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: blkhold_hold
+short_description: Place or release a legal hold on a block device
+description:
+  - Places (C(state=present)) or releases (C(state=absent)) the hold NAME on a
+    volume with the C(blkhold) command. While a volume has a hold, the kernel
+    refuses every request that would change its data.
+  - Idempotent: a hold that is already there, or already gone, reports no change.
+    A hold that is there with another reason is left as it is (a hold's reason
+    cannot change) and reported in a warning.
+  - Supports check mode and diff mode. Failures carry blkhold's own message.
+options:
+  device:
+    description:
+      - The volume, as a path (C(/dev/disk/by-id/wwn-0x5000c500a1b2c3d4),
+        C(/dev/sdb1)) or the disk's identity as C(blkhold list --json) prints it
+        (C(device/wwid=naa.5000c500a1b2c3d4)).
+      - With C(state=absent), an identity whose disk is not attached releases the
+        stored hold waiting for it.
+    type: str
+    required: true
+  name:
+    description: The hold's name, unique on the volume (a case number).
+    type: str
+    required: true
+  reason:
+    description: Why the hold is placed or released (kept in the ledger).
+    type: str
+  state:
+    description: Whether the hold should be there.
+    type: str
+    choices: [present, absent]
+    default: present
+  transient:
+    description: Keep the hold in memory only (it ends at reboot or re-plug).
+    type: bool
+    default: false
+  state_dir:
+    description: The store of persistent holds (C(blkhold --state-dir)).
+    type: path
+  executable:
+    description: The blkhold command.
+    type: str
+    default: blkhold
+author: The blkhold developers
+"""
+
+EXAMPLES = r"""
+- name: Preserve the customer's disk for case 2024-17
+  blkhold.holds.blkhold_hold:
+    device: /dev/disk/by-id/wwn-0x5000c500a1b2c3d4
+    name: CASE-2024-17
+    reason: Smith v. Jones, preservation order of 2026-11-20
+
+- name: Release it when counsel says so
+  blkhold.holds.blkhold_hold:
+    device: device/wwid=naa.5000c500a1b2c3d4
+    name: CASE-2024-17
+    state: absent
+    reason: order lifted 2027-02-01
+"""
+
+RETURN = r"""
+device:
+  description: The device node the hold is on (empty for a waiting stored hold).
+  type: str
+  returned: always
+identity:
+  description: The disk's identity, empty when it has none.
+  type: str
+  returned: always
+holds:
+  description: The names of the volume's holds after the task.
+  type: list
+  elements: str
+  returned: always
+"""
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.blkhold.holds.plugins.module_utils.blkhold import (
+    find_disk, is_identity, run_cli, run_cli_json)
+
+
+def resolve(module):
+    """(node, identity): node None when an identity names no attached disk."""
+    device = module.params["device"]
+    if is_identity(device):
+        return find_disk(device), device
+    if not os.path.exists(device):
+        module.fail_json(msg="%s: no such device" % device)
+    return os.path.realpath(device), None
+
+
+def current_holds(module, node, identity):
+    """{name: hold} on the volume and its identity; for an identity whose disk
+    is not attached, the stored holds waiting for it."""
+    if node is None:
+        stored = run_cli_json(module, ["list", "--json"]).get("stored", [])
+        return {r["hold"]["name"]: r["hold"] for r in stored
+                if r["identity"] == identity}, identity
+    status = run_cli_json(module, ["status", node, "--json"])
+    return {h["name"]: h for h in status.get("holds", [])}, status.get("identity", "")
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            device=dict(type="str", required=True),
+            name=dict(type="str", required=True),
+            reason=dict(type="str"),
+            state=dict(type="str", choices=["present", "absent"], default="present"),
+            transient=dict(type="bool", default=False),
+            state_dir=dict(type="path"),
+            executable=dict(type="str", default="blkhold"),
+        ),
+        supports_check_mode=True,
+    )
+    p = module.params
+    node, identity = resolve(module)
+    if node is None and p["state"] == "present":
+        module.fail_json(msg="%s: no attached disk has this identity" % p["device"])
+
+    holds, shown_identity = current_holds(module, node, identity)
+    identity = shown_identity or identity or ""
+    before = sorted(holds)
+    if p["state"] == "present":
+        changed = p["name"] not in holds
+        after = sorted(set(before) | {p["name"]})
+    else:
+        changed = p["name"] in holds
+        after = sorted(set(before) - {p["name"]})
+
+    if p["state"] == "present" and not changed and p["reason"] is not None and \
+            holds[p["name"]].get("reason", "") != p["reason"]:
+        module.warn("hold %s on %s is there with another reason ('%s'); left as it is"
+                    % (p["name"], node, holds[p["name"]].get("reason", "")))
+
+    if changed and not module.check_mode:
+        target = node if node is not None else identity
+        args = ["hold" if p["state"] == "present" else "release", target, "--name", p["name"]]
+        if p["reason"] is not None:
+            args += ["--reason", p["reason"]]
+        if p["transient"] and p["state"] == "present":
+            args.append("--transient")
+        run_cli(module, args)
+        after = sorted(current_holds(module, node, identity)[0])
+
+    module.exit_json(
+        changed=changed, device=node or "", identity=identity, holds=after,
+        diff=dict(before={"holds": before}, after={"holds": after},
+                  before_header="%s (%s)" % (node or "", identity),
+                  after_header="%s (%s)" % (node or "", identity)))
+
+
+if __name__ == "__main__":
+    main()
