@@ -7,7 +7,8 @@
 # and summary and a final "N passed, N failed, N skipped" line.
 #
 # Environment: BLKHOLD_KERNELS (releases to test), BLKHOLD_TESTS (test
-# programs to run), BLKHOLD_ACCEL (tcg, kvm, auto), BLKHOLD_NO_INSTALL=1.
+# programs to run), BLKHOLD_ACCEL (tcg, kvm, auto), BLKHOLD_NO_INSTALL=1,
+# BLKHOLD_TIMEOUT_FACTOR (multiplies every test's timeout on a slow host).
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -54,6 +55,11 @@ done
 sh -n boot/initramfs-tools/hooks/blkhold boot/initramfs-tools/scripts/init-top/00blkhold ||
 	die "a boot script does not parse"
 make -s -C selftests all || die "building the selftests failed"
+# What package.sh installs and ansible.sh runs in the VMs.
+"$project/scripts/make-deb.sh" >/dev/null || die "building the Debian packages failed"
+ansible-galaxy collection build ansible --output-path build --force >/dev/null ||
+	die "ansible-galaxy cannot build the collection in ansible/"
+"$here/ansible-syntax.sh" || die "the Ansible collection's playbook or role does not parse"
 # The example alert rules (cli.sh checks the metrics themselves).
 promtool=$project/build/prometheus/usr/bin/promtool
 if [ -x "$promtool" ]; then
@@ -72,11 +78,13 @@ done
 # (it counts as one more test program). Output goes to OUT/ktap.log, the
 # VM's status to OUT/vm.status.
 run_kernel() {
-	local k=$1 out=$project/build/vm/$1
+	local k=$1 tests=$2 out=$project/build/vm/$1
 	mkdir -p "$out"
-	if [ -z "${BLKHOLD_TESTS:-}" ] || [ -n "$vm_tests" ]; then
-		BLKHOLD_TESTS=$vm_tests "$here/run-vm.sh" --kernel "$k" --script "$here/guest-run.sh" \
-			--out "$out" --timeout "${BLKHOLD_VM_TIMEOUT:-1500}" >"$out/run-vm.log" 2>&1
+	if [ -n "$tests" ]; then
+		BLKHOLD_TESTS=$tests "$here/run-vm.sh" --kernel "$k" --script "$here/guest-run.sh" \
+			--out "$out" --timeout "${BLKHOLD_VM_TIMEOUT:-2400}" \
+			${BLKHOLD_TIMEOUT_FACTOR:+--env BLKHOLD_TIMEOUT_FACTOR=$BLKHOLD_TIMEOUT_FACTOR} \
+			>"$out/run-vm.log" 2>&1
 		echo $? >"$out/vm.status"
 	else
 		echo "TAP version 13" >"$out/ktap.log"
@@ -106,14 +114,35 @@ if [ -n "${BLKHOLD_TESTS:-}" ]; then
 	for t in $BLKHOLD_TESTS; do
 		if [ "$t" = boot-path.sh ]; then boot_path=true; else vm_tests+="$t "; fi
 	done
+else
+	vm_tests=$(make -s --no-print-directory -C selftests list_tests)
 fi
+
+# Tests of what does not depend on the running kernel run in one VM each:
+# the packages (DKMS builds for every installed kernel from one VM) and
+# the Ansible collection. The newest kernel's VM takes the first, and so
+# on backwards, to keep the VMs' run times even.
+single_vm_tests=(package.sh ansible.sh)
+tests_for() {	# tests_for INDEX: the test programs of kernel INDEX
+	local i t owner out=
+	for t in $vm_tests; do
+		owner=$1
+		for i in "${!single_vm_tests[@]}"; do
+			[ "${single_vm_tests[$i]}" = "$t" ] &&
+				owner=$(( (${#kernels[@]} - 1 - i % ${#kernels[@]}) ))
+		done
+		[ "$owner" = "$1" ] && out+="$t "
+	done
+	echo "$out"
+}
 
 # The kernels side by side: each VM is one host thread (single-threaded
 # TCG), so two kernels take about as long as one on a two-core host.
-for k in "${kernels[@]}"; do
+for i in "${!kernels[@]}"; do
+	k=${kernels[$i]}
 	rm -f "$project/build/vm/$k/vm.status"
 	echo "--- $k: starting its VM"
-	run_kernel "$k" &
+	run_kernel "$k" "$(tests_for "$i")" &
 done
 wait
 

@@ -17,7 +17,14 @@ export LC_ALL=C
 # The host's /etc is read-only here: stored holds go to scratch space.
 export BLKHOLD_STATE_DIR=/tmp/blkhold-store
 
-timeout=$(sed -n 's/^timeout=//p' "$selftests/settings")
+# settings: timeout=SECONDS for every test, timeout.TEST=SECONDS for one;
+# BLKHOLD_TIMEOUT_FACTOR scales them on a slow or shared host.
+test_timeout() {
+	local t
+	t=$(sed -n "s/^timeout\.$1=//p" "$selftests/settings")
+	[ -n "$t" ] || t=$(sed -n 's/^timeout=//p' "$selftests/settings")
+	echo $((t * ${BLKHOLD_TIMEOUT_FACTOR:-1}))
+}
 tests=$(make -s --no-print-directory -C "$selftests" list_tests)
 [ -n "${BLKHOLD_TESTS:-}" ] && tests=$BLKHOLD_TESTS
 
@@ -51,6 +58,7 @@ for t in "$@"; do
 	n=$((n + 1))
 	cd "$selftests" || exit 1
 	echo "# selftests: blkhold: $t"
+	timeout=$(test_timeout "$t")
 	timeout --kill-after=10 "$timeout" "./$t" 2>&1 | sed 's/^/# /'
 	rc=${PIPESTATUS[0]}
 	case $rc in

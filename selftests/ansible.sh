@@ -1,0 +1,112 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The Ansible collection (ansible/), built as ansible-galaxy builds it and
+# run with Debian's ansible against this VM's disks: the case playbook
+# places its hold on two disks (one named by path, one by identity), a
+# second run changes nothing, check mode reports without acting, the fleet
+# report has each volume with its identity, holds and refusals, release
+# works and is idempotent too, and a failure carries blkhold's message.
+. "$(dirname "$0")/lib.sh"
+require_root
+require_cmd ansible-playbook ansible-galaxy ansible jq
+
+project=$(cd "$(dirname "$0")/.." && pwd)
+version=$(sed -n 's/^version: //p' "$project/ansible/galaxy.yml")
+tarball=$project/build/blkhold-holds-$version.tar.gz
+work=$(mktemp -d /tmp/ansible.XXXXXX)
+a=$(virtio_disk a) || skip_all "no virtio test disk"
+b=$(nvme_disk a) || skip_all "no NVMe test disk"
+twin=$(virtio_disk b) || skip_all "no virtio twin disk"
+
+cleanup() {
+	release_all
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+[ -f "$tarball" ] || { not_ok "collection built (make check builds $tarball)"; ktap_finish; }
+# Ansible refuses to run without a UTF-8 locale.
+export LC_ALL=C.UTF-8
+export ANSIBLE_COLLECTIONS_PATH=$work/collections ANSIBLE_LOCAL_TEMP=$work/tmp \
+	ANSIBLE_HOME=$work/home ANSIBLE_NOCOLOR=1 ANSIBLE_RETRY_FILES_ENABLED=0 \
+	ANSIBLE_PYTHON_INTERPRETER=/usr/bin/python3
+assert "ansible-galaxy installs the built collection" \
+	ansible-galaxy collection install "$tarball" -p "$ANSIBLE_COLLECTIONS_PATH"
+[ "$ktap_failed" = 0 ] || ktap_finish
+
+id_b=$("$BLKHOLD" status "$b" --json | jq -r .identity)
+expect_ne "status --json shows the NVMe disk's identity" "" "$id_b"
+cat >"$work/inventory.yml" <<EOI
+storage:
+  hosts:
+    localhost:
+      ansible_connection: local
+      ansible_become: false
+      blkhold_state_dir: $BLKHOLD_STATE_DIR
+      blkhold_disks: [$a, "$id_b"]
+EOI
+
+# play DESCRIPTION ARGS...: the case playbook must succeed; its output is
+# left in $out.
+play() {
+	local what=$1; shift
+	if out=$(ansible-playbook -i "$work/inventory.yml" blkhold.holds.case_hold \
+		-e "report_dir=$work/report" "$@" 2>&1); then
+		ok "$what"
+	else
+		not_ok "$what"
+		printf '%s\n' "$out" | tail -n 25 | sed 's/^/#   /'
+	fi
+}
+
+# The hold task's items that changed in the last run (the report may
+# change between runs: its refusal counts do).
+held_changes() {
+	printf '%s\n' "$out" | grep '^changed: \[localhost\] => (item='
+}
+
+fill_random "$a"
+sum_a=$(sha256_direct "$a")
+play "the playbook places the case's hold" -e case=CASE-7 -e "reason=ansible test"
+expect_eq "and reports both disks changed" 2 "$(held_changes | wc -l)"
+for d in "$a" "$b"; do
+	expect_eq "$d carries the hold CASE-7" CASE-7 \
+		"$("$BLKHOLD" status "$d" --json | jq -r '.holds[].name')"
+done
+refute "a write to $a is refused" dd if=/dev/zero of="$a" bs=4096 count=1 oflag=direct status=none
+expect_eq "$a is unchanged" "$sum_a" "$(sha256_direct "$a")"
+assert "the unheld twin $twin stays writable" dd if=/dev/zero of="$twin" bs=4096 count=1 \
+	oflag=direct status=none
+
+play "a second run succeeds" -e case=CASE-7 -e "reason=ansible test"
+expect_eq "and changes no hold" "" "$(held_changes)"
+
+json=$work/report/fleet.json
+expect_eq "the JSON report has both volumes" 2 "$(jq length "$json" 2>/dev/null)"
+expect_eq "with the host, holds and identity of $b" "localhost CASE-7 $id_b" \
+	"$(jq -r --arg v "$b" '.[] | select(.volume == $v) | "\(.host) \(.holds | join(";")) \(.identity)"' "$json")"
+expect_eq "and the refused write on $a" 1 \
+	"$(jq -r --arg v "$a" '.[] | select(.volume == $v) | .refusals' "$json")"
+expect_eq "the CSV report has a header and two rows" 3 "$(wc -l <"$work/report/fleet.csv")"
+expect_match "the CSV row of $b" "^\"localhost\",\"$b\",\"$id_b\",\"CASE-7\",\"0\"$" \
+	"$(cat "$work/report/fleet.csv")"
+
+play "check mode runs for another case" -e case=CASE-8 --check --diff
+expect_eq "and reports both disks would change" 2 "$(held_changes | wc -l)"
+expect_match "with a diff" "\+.*CASE-8" "$out"
+expect_eq "but places nothing" "CASE-7" \
+	"$("$BLKHOLD" status "$a" --json | jq -r '[.holds[].name] | join(",")')"
+
+out=$(ansible localhost -i "$work/inventory.yml" -m blkhold.holds.blkhold_hold \
+	-a "device=$twin name=$(printf 'x%.0s' $(seq 1 300))" 2>&1)
+expect_match "a failure carries blkhold's own message" "hold name must be 1-" "$out"
+
+play "the playbook releases the case" -e case=CASE-7 -e case_state=absent
+expect_eq "and reports both disks changed" 2 "$(held_changes | wc -l)"
+expect_eq "no hold is left" 0 "$("$BLKHOLD" list --json | jq '.volumes | length')"
+play "a second release succeeds" -e case=CASE-7 -e case_state=absent
+expect_eq "and changes no hold" "" "$(held_changes)"
+expect_eq "the report then lists no volume" 0 "$(jq length "$json" 2>/dev/null)"
+assert "$a is writable again" dd if=/dev/zero of="$a" bs=4096 count=1 oflag=direct status=none
+
+ktap_finish
