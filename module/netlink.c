@@ -338,9 +338,9 @@ static int bh_put_counters(struct sk_buff *skb, const struct bh_volume *vol)
 	if (!nest)
 		return -EMSGSIZE;
 	for (kind = 0; kind < __BLKHOLD_KIND_MAX; kind++)
-		if (nla_put_u64_64bit(skb, kind + 1,
+		if (nla_put_u64_64bit(skb, BLKHOLD_COUNTER_A_WRITE + kind,
 				      atomic64_read(&vol->refused[kind]),
-				      BLKHOLD_A_PAD))
+				      BLKHOLD_COUNTER_A_PAD))
 			return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;

@@ -186,7 +186,7 @@ struct bh_hold *bh_hold_new(const char *name, const char *reason)
 	strscpy(hold->name, name, sizeof(hold->name));
 	strscpy(hold->reason, reason ?: "", sizeof(hold->reason));
 	hold->uid = current_uid();
-	hold->pid = task_tgid_vnr(current);
+	hold->pid = task_tgid_nr(current);
 	get_task_comm(hold->comm, current);
 	hold->ctime = ktime_get_real_seconds();
 	return hold;

@@ -56,9 +56,12 @@ static void parse_counters(struct volume *v, struct nlattr *nest)
 	struct nlattr *a;
 	int rem;
 
-	nla_for_each_nested(a, nest, rem)
-		if (nla_type(a) >= 1 && nla_type(a) <= __BLKHOLD_KIND_MAX)
-			v->refused[nla_type(a) - 1] = nla_get_u64(a);
+	nla_for_each_nested(a, nest, rem) {
+		int kind = nla_type(a) - BLKHOLD_COUNTER_A_WRITE;
+
+		if (kind >= 0 && kind < __BLKHOLD_KIND_MAX)
+			v->refused[kind] = nla_get_u64(a);
+	}
 }
 
 /* A volume with many holds spans several messages: find the one started. */
