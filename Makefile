@@ -6,6 +6,7 @@
 #                      boot path: initramfs-tools hook and script, modprobe.d, systemd unit
 # make check           build for every supported kernel, run the selftests in VMs
 # make deb             Debian packages blkhold-dkms and blkhold (build/deb/)
+# make uapi            include/uapi/linux/blkhold.h from the netlink spec (ynl-gen-c)
 # make demo            a VM showing real wipe tools refused on a held disk
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -63,6 +64,10 @@ demo:
 bench:
 	selftests/vm/bench.sh
 
+# The uapi header, generated from the netlink spec by the kernel's ynl-gen-c.
+uapi:
+	selftests/vm/ynl-check.sh --update
+
 # Debian packages blkhold-dkms and blkhold in build/deb/, checked by lintian.
 deb:
 	scripts/make-deb.sh
@@ -73,4 +78,4 @@ clean:
 	$(MAKE) -C selftests clean
 	rm -rf build
 
-.PHONY: all module cli install install-module install-userspace check demo bench deb clean
+.PHONY: all module cli install install-module install-userspace check demo bench deb uapi clean

@@ -10,7 +10,7 @@ packages=(
 	build-essential pkg-config libnl-genl-3-dev libnl-3-dev kmod
 	linux-image-amd64 linux-headers-amd64
 	linux-image-6.12-amd64 linux-headers-6.12-amd64
-	linux-source-6.1
+	linux-source-6.1 linux-source-6.12 python3-yaml python3-jsonschema
 	qemu-system-x86 busybox-static cpio xz-utils gzip
 	util-linux fdisk e2fsprogs sg3-utils nvme-cli fio mdadm dmsetup
 	iproute2 jq hdparm coreutils kexec-tools python3 procps perl bsdextrautils
