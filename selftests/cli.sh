@@ -128,7 +128,8 @@ fi
 assert "release" release "$disk" CASE-2024-17
 sleep 30 3<>"$disk" &
 writer=$!
-sleep 0.2
+writer_ready() { [ -e "/proc/$writer/fd/3" ] && [ "$(cat "/proc/$writer/comm")" = sleep ]; }
+wait_for writer_ready
 run "$BLKHOLD" hold "$disk" --name open-test
 expect_match "a hold on a volume open for writing warns" "^blkhold: $disk: warning: open for writing by sleep\[$writer\]" "$out"
 expect_eq "... and still succeeds" 0 $rc

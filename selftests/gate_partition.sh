@@ -10,7 +10,7 @@ disk=$(virtio_disk a) || skip_all "virtio disk bh-virtio-a not attached"
 printf 'start=2048, size=20480\nstart=22528\n' | sfdisk -q -f "$disk" >/dev/null 2>&1
 blockdev --rereadpt "$disk" 2>/dev/null
 p1=${disk}1 p2=${disk}2
-wait_for test -b "$p2" || skip_all "partitions of $disk did not appear"
+wait_for test -b "$p2" || { not_ok "partitions of $disk appear"; ktap_finish; }
 fill_random "$p1" && fill_random "$p2"
 p1_sum=$(sha256_direct "$p1")
 mib1=1		# p1 starts at sector 2048: 1 MiB into the disk

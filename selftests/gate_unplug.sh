@@ -20,7 +20,11 @@ assert "hold placed on $disk" hold "$disk" unplug-test
 fio --name=io --filename="$disk" --rw=randrw --bs=4k --direct=1 --ioengine=libaio \
 	--iodepth=8 --time_based --runtime=30 --continue_on_error=all --output=/dev/null &
 fio_pid=$!
-sleep 2
+# The deletion must meet I/O in flight: wait until fio has completed some.
+ios() { awk '{ print $1 + $5 }' "/sys/block/$name/stat"; }
+ios_before=$(ios)
+more_ios() { [ "$(ios)" -gt $((ios_before + 100)) ]; }
+wait_for more_ios || diag "fio did not start on $disk before its deletion"
 echo 1 >/sys/block/$name/device/delete
 wait $fio_pid 2>/dev/null
 
@@ -46,11 +50,14 @@ expect_eq "no hold is left" "no holds" "$("$BLKHOLD" list)"
 scsi_debug_disk() {
 	ls /sys/bus/pseudo/drivers/scsi_debug/adapter*/host*/target*/*/block/ 2>/dev/null | head -n 1
 }
+has_scsi_debug_disk() {
+	[ -n "$(scsi_debug_disk)" ]
+}
 bound_to_gone=0
 placed=0
 for i in $(seq 1 10); do
 	name=$(scsi_debug_disk)
-	[ -n "$name" ] || { echo 1 >/sys/bus/pseudo/drivers/scsi_debug/add_host; wait_for test -n "$(scsi_debug_disk)"; name=$(scsi_debug_disk); }
+	[ -n "$name" ] || { echo 1 >/sys/bus/pseudo/drivers/scsi_debug/add_host; wait_for has_scsi_debug_disk; name=$(scsi_debug_disk); }
 	[ -n "$name" ] || break
 	seq=$(cat /sys/block/$name/diskseq)
 	devno=$(cat /sys/block/$name/dev)
@@ -61,7 +68,7 @@ for i in $(seq 1 10); do
 	[ "$state" = false ] && bound_to_gone=$((bound_to_gone + 1))
 	[ -n "$state" ] && "$BLKHOLD" release "$devno" --diskseq "$seq" --name del-race >/dev/null
 	echo 1 >/sys/bus/pseudo/drivers/scsi_debug/add_host
-	wait_for test -n "$(scsi_debug_disk)"
+	wait_for has_scsi_debug_disk
 done
 diag "holds placed during deletion: $placed of 10"
 expect_eq "a hold placed during its disk's deletion is never left bound to it" 0 "$bound_to_gone"

@@ -124,9 +124,11 @@ require_cmd() {
 
 # ---- devices ----
 
+# wait_for COMMAND...: until it succeeds, for at most 30 seconds times
+# BLKHOLD_TIMEOUT_FACTOR (a busy host is slow, not broken).
 wait_for() {
 	local i
-	for i in $(seq 1 100); do
+	for i in $(seq 1 $((300 * ${BLKHOLD_TIMEOUT_FACTOR:-1}))); do
 		"$@" && return 0
 		sleep 0.1
 	done
@@ -207,6 +209,16 @@ sha256_direct() {
 
 sha256_cached() {
 	sha256sum <"$1" | cut -d' ' -f1
+}
+
+# Generic netlink sockets subscribed to a multicast group ("blkhold watch"),
+# and whether there are more than $1 of them.
+watchers() {
+	awk '$2 == 16 && $4 != "00000000" { n++ } END { print n + 0 }' /proc/net/netlink
+}
+
+more_watchers() {
+	[ "$(watchers)" -gt "$1" ]
 }
 
 # ---- holds ----

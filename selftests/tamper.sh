@@ -12,7 +12,7 @@ mnt=$(mktemp -d)
 
 printf 'start=2048, size=30720\nstart=32768\n' | sfdisk -q -f "$disk" >/dev/null 2>&1
 blockdev --rereadpt "$disk"
-wait_for test -b "${disk}2" || skip_all "partitions of $disk did not appear"
+wait_for test -b "${disk}2" || { not_ok "partitions of $disk appear"; ktap_finish; }
 data=${disk}1 swap=${disk}2
 mkfs.ext4 -F -q "$data" && mount "$data" "$mnt" || skip_all "cannot mount ext4 on $data"
 dd if=/dev/zero of="$mnt/swapfile" bs=1M count=8 status=none && chmod 600 "$mnt/swapfile"
@@ -25,9 +25,6 @@ fd = os.open(sys.argv[1], os.O_RDONLY)
 fcntl.ioctl(fd, 0x125d, struct.pack("i", 0))' "$1"
 }
 
-watchers() {
-	awk '$2 == 16 && $4 != "00000000" { n++ } END { print n + 0 }' /proc/net/netlink
-}
 
 # ---- without holds all of it works ----
 assert "without holds kexec -l loads a kernel" kexec -l "$kernel" --reuse-cmdline
@@ -55,7 +52,7 @@ kexec -l "$kernel" --reuse-cmdline
 n=$(watchers)
 "$BLKHOLD" watch --json >"$log" 2>&1 &
 watch_pid=$!
-wait_for test "$(watchers)" -gt "$n"
+wait_for more_watchers "$n"
 # $data stays mounted read-write: a swap file on it must be refused by
 # blkhold, not by a read-only mount.
 assert "hold placed on $data" hold "$data" tamper-test
@@ -123,7 +120,12 @@ refute "a forced unload of blkhold named from an unmapped page is refused" \
 assert "... the module is still loaded" test -d /sys/module/blkhold
 expect_eq "... and a tamper event is counted" $((n + 1)) "$(tampers)"
 
-sleep 0.5
+all_tampers_seen() {
+	local seen
+	seen=$(jq -r 'select(.kind == "tamper") | .action' "$log" 2>/dev/null | sort -u | wc -l)
+	[ "$seen" -ge 4 ]
+}
+wait_for all_tampers_seen
 kill -INT $watch_pid
 wait $watch_pid
 actions=$(jq -r 'select(.kind == "tamper") | .action' "$log" | sort -u | tr '\n' '|')

@@ -9,22 +9,23 @@ disk=$(virtio_disk a) || skip_all "virtio disk bh-virtio-a not attached"
 log=$(mktemp)
 
 # A watcher is ready once its socket has joined a generic netlink group.
-watchers() {
-	awk '$2 == 16 && $4 != "00000000" { n++ } END { print n + 0 }' /proc/net/netlink
-}
 start_watch() {
 	local n
 	n=$(watchers)
 	"$BLKHOLD" watch "$@" >"$log" 2>&1 &
 	watch_pid=$!
-	wait_for test "$(watchers)" -gt "$n"
+	wait_for more_watchers "$n"
+}
+# Has watch printed at least $1 lines?
+printed() {
+	[ "$(grep -c . "$log")" -ge "$1" ]
 }
 
 start_watch --json
 hold "$disk" watch-test "evidence"
 dd if=/dev/zero of="$disk" bs=4k count=1 oflag=direct 2>/dev/null
 release "$disk" watch-test
-sleep 0.5
+wait_for printed 3
 kill -INT $watch_pid
 wait $watch_pid
 expect_eq "watch exits 0 on SIGINT" 0 $?
@@ -38,7 +39,7 @@ expect_match "the refusal event says what, where and who" \
 
 start_watch
 hold "$disk" watch-test
-sleep 0.5
+wait_for printed 1
 kill -TERM $watch_pid
 wait $watch_pid
 expect_eq "watch exits 0 on SIGTERM" 0 $?
@@ -60,7 +61,8 @@ PY
 )
 sleep 1.1
 dd if=/dev/zero of="$disk" bs=512 count=1 oflag=direct 2>/dev/null
-sleep 0.5
+dd_event() { jq -r 'select(.event == "refused") | .comm' "$log" 2>/dev/null | grep -qx dd; }
+wait_for dd_event
 kill -INT $watch_pid
 wait $watch_pid
 events=$(jq -r 'select(.event == "refused")' "$log" | jq -s length)

@@ -51,6 +51,18 @@ if kill -0 $insmod_pid 2>/dev/null; then
 fi
 wait $insmod_pid || { sed 's/^/# /' /tmp/insmod.log; echo "# cannot load $BLKHOLD_KO"; }
 
+# A test that failed half-way must not take the next ones with it: kill
+# what it left running, release the holds it left.
+clean_up_after() {
+	local left
+	pkill -KILL -s "$(cat /tmp/test.sid)" 2>/dev/null
+	left=$("$BLKHOLD_CLI" list --json 2>/dev/null | jq '(.volumes | length) + (.stored | length)')
+	if [ "${left:-0}" != 0 ]; then
+		echo "# $1 left $left holds behind: releasing them"
+		(. "$selftests/lib.sh" >/dev/null && release_all)
+	fi
+}
+
 set -- $tests
 echo "1..$#"
 n=0
@@ -59,8 +71,11 @@ for t in "$@"; do
 	cd "$selftests" || exit 1
 	echo "# selftests: blkhold: $t"
 	timeout=$(test_timeout "$t")
-	timeout --kill-after=10 "$timeout" "./$t" 2>&1 | sed 's/^/# /'
+	# In a session of its own, so that what it left running can be found.
+	setsid -w sh -c 'echo $$ >/tmp/test.sid; exec timeout --kill-after=10 "$0" "./$1"' \
+		"$timeout" "$t" 2>&1 | sed 's/^/# /'
 	rc=${PIPESTATUS[0]}
+	clean_up_after "$t"
 	case $rc in
 	0) echo "ok $n selftests: blkhold: $t" ;;
 	4) echo "ok $n selftests: blkhold: $t # SKIP" ;;
