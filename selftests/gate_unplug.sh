@@ -17,14 +17,17 @@ devno=$(cat /sys/block/$name/dev)
 seq_before=$(cat /sys/block/$name/diskseq)
 
 assert "hold placed on $disk" hold "$disk" unplug-test
-fio --name=io --filename="$disk" --rw=randrw --bs=4k --direct=1 --ioengine=libaio \
+# Reads: the writes a held disk refuses are never in flight (and fio stops
+# at its first EPERM).
+fio --name=io --filename="$disk" --rw=randread --bs=4k --direct=1 --ioengine=libaio \
 	--iodepth=8 --time_based --runtime=30 --continue_on_error=all --output=/dev/null &
 fio_pid=$!
-# The deletion must meet I/O in flight: wait until fio has completed some.
-ios() { awk '{ print $1 + $5 }' "/sys/block/$name/stat"; }
-ios_before=$(ios)
-more_ios() { [ "$(ios)" -gt $((ios_before + 100)) ]; }
-wait_for more_ios || diag "fio did not start on $disk before its deletion"
+# The deletion must meet I/O in flight: wait until fio's reads run.
+reads() { awk '{ print $1 }' "/sys/block/$name/stat"; }
+reads_before=$(reads)
+fio_reads() { [ "$(reads)" -gt $((reads_before + 100)) ] || ! kill -0 $fio_pid 2>/dev/null; }
+wait_for fio_reads
+kill -0 $fio_pid 2>/dev/null || diag "fio stopped before the deletion of $disk"
 echo 1 >/sys/block/$name/device/delete
 wait $fio_pid 2>/dev/null
 
