@@ -221,6 +221,46 @@ more_watchers() {
 	[ "$(watchers)" -gt "$1" ]
 }
 
+# ---- a clean system to install on ----
+
+# overlay_root_mount: the guest's root read-only below, tmpfs above, at
+# $root, with /proc, /sys, /dev, /run and /tmp, ready for chroot. No
+# initramfs rebuilds there (boot-path.sh tests the boot path).
+overlay_root_mount() {
+	overlay_top=$(mktemp -d /tmp/overlay.XXXXXX)
+	root=$overlay_top/root
+	mount -t tmpfs tmpfs "$overlay_top" &&
+		mkdir -p "$overlay_top/upper" "$overlay_top/work" "$root" &&
+		mount -t overlay overlay \
+			-o "lowerdir=/,upperdir=$overlay_top/upper,workdir=$overlay_top/work" "$root" ||
+		return 1
+	mount -t proc proc "$root/proc"
+	mount -t sysfs sys "$root/sys"
+	mount --bind /dev "$root/dev"
+	mount --bind /dev/pts "$root/dev/pts"
+	mount -t tmpfs tmpfs "$root/run"
+	mkdir -p "$root/run/lock"
+	mount -t tmpfs tmpfs "$root/tmp"
+	echo update_initramfs=no >"$root/etc/initramfs-tools/update-initramfs.conf"
+}
+
+overlay_root_umount() {
+	local m
+	[ -n "${overlay_top:-}" ] || return 0
+	for m in run/lock run tmp dev/pts dev sys proc; do
+		umount "$root/$m" 2>/dev/null
+	done
+	umount "$root" 2>/dev/null
+	umount "$overlay_top" 2>/dev/null
+	rm -rf "$overlay_top"
+}
+
+# in_root COMMAND...: run it in the overlay, with a clean environment.
+in_root() {
+	chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+		HOME=/root LC_ALL=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"
+}
+
 # ---- holds ----
 
 # A transient hold: most tests are about the gate, not the store.

@@ -14,23 +14,11 @@ project=$(cd "$(dirname "$0")/.." && pwd)
 version=$(cat "$project/VERSION")
 debs=$project/build/deb
 rel=$(uname -r)
-top=$(mktemp -d /tmp/package.XXXXXX)
-root=$top/root
 disk=$(virtio_disk a) || skip_all "no virtio test disk"
-
-in_root() {
-	chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-		HOME=/root LC_ALL=C DEBIAN_FRONTEND=noninteractive "$@"
-}
 
 cleanup() {
 	[ -d /sys/module/blkhold ] && in_root blkhold release "$disk" --name PKG-1 >/dev/null 2>&1
-	for m in run/lock run tmp dev/pts dev sys proc; do
-		umount "$root/$m" 2>/dev/null
-	done
-	umount "$root" 2>/dev/null
-	umount "$top" 2>/dev/null
-	rm -rf "$top"
+	overlay_root_umount
 	# The rest of the suite runs the module make check built.
 	if ! grep -q "^$(modinfo -F srcversion "$BLKHOLD_KO") *$" /sys/module/blkhold/srcversion 2>/dev/null; then
 		rmmod blkhold 2>/dev/null
@@ -42,20 +30,8 @@ trap cleanup EXIT
 [ -f "$debs/blkhold-dkms_${version}_all.deb" ] ||
 	{ not_ok "packages built (make deb) in $debs"; ktap_finish; }
 
-# The overlay: the guest's root read-only below, tmpfs above.
-mount -t tmpfs tmpfs "$top" && mkdir -p "$top/upper" "$top/work" "$root" &&
-	mount -t overlay overlay -o "lowerdir=/,upperdir=$top/upper,workdir=$top/work" "$root" ||
-	skip_all "cannot mount an overlay of the guest's root"
-mount -t proc proc "$root/proc"
-mount -t sysfs sys "$root/sys"
-mount --bind /dev "$root/dev"
-mount --bind /dev/pts "$root/dev/pts"
-mount -t tmpfs tmpfs "$root/run"
-mkdir -p "$root/run/lock"
-mount -t tmpfs tmpfs "$root/tmp"
+overlay_root_mount || skip_all "cannot mount an overlay of the guest's root"
 cp "$debs"/blkhold-dkms_"$version"_all.deb "$debs"/blkhold_"$version"_*.deb "$root/tmp/"
-# The boot path has its own test (boot-path.sh): no initramfs rebuild here.
-echo update_initramfs=no >"$root/etc/initramfs-tools/update-initramfs.conf"
 
 other=
 for d in "$root"/usr/src/linux-headers-*-amd64; do
@@ -106,13 +82,13 @@ expect_eq "the held disk is unchanged" "$before" "$(sha256_direct "$disk")"
 if [ -n "$other" ]; then
 	in_root dkms remove -m blkhold -v "$version" -k "$other" >/dev/null 2>&1
 	config=$root/usr/src/linux-headers-$other/.config
-	cp "$config" "$top/config"
+	cp "$config" "$root/tmp/config"
 	sed -i '/^CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS=/d' "$config"
 	out=$(in_root /etc/kernel/postinst.d/dkms "$other" 2>&1)
 	expect_match "a kernel without direct calls is skipped, saying why" \
 		"BUILD_EXCLUSIVE" "$out"
 	expect_eq "and gets no module" "" "$(built_for "$other")"
-	cp "$top/config" "$config"
+	cp "$root/tmp/config" "$config"
 	out=$(in_root /etc/kernel/postinst.d/dkms "$other" 2>&1)
 	ko_other=$(built_for "$other")
 	expect_eq "the kernel upgrade hook builds the module for $other" "$other" \

@@ -15,7 +15,7 @@ packages=(
 	util-linux fdisk e2fsprogs sg3-utils nvme-cli fio mdadm dmsetup
 	iproute2 jq hdparm coreutils kexec-tools python3 procps perl bsdextrautils
 	initramfs-tools udev systemd
-	dpkg-dev debhelper dh-dkms dkms lintian ansible
+	dpkg-dev debhelper dh-dkms dkms lintian ansible python3-apt
 )
 
 missing=()
