@@ -3,7 +3,8 @@
 #
 # The collection as ansible-galaxy built it (build/blkhold-holds-*.tar.gz),
 # installed into scratch space: its playbook and a play using its role must
-# pass ansible-playbook --syntax-check. ansible.sh runs them in a VM.
+# pass ansible-playbook --syntax-check, and ansible-doc must read every
+# module's documentation. ansible.sh runs them in a VM.
 set -euo pipefail
 
 project=$(cd "$(dirname "$0")/../.." && pwd)
@@ -19,4 +20,8 @@ cat >"$tmp/role.yml" <<'EOP'
 EOP
 for play in blkhold.holds.case_hold "$tmp/role.yml"; do
 	ansible-playbook --syntax-check "$play" >"$tmp/log" 2>&1 || { cat "$tmp/log" >&2; exit 1; }
+done
+for module in blkhold_hold blkhold_facts; do
+	ansible-doc "blkhold.holds.$module" >"$tmp/log" 2>&1 && ! grep -q ERROR "$tmp/log" ||
+		{ cat "$tmp/log" >&2; exit 1; }
 done

@@ -15,14 +15,7 @@ description:
     them), plus C(blkhold_summary) with one entry per held volume (device,
     identity, hold names, refusals) for reports.
   - Changes nothing; supports check mode.
-options:
-  state_dir:
-    description: The store of persistent holds (C(blkhold --state-dir)).
-    type: path
-  executable:
-    description: The blkhold command.
-    type: str
-    default: blkhold
+extends_documentation_fragment: blkhold.holds.blkhold
 author: The blkhold developers
 """
 

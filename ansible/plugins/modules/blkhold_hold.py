@@ -13,7 +13,7 @@ description:
   - Places (C(state=present)) or releases (C(state=absent)) the hold NAME on a
     volume with the C(blkhold) command. While a volume has a hold, the kernel
     refuses every request that would change its data.
-  - Idempotent: a hold that is already there, or already gone, reports no change.
+  - A hold that is already there, or already gone, reports no change.
     A hold that is there with another reason is left as it is (a hold's reason
     cannot change) and reported in a warning.
   - Supports check mode and diff mode. Failures carry blkhold's own message.
@@ -43,13 +43,7 @@ options:
     description: Keep the hold in memory only (it ends at reboot or re-plug).
     type: bool
     default: false
-  state_dir:
-    description: The store of persistent holds (C(blkhold --state-dir)).
-    type: path
-  executable:
-    description: The blkhold command.
-    type: str
-    default: blkhold
+extends_documentation_fragment: blkhold.holds.blkhold
 author: The blkhold developers
 """
 
