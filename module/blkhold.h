@@ -39,6 +39,14 @@ struct bh_hold {
 	char comm[TASK_COMM_LEN];
 	time64_t ctime;
 	struct bh_record *record;	/* the record it was made from, or NULL */
+	/*
+	 * A derived hold holds the range beneath a stacked volume, the root,
+	 * that carries its data; it goes with the root's hold of its name.
+	 */
+	bool derived;
+	u64 root_diskseq;
+	sector_t root_start;
+	char via[BDEVNAME_SIZE];	/* the root's name, for display */
 };
 
 /*
@@ -86,6 +94,7 @@ struct bh_volume {
 	bool was_ro;			/* read-only flag before the first hold */
 	bool detached;			/* the disk was deleted */
 	char partuuid[BLKHOLD_PARTUUID_MAX + 1];	/* a record's, "" if none */
+	struct bh_dm_names *dm;		/* a dm device's names (stack.c) */
 	struct list_head holds;		/* under bh_lock */
 	unsigned int nr_holds;
 	atomic64_t refused[__BLKHOLD_KIND_MAX];
@@ -127,6 +136,19 @@ void bh_drain_disk(struct gendisk *disk);
 void bh_check_partuuid(const struct bh_volume *vol, struct block_device *bdev);
 int bh_hold_add(dev_t devt, u64 diskseq, const char *name, const char *reason,
 		struct netlink_ext_ack *extack);
+/* A hold derived from the hold @name on the stacked volume root_*. */
+struct bh_derived_request {
+	dev_t devt;
+	u64 diskseq;
+	sector_t start;			/* relative to the volume at devt */
+	sector_t nr_sects;
+	const char *name;
+	dev_t root_devt;
+	u64 root_diskseq;
+};
+
+int bh_hold_add_derived(const struct bh_derived_request *req,
+			struct netlink_ext_ack *extack);
 int bh_hold_release(dev_t devt, u64 diskseq, const char *name,
 		    const char *reason, struct netlink_ext_ack *extack);
 struct bh_volume *bh_volume_find(u64 diskseq, sector_t sector, sector_t nr);
@@ -159,6 +181,10 @@ int bh_hooks_probe(void);
 int bh_hooks_install(void);
 void bh_hooks_remove(void);
 void bh_hooks_exit(void);
+struct bh_hook;
+int bh_hook_group_install(struct bh_hook *group, unsigned int count);
+void bh_hook_group_remove(struct bh_hook *group, unsigned int count);
+void bh_hook_group_exit(struct bh_hook *group, unsigned int count);
 
 /*
  * A hooked function, and its ftrace callback or direct entry (below); what
@@ -238,6 +264,11 @@ static __always_inline void bh_direct_redirect(unsigned long *frame,
 /* gate.c: bios and block device nodes */
 extern struct bh_hook bh_gate_hooks[];
 extern const unsigned int bh_nr_gate_hooks;
+
+/* stack.c: device-mapper maps under holds */
+int bh_stack_get(struct bh_volume *vol, struct gendisk *disk);
+void bh_stack_put(struct bh_volume *vol);
+void bh_stack_exit(void);
 
 /* passthru.c: SCSI and NVMe passthrough requests */
 extern struct bh_hook bh_passthru_hooks[];

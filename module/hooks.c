@@ -53,14 +53,17 @@ static int bh_hook_prepare(struct bh_hook *hook)
 {
 	int err;
 
-	hook->ops.func = hook->callback;
 	/*
 	 * The arguments are enough: no SAVE_REGS, the cheaper trampoline.
-	 * Registering a direct entry sets its flags.
+	 * Registering a direct entry sets its flags. A group's hook is
+	 * prepared again at each installation: ftrace's own flags stay.
 	 */
-	hook->ops.flags = hook->direct ? 0 : FTRACE_OPS_FL_PERMANENT;
-	if (hook->instead && !hook->direct)
-		hook->ops.flags |= FTRACE_OPS_FL_IPMODIFY;
+	if (!hook->ops.func) {
+		hook->ops.func = hook->callback;
+		hook->ops.flags = hook->direct ? 0 : FTRACE_OPS_FL_PERMANENT;
+		if (hook->instead && !hook->direct)
+			hook->ops.flags |= FTRACE_OPS_FL_IPMODIFY;
+	}
 	err = ftrace_set_filter(&hook->ops, (unsigned char *)hook->func,
 				strlen(hook->func), 1);
 	if (err)
@@ -111,6 +114,44 @@ int bh_hooks_install(void)
 void bh_hooks_remove(void)
 {
 	bh_hooks_unregister(bh_nr_hooks);
+}
+
+/*
+ * A group of hooks on functions of a module that may load after blkhold
+ * (stack.c): filtered when installed, which finds the functions where the
+ * module is now, and unregistered when no longer needed. The filters stay
+ * until blkhold's exit (bh_hook_group_exit()): ftrace_free_filter() leaves
+ * the freed filter in place on some kernels, so the next filter setting
+ * would free it again.
+ */
+int bh_hook_group_install(struct bh_hook *group, unsigned int count)
+{
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < count; i++) {
+		err = bh_hook_prepare(&group[i]);
+		if (!err)
+			err = bh_hook_register(&group[i]);
+		if (err) {
+			pr_err("cannot hook %s() (%d)\n", group[i].func, err);
+			bh_hook_group_remove(group, i);
+			return err;
+		}
+	}
+	return 0;
+}
+
+void bh_hook_group_remove(struct bh_hook *group, unsigned int count)
+{
+	while (count--)
+		bh_hook_unregister(&group[count]);
+}
+
+void bh_hook_group_exit(struct bh_hook *group, unsigned int count)
+{
+	while (count--)
+		ftrace_free_filter(&group[count].ops);
 }
 
 /* At load: set the filters and install once, so a kernel that cannot be

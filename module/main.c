@@ -35,6 +35,7 @@ static void __exit bh_exit(void)
 		bh_unload_forced();
 	bh_netlink_exit();
 	bh_hooks_exit();
+	bh_stack_exit();
 	/* kfree_rcu() of the last volumes must finish before the code goes */
 	rcu_barrier();
 	/*

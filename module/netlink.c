@@ -16,6 +16,11 @@ static const struct nla_policy bh_hold_policy[BLKHOLD_A_MAX + 1] = {
 	[BLKHOLD_A_NAME] = { .type = NLA_NUL_STRING, .len = BLKHOLD_NAME_MAX },
 	[BLKHOLD_A_REASON] = { .type = NLA_NUL_STRING,
 			       .len = BLKHOLD_REASON_MAX },
+	[BLKHOLD_A_START] = { .type = NLA_U64 },
+	[BLKHOLD_A_SECTORS] = { .type = NLA_U64 },
+	[BLKHOLD_A_ROOT_MAJOR] = { .type = NLA_U32 },
+	[BLKHOLD_A_ROOT_MINOR] = { .type = NLA_U32 },
+	[BLKHOLD_A_ROOT_DISKSEQ] = { .type = NLA_U64 },
 };
 
 static const struct nla_policy bh_record_policy[BLKHOLD_A_MAX + 1] = {
@@ -46,27 +51,35 @@ static int bh_require_admin(struct sk_buff *skb, struct genl_info *info)
 	return -EPERM;
 }
 
-static int bh_parse_devt(struct genl_info *info, dev_t *devt)
+/* The device number in attributes @major_attr and the one after it. */
+static int bh_parse_devt_at(struct genl_info *info, unsigned int major_attr,
+			    dev_t *devt)
 {
+	unsigned int minor_attr = major_attr + 1;
 	u32 major, minor;
 
-	if (GENL_REQ_ATTR_CHECK(info, BLKHOLD_A_MAJOR) ||
-	    GENL_REQ_ATTR_CHECK(info, BLKHOLD_A_MINOR))
+	if (GENL_REQ_ATTR_CHECK(info, major_attr) ||
+	    GENL_REQ_ATTR_CHECK(info, minor_attr))
 		return -EINVAL;
-	major = nla_get_u32(info->attrs[BLKHOLD_A_MAJOR]);
-	minor = nla_get_u32(info->attrs[BLKHOLD_A_MINOR]);
+	major = nla_get_u32(info->attrs[major_attr]);
+	minor = nla_get_u32(info->attrs[minor_attr]);
 	if (major >= (1U << (32 - MINORBITS))) {
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[BLKHOLD_A_MAJOR],
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[major_attr],
 				    "major number out of range");
 		return -EINVAL;
 	}
 	if (minor > MINORMASK) {
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[BLKHOLD_A_MINOR],
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[minor_attr],
 				    "minor number out of range");
 		return -EINVAL;
 	}
 	*devt = MKDEV(major, minor);
 	return 0;
+}
+
+static int bh_parse_devt(struct genl_info *info, dev_t *devt)
+{
+	return bh_parse_devt_at(info, BLKHOLD_A_MAJOR, devt);
 }
 
 static bool bh_printable(const char *s)
@@ -156,18 +169,64 @@ static int bh_parse_hold(struct genl_info *info, struct bh_hold_request *req)
 	return err;
 }
 
+/* A range that ends beyond any disk, or is empty, is not one. */
+static int bh_check_range(struct genl_info *info, sector_t start, sector_t nr)
+{
+	if (nr && start + nr > start &&
+	    start + nr <= (sector_t)LLONG_MAX >> SECTOR_SHIFT)
+		return 0;
+	NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[BLKHOLD_A_SECTORS],
+			    "the range is empty or beyond any disk");
+	return -EINVAL;
+}
+
+/* The range and root of a derived hold, after bh_parse_hold(). */
+static int bh_parse_derived(struct genl_info *info,
+			    const struct bh_hold_request *hold,
+			    struct bh_derived_request *req)
+{
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, BLKHOLD_A_START) ||
+	    GENL_REQ_ATTR_CHECK(info, BLKHOLD_A_SECTORS) ||
+	    GENL_REQ_ATTR_CHECK(info, BLKHOLD_A_ROOT_DISKSEQ))
+		return -EINVAL;
+	err = bh_parse_devt_at(info, BLKHOLD_A_ROOT_MAJOR, &req->root_devt);
+	if (err)
+		return err;
+	req->devt = hold->devt;
+	req->diskseq = hold->diskseq;
+	req->name = hold->name;
+	req->start = nla_get_u64(info->attrs[BLKHOLD_A_START]);
+	req->nr_sects = nla_get_u64(info->attrs[BLKHOLD_A_SECTORS]);
+	req->root_diskseq = nla_get_u64(info->attrs[BLKHOLD_A_ROOT_DISKSEQ]);
+	return bh_check_range(info, req->start, req->nr_sects);
+}
+
+static bool bh_is_derived(struct genl_info *info)
+{
+	return info->attrs[BLKHOLD_A_ROOT_MAJOR] ||
+	       info->attrs[BLKHOLD_A_ROOT_MINOR] ||
+	       info->attrs[BLKHOLD_A_ROOT_DISKSEQ] ||
+	       info->attrs[BLKHOLD_A_START] || info->attrs[BLKHOLD_A_SECTORS];
+}
+
 static int bh_cmd_hold_add(struct sk_buff *skb, struct genl_info *info)
 {
+	struct bh_derived_request derived;
 	struct bh_hold_request req;
 	int err;
 
 	err = bh_require_admin(skb, info);
 	if (!err)
 		err = bh_parse_hold(info, &req);
-	if (!err)
-		err = bh_hold_add(req.devt, req.diskseq, req.name, req.reason,
-				  info->extack);
-	return err;
+	if (err)
+		return err;
+	if (!bh_is_derived(info))
+		return bh_hold_add(req.devt, req.diskseq, req.name, req.reason,
+				   info->extack);
+	err = bh_parse_derived(info, &req, &derived);
+	return err ?: bh_hold_add_derived(&derived, info->extack);
 }
 
 static int bh_cmd_hold_del(struct sk_buff *skb, struct genl_info *info)
@@ -219,13 +278,7 @@ static int bh_parse_record_key(struct genl_info *info, struct bh_record *rec)
 	strscpy(rec->proto.name, name, sizeof(rec->proto.name));
 	rec->start = nla_get_u64(info->attrs[BLKHOLD_A_START]);
 	rec->nr_sects = nla_get_u64(info->attrs[BLKHOLD_A_SECTORS]);
-	if (!rec->nr_sects || rec->start + rec->nr_sects < rec->start ||
-	    rec->start + rec->nr_sects > (sector_t)LLONG_MAX >> SECTOR_SHIFT) {
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[BLKHOLD_A_SECTORS],
-				    "the range is empty or beyond any disk");
-		return -EINVAL;
-	}
-	return 0;
+	return bh_check_range(info, rec->start, rec->nr_sects);
 }
 
 static const char *bh_parse_reason(struct genl_info *info, int *err)
@@ -362,7 +415,9 @@ static int bh_put_hold(struct sk_buff *skb, const struct bh_hold *hold)
 	    nla_put_u64_64bit(skb, BLKHOLD_HOLD_A_CTIME, hold->ctime,
 			      BLKHOLD_HOLD_A_PAD) ||
 	    (hold->record && !hold->record->transient &&
-	     nla_put_flag(skb, BLKHOLD_HOLD_A_PERSISTENT))) {
+	     nla_put_flag(skb, BLKHOLD_HOLD_A_PERSISTENT)) ||
+	    (hold->derived &&
+	     nla_put_string(skb, BLKHOLD_HOLD_A_VIA, hold->via))) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}

@@ -284,6 +284,12 @@ struct bh_volume *bh_volume_get(struct gendisk *disk, struct block_device *bdev,
 		kfree(vol);
 		return ERR_PTR(err);
 	}
+	err = bh_stack_get(vol, disk);
+	if (err) {
+		bh_unpin();
+		kfree(vol);
+		return ERR_PTR(err);
+	}
 	if (bdev)
 		bh_set_ro(vol, bdev);
 	/* deleted already: bh_disk_deleted() has passed and will not mark it */
@@ -313,6 +319,7 @@ void bh_volume_put(struct bh_volume *vol)
 		return;
 	hlist_del_init_rcu(&vol->hash_node);
 	list_del(&vol->node);
+	bh_stack_put(vol);
 	bh_volume_restore_ro(vol);
 	bh_unpin();
 	kfree_rcu(vol, rcu);
@@ -526,6 +533,32 @@ out:
 	return err;
 }
 
+/* Is @hold derived from the hold @name of root volume @root? */
+static bool bh_derived_from(const struct bh_hold *hold,
+			    const struct bh_volume *root, const char *name)
+{
+	return hold->derived && hold->root_diskseq == root->diskseq &&
+	       hold->root_start == root->start && !strcmp(hold->name, name);
+}
+
+/* The hold @name of @root goes: so do the holds derived from it. */
+static void bh_release_derived(struct bh_volume *root, const char *name,
+			       const char *reason)
+{
+	struct bh_volume *vol, *next_vol;
+	struct bh_hold *hold, *next;
+
+	list_for_each_entry_safe(vol, next_vol, &bh_volumes, node) {
+		list_for_each_entry_safe(hold, next, &vol->holds, node) {
+			if (!bh_derived_from(hold, root, name))
+				continue;
+			/* names are unique per volume: one at most here */
+			bh_hold_remove(vol, hold, reason);
+			break;
+		}
+	}
+}
+
 /*
  * The volume a release names: by its range while the disk is present
  * (a volume made at the disk's arrival may not know its number yet), by
@@ -570,9 +603,115 @@ int bh_hold_release(dev_t devt, u64 diskseq, const char *name,
 		NL_SET_ERR_MSG(extack,
 			       "the hold is a stored one: release its record (blkhold release updates the store)");
 		err = -EBUSY;
+	} else if (hold->derived) {
+		NL_SET_ERR_MSG(extack,
+			       "the hold is derived from the hold of that name on a stacked volume: release that one");
+		err = -EBUSY;
 	} else {
+		bh_release_derived(vol, name, reason);
 		bh_hold_remove(vol, hold, reason);
 	}
 	mutex_unlock(&bh_lock);
+	return err;
+}
+
+/*
+ * The root of a derived hold: the volume @root_devt/@root_diskseq names,
+ * with a hold @name of its own.
+ */
+static struct bh_hold *bh_root_hold(dev_t root_devt, u64 root_diskseq,
+				    const char *name, struct bh_volume **root,
+				    struct netlink_ext_ack *extack)
+{
+	struct bh_hold *hold;
+
+	*root = bh_volume_named(root_devt, root_diskseq);
+	hold = *root ? bh_hold_lookup(*root, name) : NULL;
+	if (!hold || hold->derived) {
+		NL_SET_ERR_MSG(extack,
+			       "the root volume has no hold of that name of its own");
+		return NULL;
+	}
+	return hold;
+}
+
+/*
+ * Hold [@start, +@nr) of @bdev (relative) for the hold @name on @root:
+ * that range carries its data. A range held so already is not an error,
+ * so an interrupted placement can be run again. Returns 1 when it made
+ * the volume.
+ */
+static int bh_derived_insert(struct block_device *bdev, sector_t start,
+			     sector_t nr, struct bh_volume *root,
+			     const struct bh_hold *root_hold,
+			     struct netlink_ext_ack *extack)
+{
+	sector_t abs = start + (bdev_is_partition(bdev) ? bdev->bd_start_sect : 0);
+	struct bh_volume *vol;
+	struct bh_hold *hold, *old;
+	bool was_held;
+	int err;
+
+	was_held = bh_volume_lookup_range(bdev->bd_disk->diskseq, abs, nr);
+	vol = bh_volume_get(bdev->bd_disk, NULL, abs, nr);
+	if (IS_ERR(vol)) {
+		bh_pin_failed(PTR_ERR(vol), extack);
+		return PTR_ERR(vol);
+	}
+	old = bh_hold_lookup(vol, root_hold->name);
+	if (old && bh_derived_from(old, root, root_hold->name))
+		return 0;
+	hold = bh_hold_new(root_hold->name, root_hold->reason);
+	if (!hold) {
+		bh_volume_put(vol);
+		return -ENOMEM;
+	}
+	hold->derived = true;
+	hold->root_diskseq = root->diskseq;
+	hold->root_start = root->start;
+	strscpy(hold->via, root->devname, sizeof(hold->via));
+	err = bh_volume_add_hold(vol, hold, extack);
+	if (err) {
+		kfree(hold);
+		bh_volume_put(vol);
+		return err;
+	}
+	return was_held ? 0 : 1;
+}
+
+int bh_hold_add_derived(const struct bh_derived_request *req,
+			struct netlink_ext_ack *extack)
+{
+	struct bh_hold *root_hold;
+	struct bh_volume *root;
+	struct bh_bdev_ref ref;
+	int err;
+
+	err = bh_bdev_open(req->devt, &ref);
+	if (err) {
+		NL_SET_ERR_MSG(extack, "cannot open the block device");
+		return err;
+	}
+	if (ref.bdev->bd_disk->diskseq != req->diskseq) {
+		NL_SET_ERR_MSG(extack,
+			       "the device number now belongs to another disk (diskseq differs)");
+		err = -ESTALE;
+	} else if (req->start + req->nr_sects > bdev_nr_sectors(ref.bdev)) {
+		NL_SET_ERR_MSG(extack, "the range ends beyond the volume");
+		err = -EINVAL;
+	}
+	if (err)
+		goto out;
+	mutex_lock(&bh_lock);
+	root_hold = bh_root_hold(req->root_devt, req->root_diskseq, req->name,
+				 &root, extack);
+	err = root_hold ? bh_derived_insert(ref.bdev, req->start, req->nr_sects,
+					    root, root_hold, extack) : -ENOENT;
+	mutex_unlock(&bh_lock);
+	if (err > 0)
+		bh_drain(ref.bdev);
+	err = min(err, 0);
+out:
+	bh_bdev_close(&ref);
 	return err;
 }

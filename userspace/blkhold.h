@@ -63,6 +63,7 @@ struct hold {
 	char comm[32];
 	uint64_t ctime;
 	bool persistent;	/* made from a stored hold */
+	char via[64];		/* derived: the stacked volume it holds for */
 };
 
 struct volume {

@@ -66,6 +66,22 @@ out:
 	return err;
 }
 
+/*
+ * A device-mapper volume: its own hold freezes its map, then the ranges
+ * beneath are held, down to the disks (stack.c).
+ */
+static int hold_stacked(const struct args *args, const struct device *dev)
+{
+	if (!args->transient) {
+		fail(dev->path, "holds on device-mapper volumes are not stored yet: add --transient (held until reboot)");
+		return -1;
+	}
+	if (check_unheld(dev, args->name) ||
+	    hold_request(BLKHOLD_CMD_HOLD_ADD, args, dev))
+		return -1;
+	return stack_hold(args, dev);
+}
+
 static int run(int argc, char *argv[], const struct command *self)
 {
 	struct device dev;
@@ -75,9 +91,13 @@ static int run(int argc, char *argv[], const struct command *self)
 		       OPT_DEVICE | OPT_NAME | OPT_REASON | OPT_TRANSIENT, &args) ||
 	    check_hold_args(&args) || device_resolve(&args, &dev))
 		return -1;
-	if (args.transient ? hold_request(BLKHOLD_CMD_HOLD_ADD, &args, &dev) :
-			     hold_stored(&args, &dev))
+	if (stack_is_dm(&dev)) {
+		if (hold_stacked(&args, &dev))
+			return -1;
+	} else if (args.transient ? hold_request(BLKHOLD_CMD_HOLD_ADD, &args, &dev) :
+				    hold_stored(&args, &dev)) {
 		return -1;
+	}
 	device_warn_writers(&dev);
 	if (strcmp(dev.path, dev.canon))
 		printf("%s (%s): hold '%s' placed%s\n", dev.path, dev.canon, args.name,

@@ -1,10 +1,87 @@
 // SPDX-License-Identifier: GPL-2.0
 /* blkhold status DEVICE [--json] */
 #include <inttypes.h>
+#include <string.h>
 
 #include "blkhold.h"
 
-static void print_unheld_json(const struct device *dev)
+/* Derived volumes: ranges of a disk held for a stacked volume above it. */
+static bool is_derived(const struct volume *v)
+{
+	return v->nr_holds && v->holds[0].via[0];
+}
+
+/* @dev's range on its disk. */
+static void device_range(const struct device *dev, uint64_t *start, uint64_t *end)
+{
+	char dir[64];
+
+	snprintf(dir, sizeof(dir), "/sys/dev/block/%u:%u", dev->major, dev->minor);
+	if (read_sysfs_u64(dir, "start", start))
+		*start = 0;
+	*end = *start + dev->sectors;
+}
+
+/* The derived volumes of @dev's disk that lie in @dev's range. */
+static bool derived_in(const struct volume *v, const struct device *dev)
+{
+	uint64_t start, end;
+
+	device_range(dev, &start, &end);
+	return is_derived(v) && v->diskseq == dev->diskseq &&
+	       v->start < end && v->start + v->sectors > start;
+}
+
+static void print_derived_json(const struct device *dev, const struct volume_list *list)
+{
+	bool first = true;
+	size_t i;
+
+	printf(",\"held_beneath\":[");
+	for (i = 0; i < list->n; i++) {
+		if (!derived_in(&list->v[i], dev))
+			continue;
+		printf("%s", first ? "" : ",");
+		print_volume_json(stdout, &list->v[i]);
+		first = false;
+	}
+	printf("]");
+}
+
+static void print_derived_human(const struct device *dev, const struct volume_list *list)
+{
+	size_t i, j;
+
+	for (i = 0; i < list->n; i++) {
+		const struct volume *v = &list->v[i];
+
+		if (!derived_in(v, dev))
+			continue;
+		for (j = 0; j < v->nr_holds; j++)
+			printf("  sectors %" PRIu64 "-%" PRIu64 " of the disk held by '%s' of %s\n",
+			       v->start, v->start + v->sectors - 1, v->holds[j].name,
+			       v->holds[j].via);
+	}
+}
+
+/* What the hold @h of root volume @root holds beneath it. */
+static void print_beneath(const struct volume *root, const struct hold *h,
+			  const struct volume_list *list)
+{
+	size_t i, j;
+
+	for (i = 0; i < list->n; i++) {
+		const struct volume *v = &list->v[i];
+
+		for (j = 0; j < v->nr_holds; j++)
+			if (!strcmp(v->holds[j].via, root->name) &&
+			    !strcmp(v->holds[j].name, h->name))
+				printf("    beneath: %s sectors %" PRIu64 "-%" PRIu64 "\n",
+				       v->name, v->start, v->start + v->sectors - 1);
+	}
+}
+
+static void print_unheld_json(const struct device *dev, const struct volume_list *list)
 {
 	char identity[BLKHOLD_IDENTITY_MAX + 1];
 
@@ -17,11 +94,14 @@ static void print_unheld_json(const struct device *dev)
 	printf(",\"identity\":");
 	json_string(stdout, identity);
 	printf(",\"major\":%u,\"minor\":%u,\"diskseq\":%" PRIu64
-	       ",\"held\":false,\"holds\":[]}\n",
+	       ",\"held\":false,\"holds\":[]",
 	       dev->major, dev->minor, dev->diskseq);
+	print_derived_json(dev, list);
+	printf("}\n");
 }
 
-static void print_human(const struct device *dev, const struct volume *v)
+static void print_human(const struct device *dev, const struct volume *v,
+			const struct volume_list *list)
 {
 	char size[32], when[64];
 	size_t i;
@@ -39,6 +119,7 @@ static void print_human(const struct device *dev, const struct volume *v)
 		printf("  hold '%s' placed %s by uid %" PRIu32 " (%s[%" PRIu32 "])%s%s\n",
 		       h->name, when, h->uid, h->comm, h->pid,
 		       h->reason[0] ? ": " : "", h->reason);
+		print_beneath(v, h, list);
 	}
 	printf("  refused: %" PRIu64, volume_refused_total(v));
 	for (k = 0; k < __BLKHOLD_KIND_MAX; k++)
@@ -62,11 +143,12 @@ static int run(int argc, char *argv[], const struct command *self)
 		print_volume_json(stdout, v);
 		putchar('\n');
 	} else if (v) {
-		print_human(&dev, v);
+		print_human(&dev, v, &list);
 	} else if (args.json) {
-		print_unheld_json(&dev);
+		print_unheld_json(&dev, &list);
 	} else {
 		printf("%s: not held\n", dev.path);
+		print_derived_human(&dev, &list);
 	}
 	volumes_free(&list);
 	return 0;

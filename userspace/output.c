@@ -79,8 +79,14 @@ void print_hold_json(FILE *f, const struct hold *h)
 	json_string(f, h->reason);
 	fprintf(f, ",\"uid\":%" PRIu32 ",\"pid\":%" PRIu32 ",\"comm\":", h->uid, h->pid);
 	json_string(f, h->comm);
-	fprintf(f, ",\"created\":\"%s\",\"created_epoch\":%" PRIu64 ",\"persistent\":%s}",
+	fprintf(f, ",\"created\":\"%s\",\"created_epoch\":%" PRIu64 ",\"persistent\":%s",
 		when, h->ctime, h->persistent ? "true" : "false");
+	fprintf(f, ",\"derived_from\":");
+	if (h->via[0])
+		json_string(f, h->via);
+	else
+		fprintf(f, "null");
+	fputc('}', f);
 }
 
 void print_volume_json(FILE *f, const struct volume *v)

@@ -34,6 +34,8 @@ int hold_parse(struct hold *h, struct nlattr *nest)
 	if (tb[BLKHOLD_HOLD_A_CTIME])
 		h->ctime = nla_get_u64(tb[BLKHOLD_HOLD_A_CTIME]);
 	h->persistent = tb[BLKHOLD_HOLD_A_PERSISTENT];
+	if (tb[BLKHOLD_HOLD_A_VIA])
+		copy_string(h->via, sizeof(h->via), tb[BLKHOLD_HOLD_A_VIA]);
 	return 0;
 }
 
@@ -64,15 +66,21 @@ static void parse_counters(struct volume *v, struct nlattr *nest)
 	}
 }
 
-/* A volume with many holds spans several messages: find the one started. */
+/*
+ * A volume with many holds spans several messages: find the one started.
+ * Volumes without a node of their own (ranges held beneath a stacked
+ * volume, stored holds armed before their partition appeared) share
+ * number 0:0 and are told apart by their start.
+ */
 static struct volume *volume_slot(struct volume_list *list, unsigned int major,
-				  unsigned int minor, uint64_t diskseq)
+				  unsigned int minor, uint64_t diskseq, uint64_t start)
 {
 	struct volume *v;
 
 	if (list->n) {
 		v = &list->v[list->n - 1];
-		if (v->major == major && v->minor == minor && v->diskseq == diskseq)
+		if (v->major == major && v->minor == minor && v->diskseq == diskseq &&
+		    v->start == start)
 			return v;
 	}
 	v = realloc(list->v, (list->n + 1) * sizeof(*v));
@@ -99,7 +107,8 @@ static int on_volume(struct nl_msg *msg, void *arg)
 		return NL_SKIP;
 	v = volume_slot(list, nla_get_u32(tb[BLKHOLD_A_MAJOR]),
 			nla_get_u32(tb[BLKHOLD_A_MINOR]),
-			nla_get_u64(tb[BLKHOLD_A_DISKSEQ]));
+			nla_get_u64(tb[BLKHOLD_A_DISKSEQ]),
+			tb[BLKHOLD_A_START] ? nla_get_u64(tb[BLKHOLD_A_START]) : 0);
 	if (!v)
 		return NL_STOP;
 	copy_string(v->name, sizeof(v->name), tb[BLKHOLD_A_DEVNAME]);

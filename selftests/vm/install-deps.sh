@@ -16,6 +16,8 @@ packages=(
 	iproute2 jq hdparm coreutils kexec-tools python3 procps perl bsdextrautils
 	initramfs-tools udev systemd
 	dpkg-dev debhelper dh-dkms dkms lintian ansible python3-apt
+	lvm2 cryptsetup-bin thin-provisioning-tools
+	flex bison bc libelf-dev libssl-dev
 )
 
 missing=()

@@ -1,0 +1,393 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Holds on stacked volumes. The kernel cannot read a device-mapper map
+ * (nothing that does is exported), so the CLI does: once the hold on the
+ * top device is placed, its map is frozen (module/stack.c), and the CLI
+ * reads each table with DM_TABLE_STATUS, as "dmsetup table" does, and
+ * holds the ranges beneath that carry the data, level by level down to
+ * the disks. Each is a hold derived from the top's, which releases them
+ * all when it goes. If any level cannot be held, the top's hold is
+ * released again and nothing stays held.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <linux/dm-ioctl.h>
+#include <netlink/attr.h>
+
+#include "blkhold.h"
+#include "hold.h"
+
+/* dm tables nest; more levels than this is a loop or a mistake. */
+#define STACK_DEPTH_MAX 16
+
+/* [start, +sectors) of the volume major:minor. */
+struct extent {
+	unsigned int major, minor;
+	uint64_t start, sectors;
+};
+
+struct stack_walk {
+	const struct args *args;
+	const struct device *top;
+	struct nl_conn conn;
+	int control;		/* /dev/mapper/control */
+	unsigned int placed;
+};
+
+static void sysfs_dir(unsigned int major, unsigned int minor, char *dir, size_t len)
+{
+	snprintf(dir, len, "/sys/dev/block/%u:%u", major, minor);
+}
+
+static bool has_sysfs(unsigned int major, unsigned int minor, const char *file)
+{
+	char dir[64], path[96];
+
+	sysfs_dir(major, minor, dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	return !access(path, F_OK);
+}
+
+bool stack_is_dm(const struct device *dev)
+{
+	return has_sysfs(dev->major, dev->minor, "dm/name");
+}
+
+/* The kernel name and diskseq of volume major:minor. */
+static int volume_facts(const struct extent *e, char *name, size_t len,
+			uint64_t *diskseq)
+{
+	char dir[64], link[96], target[256], parent[128];
+	ssize_t n;
+
+	sysfs_dir(e->major, e->minor, dir, sizeof(dir));
+	n = readlink(dir, target, sizeof(target) - 1);
+	if (n <= 0)
+		return -1;
+	target[n] = '\0';
+	snprintf(name, len, "%s", strrchr(target, '/') + 1);
+	snprintf(link, sizeof(link), "%s", dir);
+	if (!read_sysfs_u64(link, "diskseq", diskseq))
+		return 0;
+	snprintf(parent, sizeof(parent), "%s/..", dir);
+	return read_sysfs_u64(parent, "diskseq", diskseq);
+}
+
+/* DM_TABLE_STATUS of dm device major:minor, table form. Caller frees. */
+static struct dm_ioctl *dm_table(int control, unsigned int major, unsigned int minor)
+{
+	size_t size = 16384;
+	struct dm_ioctl *dmi;
+
+	for (;;) {
+		dmi = calloc(1, size);
+		if (!dmi)
+			return NULL;
+		dmi->version[0] = DM_VERSION_MAJOR;
+		dmi->data_size = size;
+		dmi->data_start = sizeof(*dmi);
+		dmi->dev = makedev(major, minor);
+		dmi->flags = DM_STATUS_TABLE_FLAG;
+		if (ioctl(control, DM_TABLE_STATUS, dmi)) {
+			free(dmi);
+			return NULL;
+		}
+		if (!(dmi->flags & DM_BUFFER_FULL_FLAG))
+			return dmi;
+		free(dmi);
+		if (size >= (1U << 26)) {
+			errno = E2BIG;
+			return NULL;
+		}
+		size *= 4;
+	}
+}
+
+static int place(struct stack_walk *w, const struct extent *e);
+static int walk_dm(struct stack_walk *w, const struct extent *e, unsigned int depth);
+
+static int lower_device(const char *token, unsigned int *major, unsigned int *minor)
+{
+	char extra;
+
+	return sscanf(token, "%u:%u%c", major, minor, &extra) == 2 ? 0 : -1;
+}
+
+/* One level down: [@start, +@n) of the device @dev_token ("MAJ:MIN"). */
+static int descend(struct stack_walk *w, unsigned int depth, const char *dev_token,
+		   uint64_t start, uint64_t n)
+{
+	struct extent lower = { .start = start, .sectors = n };
+
+	if (!n)
+		return 0;
+	if (lower_device(dev_token, &lower.major, &lower.minor)) {
+		fail(w->top->path, "cannot read the device '%s' in a table beneath", dev_token);
+		return -1;
+	}
+	if (has_sysfs(lower.major, lower.minor, "md")) {
+		fail(w->top->path, "an md array (%u:%u) lies beneath: blkhold cannot hold md members yet",
+		     lower.major, lower.minor);
+		return -1;
+	}
+	if (place(w, &lower))
+		return -1;
+	if (has_sysfs(lower.major, lower.minor, "dm/name"))
+		return walk_dm(w, &lower, depth + 1);
+	return 0;
+}
+
+/*
+ * Stripe @i of @nr, chunks of @chunk sectors: the part of its own range
+ * that carries the target's [@rel, +@n), as [*@lo, *@hi).
+ */
+static bool stripe_part(uint64_t rel, uint64_t n, uint64_t chunk, uint64_t nr,
+			uint64_t i, uint64_t *lo, uint64_t *hi)
+{
+	uint64_t k0 = rel / chunk, k1 = (rel + n - 1) / chunk;
+	uint64_t kf = k0 + (i + nr - k0 % nr) % nr;
+	uint64_t kl = k1 - (k1 % nr + nr - i) % nr;
+	uint64_t first, last;
+
+	if (kf > k1 || kl < k0 || kl > k1)
+		return false;
+	first = kf == k0 ? rel : kf * chunk;
+	last = kl == k1 ? rel + n - 1 : kl * chunk + chunk - 1;
+	*lo = first / chunk / nr * chunk + first % chunk;
+	*hi = last / chunk / nr * chunk + last % chunk + 1;
+	return true;
+}
+
+static int map_striped(struct stack_walk *w, unsigned int depth, char **argv,
+		       int argc, uint64_t rel, uint64_t n)
+{
+	uint64_t nr, chunk, i, lo, hi;
+
+	if (argc < 2 || sscanf(argv[0], "%" SCNu64, &nr) != 1 ||
+	    sscanf(argv[1], "%" SCNu64, &chunk) != 1 || !nr || !chunk ||
+	    (uint64_t)argc < 2 + 2 * nr)
+		return -2;
+	for (i = 0; i < nr; i++) {
+		uint64_t off;
+
+		if (sscanf(argv[3 + 2 * i], "%" SCNu64, &off) != 1)
+			return -2;
+		if (stripe_part(rel, n, chunk, nr, i, &lo, &hi) &&
+		    descend(w, depth, argv[2 + 2 * i], off + lo, hi - lo))
+			return -1;
+	}
+	return 0;
+}
+
+/* LUKS keeps its header (key slots) before the data: without it the data is lost. */
+static bool is_luks(const struct extent *e)
+{
+	char dir[64], uuid[160];
+
+	sysfs_dir(e->major, e->minor, dir, sizeof(dir));
+	return !read_sysfs(dir, "dm/uuid", uuid, sizeof(uuid)) &&
+	       !strncmp(uuid, "CRYPT-LUKS", 10);
+}
+
+static int map_crypt(struct stack_walk *w, const struct extent *e, unsigned int depth,
+		     char **argv, int argc, uint64_t rel, uint64_t n)
+{
+	uint64_t off;
+
+	if (argc < 5 || sscanf(argv[4], "%" SCNu64, &off) != 1)
+		return -2;
+	if (is_luks(e) && descend(w, depth, argv[3], 0, off))
+		return -1;
+	return descend(w, depth, argv[3], off + rel, n);
+}
+
+/* Every path of a multipath map is the same disk, mapped 1:1. */
+static int map_multipath(struct stack_walk *w, unsigned int depth, char **argv,
+			 int argc, uint64_t abs, uint64_t n)
+{
+	unsigned int major, minor;
+	int i, paths = 0;
+
+	for (i = 0; i < argc; i++) {
+		if (lower_device(argv[i], &major, &minor))
+			continue;
+		if (descend(w, depth, argv[i], abs, n))
+			return -1;
+		paths++;
+	}
+	return paths ? 0 : -2;
+}
+
+/* Split @params into words, in place. */
+static int split_words(char *params, char **argv, int max)
+{
+	int argc = 0;
+	char *save, *word;
+
+	for (word = strtok_r(params, " \t", &save); word && argc < max;
+	     word = strtok_r(NULL, " \t", &save))
+		argv[argc++] = word;
+	return word ? -1 : argc;
+}
+
+/* The part [@rel, +@n) of target @type at @tstart of dm device @e. */
+static int map_target(struct stack_walk *w, const struct extent *e, unsigned int depth,
+		      const char *type, char *params, uint64_t tstart,
+		      uint64_t rel, uint64_t n)
+{
+	char *argv[512];
+	uint64_t off;
+	int argc = split_words(params, argv, 512), err = -2;
+
+	if (argc < 0) {
+		fail(w->top->path, "a '%s' table beneath is too long to read", type);
+		return -1;
+	}
+	if (!strcmp(type, "linear")) {
+		if (argc >= 2 && sscanf(argv[1], "%" SCNu64, &off) == 1)
+			err = descend(w, depth, argv[0], off + rel, n);
+	} else if (!strcmp(type, "striped")) {
+		err = map_striped(w, depth, argv, argc, rel, n);
+	} else if (!strcmp(type, "crypt")) {
+		err = map_crypt(w, e, depth, argv, argc, rel, n);
+	} else if (!strcmp(type, "multipath")) {
+		err = map_multipath(w, depth, argv, argc, tstart + rel, n);
+	} else if (!strcmp(type, "zero") || !strcmp(type, "error")) {
+		err = 0;	/* no data beneath */
+	} else {
+		fail(w->top->path, "cannot hold what lies beneath a '%s' target yet (dm %u:%u)",
+		     type, e->major, e->minor);
+		return -1;
+	}
+	if (err == -2)
+		fail(w->top->path, "cannot read a '%s' table beneath (dm %u:%u)",
+		     type, e->major, e->minor);
+	return err ? -1 : 0;
+}
+
+/* Hold what carries [e->start, +e->sectors) of dm device @e. */
+static int walk_dm(struct stack_walk *w, const struct extent *e, unsigned int depth)
+{
+	uint64_t end = e->start + e->sectors;
+	struct dm_target_spec *spec;
+	struct dm_ioctl *dmi;
+	uint32_t i, next = 0;
+	int err = 0;
+
+	if (depth > STACK_DEPTH_MAX) {
+		fail(w->top->path, "device-mapper devices nest deeper than %d levels", STACK_DEPTH_MAX);
+		return -1;
+	}
+	dmi = dm_table(w->control, e->major, e->minor);
+	if (!dmi) {
+		fail(w->top->path, "cannot read the table of dm %u:%u: %s", e->major, e->minor,
+		     strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < dmi->target_count && !err; i++) {
+		uint64_t from, to;
+
+		spec = (struct dm_target_spec *)((char *)dmi + dmi->data_start + next);
+		next = spec->next;
+		from = spec->sector_start > e->start ? spec->sector_start : e->start;
+		to = spec->sector_start + spec->length < end ?
+		     spec->sector_start + spec->length : end;
+		if (from < to)
+			err = map_target(w, e, depth, spec->target_type, (char *)(spec + 1),
+					 spec->sector_start, from - spec->sector_start, to - from);
+	}
+	free(dmi);
+	return err;
+}
+
+/* A hold on @e derived from the top's. */
+static int place(struct stack_walk *w, const struct extent *e)
+{
+	char errmsg[256], name[64];
+	struct nl_msg *msg;
+	uint64_t diskseq;
+	int err;
+
+	if (volume_facts(e, name, sizeof(name), &diskseq)) {
+		fail(w->top->path, "the device %u:%u beneath is not known to the kernel",
+		     e->major, e->minor);
+		return -1;
+	}
+	msg = conn_request(&w->conn, BLKHOLD_CMD_HOLD_ADD, 0);
+	if (!msg || nla_put_u32(msg, BLKHOLD_A_MAJOR, e->major) ||
+	    nla_put_u32(msg, BLKHOLD_A_MINOR, e->minor) ||
+	    nla_put_u64(msg, BLKHOLD_A_DISKSEQ, diskseq) ||
+	    nla_put_string(msg, BLKHOLD_A_NAME, w->args->name) ||
+	    nla_put_u64(msg, BLKHOLD_A_START, e->start) ||
+	    nla_put_u64(msg, BLKHOLD_A_SECTORS, e->sectors) ||
+	    nla_put_u32(msg, BLKHOLD_A_ROOT_MAJOR, w->top->major) ||
+	    nla_put_u32(msg, BLKHOLD_A_ROOT_MINOR, w->top->minor) ||
+	    nla_put_u64(msg, BLKHOLD_A_ROOT_DISKSEQ, w->top->diskseq)) {
+		nlmsg_free(msg);
+		fail(w->top->path, "out of memory");
+		return -1;
+	}
+	err = conn_transact(&w->conn, msg, NULL, NULL, errmsg, sizeof(errmsg));
+	if (err) {
+		fail(w->top->path, "cannot hold %s sectors %" PRIu64 "-%" PRIu64 " beneath: %s",
+		     name, e->start, e->start + e->sectors - 1,
+		     errmsg[0] ? errmsg : strerror(-err));
+		return -1;
+	}
+	w->placed++;
+	return 0;
+}
+
+/* A table staged before the hold would replace the map at the next resume. */
+static void clear_staged_table(struct stack_walk *w, const struct device *dev)
+{
+	struct dm_ioctl dmi = {
+		.version = { DM_VERSION_MAJOR },
+		.data_size = sizeof(dmi),
+		.data_start = sizeof(dmi),
+		.dev = makedev(dev->major, dev->minor),
+	};
+
+	if (!ioctl(w->control, DM_TABLE_STATUS, &dmi) &&
+	    (dmi.flags & DM_INACTIVE_PRESENT_FLAG)) {
+		warn(dev->path, "clearing the table staged for its next resume");
+		ioctl(w->control, DM_TABLE_CLEAR, &dmi);
+	}
+}
+
+/*
+ * The top device @dev is held: hold what lies beneath. On failure the
+ * top's hold is released, which releases what was placed here.
+ */
+int stack_hold(const struct args *args, const struct device *dev)
+{
+	struct stack_walk w = { .args = args, .top = dev };
+	struct extent top = { dev->major, dev->minor, 0, dev->sectors };
+	int err = -1;
+
+	w.control = open("/dev/mapper/control", O_RDWR | O_CLOEXEC);
+	if (w.control < 0) {
+		fail(dev->path, "cannot open /dev/mapper/control: %s", strerror(errno));
+	} else if (!conn_open(&w.conn, dev->path)) {
+		clear_staged_table(&w, dev);
+		err = walk_dm(&w, &top, 0);
+		conn_close(&w.conn);
+	}
+	if (w.control >= 0)
+		close(w.control);
+	if (err) {
+		struct args undo = *args;
+
+		undo.reason = "not placed: a level beneath could not be held";
+		if (hold_request(BLKHOLD_CMD_HOLD_DEL, &undo, dev))
+			warn(dev->path, "the hold stays, with %u ranges beneath", w.placed);
+	}
+	return err;
+}
