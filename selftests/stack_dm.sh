@@ -6,7 +6,8 @@
 # disks are refused, their neighbours stay writable, and table reloads,
 # removal (plain, forced, deferred), renames and messages are refused
 # while held. Cases: linear with a neighbour on the same disk, linear over
-# striped (two levels, two disks), and LUKS2 (header and data).
+# striped (two levels, two disks), multipath (every path), and LUKS2
+# (header and data).
 . "$(dirname "$0")/lib.sh"
 require_root
 require_cmd dmsetup jq
@@ -110,6 +111,24 @@ assert "... and the middle volume can be reloaded again" \
 dmsetup remove --noudevsync bh-top
 dmsetup remove --noudevsync bh-mid
 
+# ---- multipath: every path is held whole ----
+if modprobe -a dm_multipath dm_round_robin 2>/dev/null; then
+	size=$(blockdev --getsz "$a")
+	dm_create bh-top "0 $size multipath 0 0 1 1 round-robin 0 2 1 $(majmin "$a") 1 $(majmin "$b") 1"
+	assert "hold on a multipath map" "$BLKHOLD" hold /dev/mapper/bh-top --name $name --transient
+	expect_eq "its first path is held whole" "0+$size " "$(held_beneath "$a")"
+	expect_eq "... and its second" "0+$size " "$(held_beneath "$b")"
+	refute "dd to a path is refused" write_at "$b" 0
+	out=$("$BLKHOLD" release "$b" --name $name 2>&1)
+	expect_eq "a path's hold cannot be released on its own" 1 "$?"
+	expect_match "... saying where it comes from" "derived" "$out"
+	assert "release of the map" "$BLKHOLD" release /dev/mapper/bh-top --name $name
+	expect_eq "... releases both paths" "0" "$("$BLKHOLD" list --json | jq '.volumes | length')"
+	dmsetup remove --noudevsync bh-top
+else
+	skip "holds on multipath maps" "no dm-multipath modules"
+fi
+
 # ---- a level that cannot be held: nothing stays held ----
 if modprobe dm_snapshot 2>/dev/null; then
 	dm_create bh-mid "0 8192 linear $(majmin "$b") 0"
@@ -130,7 +149,7 @@ if command -v cryptsetup >/dev/null && modprobe dm_crypt 2>/dev/null; then
 	key=$(mktemp)
 	printf 'selftest passphrase' >"$key"
 	cryptsetup luksFormat -q --type luks2 --pbkdf pbkdf2 --pbkdf-force-iterations 1000 \
-		--key-file "$key" --luks2-metadata-size 16k --luks2-keyslots-size 1m "$a" &&
+		--key-file "$key" --luks2-metadata-size 16k --luks2-keyslots-size 1m "$a" 2>/dev/null &&
 		cryptsetup open --key-file "$key" "$a" bh-crypt && dmsetup mknodes bh-crypt
 	off=$(dmsetup table bh-crypt | awk '{ print $8 }')
 	header_sum=$(range_sum "$a" 0 "$off")

@@ -1,0 +1,121 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Holds on LVM logical volumes, attacked with the LVM commands a
+# deprovisioning script runs: lvremove, lvchange -an, lvrename, lvreduce
+# with issue_discards=1, pvmove, vgremove, and blkdiscard, dd and wipefs
+# on the physical volumes. The held LV's extents on its PVs stay
+# byte-for-byte unchanged; another LV on the same PV stays writable and
+# removable. Linear and striped LVs.
+. "$(dirname "$0")/lib.sh"
+require_root
+require_cmd lvm dmsetup jq
+a=$(virtio_disk a) && b=$(virtio_disk b) || skip_all "virtio disks bh-virtio-a/b not attached"
+modprobe -a dm_mod dm_mirror 2>/dev/null
+name=lvm-test
+vg=bhvg
+
+# No udev in the test VM: LVM makes its own nodes, with its own config.
+export DM_DISABLE_UDEV=1 LVM_SYSTEM_DIR=/tmp/bh-lvm
+mkdir -p "$LVM_SYSTEM_DIR" /run/lock/lvm
+cat >"$LVM_SYSTEM_DIR/lvm.conf" <<EOF
+devices { use_devicesfile = 0 obtain_device_list_from_udev = 0 issue_discards = 1
+	  filter = [ "a|^$a\$|", "a|^$b\$|", "r|.*|" ] }
+activation { udev_sync = 0 udev_rules = 0 verify_udev_operations = 1 monitoring = 0 }
+backup { backup = 0 archive = 0 }
+global { locking_dir = "/run/lock/lvm" }
+EOF
+
+cleanup() {
+	local m
+	release_all
+	vgremove -f -y $vg >/dev/null 2>&1
+	for m in $(dmsetup ls 2>/dev/null | awk -v p="^$vg-" '$1 ~ p { print $1 }'); do
+		dmsetup remove --noudevsync "$m"
+	done
+	pvremove -ff -y "$a" "$b" >/dev/null 2>&1
+}
+trap cleanup EXIT
+
+lvm_quiet() { "$@" >/dev/null 2>&1; }
+
+# The LV's segments on disk $2, "start+sectors", from its dm table.
+lv_ranges_on() {
+	local majmin
+	majmin=$(cat "/sys/block/${2#/dev/}/dev")
+	dmsetup table "$vg-$1" | awk -v d="$majmin" '
+		$3 == "linear" && $4 == d { print $5 "+" $2 }
+		$3 == "striped" { n = $4; for (i = 0; i < n; i++)
+			if ($(6 + 2 * i) == d) print $(7 + 2 * i) "+" $2 / n }' | sort -n | tr '\n' ' '
+}
+
+held_beneath() {
+	"$BLKHOLD" status "$1" --json | jq -r '.held_beneath[] | "\(.start)+\(.sectors)"' | sort -n | tr '\n' ' '
+}
+
+range_sum() {
+	dd if="$1" bs=512 skip="$2" count="$3" iflag=direct status=none | sha256sum | cut -d' ' -f1
+}
+
+write_at() {
+	dd if=/dev/urandom of="$1" bs=512 seek="$2" count=8 oflag=direct conv=notrunc status=none
+}
+
+lv_exists() { lvm_quiet lvs "$vg/$1"; }
+
+assert "pvcreate and vgcreate" lvm_quiet sh -c "pvcreate -ff -y '$a' '$b' && vgcreate -s 1M $vg '$a' '$b'"
+assert "lvcreate: the held LV, a neighbour on the same PV, a striped LV" lvm_quiet sh -c "
+	lvcreate -y -L 8M -n held --zero n -W n $vg '$a' &&
+	lvcreate -y -L 4M -n other --zero n -W n $vg '$a' &&
+	lvcreate -y -L 4M -i 2 -I 64k -n striped --zero n -W n $vg '$a' '$b'"
+dd if=/dev/urandom of=/dev/$vg/held bs=1M count=8 oflag=direct status=none
+ranges=$(lv_ranges_on held "$a")
+start=${ranges%%+*}
+held_sum=$(range_sum "$a" "$start" 16384)
+
+assert "hold on the LV" "$BLKHOLD" hold /dev/$vg/held --name $name --transient
+# devtmpfs keeps /dev/dm-N whatever LVM does to its own links
+held_node=/dev/dm-$(dmsetup info -c --noheadings -o minor $vg-held | tr -d ' ')
+expect_eq "its extents on the PV are held, exactly" "$ranges" "$(held_beneath "$a")"
+assert "the neighbour LV on the same PV stays writable" write_at /dev/$vg/other 0
+refute "lvremove -f is refused" lvm_quiet lvremove -f -y $vg/held
+refute "lvchange -an is refused" lvm_quiet lvchange -an $vg/held
+refute "lvrename is refused" lvm_quiet lvrename $vg held renamed
+refute "lvreduce (issue_discards=1) is refused" lvm_quiet lvreduce -f -y -L 4M $vg/held
+if command -v timeout >/dev/null; then
+	refute "pvmove of the held LV is refused" lvm_quiet timeout 120 pvmove -i 0 -n $vg/held "$a" "$b"
+	lvm_quiet pvmove --abort
+fi
+refute "vgremove -f is refused" lvm_quiet vgremove -f -y $vg
+assert "... the held LV is still there" lv_exists held
+expect_eq "... with the same extents" "$ranges" "$(lv_ranges_on held "$a")"
+refute "blkdiscard of the PV is refused" blkdiscard -f "$a"
+refute "dd into the LV's extents on the PV is refused" write_at "$a" $((start + 100))
+lvm_quiet lvcreate -y -L 4M -n other2 --zero n -W n $vg "$b"
+assert "a new LV in the VG is writable" write_at /dev/$vg/other2 0
+# The PV label and metadata are outside every LV: not held, the data stays.
+assert "wipefs of the PV's label passes" lvm_quiet wipefs -a -f "$a"
+expect_eq "the held extents are unchanged after all of it" "$held_sum" "$(range_sum "$a" "$start" 16384)"
+assert "release of the LV (by its dm node: LVM lost the VG with the label)" \
+	"$BLKHOLD" release "$held_node" --name $name
+expect_eq "... releases its extents" "" "$(held_beneath "$a")"
+for m in $(dmsetup ls | awk -v p="^$vg-" '$1 ~ p { print $1 }'); do
+	dmsetup remove --noudevsync "$m"
+done
+
+# ---- striped: a part on each PV ----
+wipefs -a -f -q "$a" "$b"
+rm -rf "/dev/$vg"	# LVM's links of the VG the wiped label lost
+assert "a fresh VG for the striped LV" sh -c "pvcreate -ff -y -q '$a' '$b' && vgcreate -q -s 1M $vg '$a' '$b' &&
+	lvcreate -q -y -L 8M -i 2 -I 64k -n striped --zero n -W n $vg '$a' '$b'"
+ra=$(lv_ranges_on striped "$a")
+rb=$(lv_ranges_on striped "$b")
+assert "hold on the striped LV" "$BLKHOLD" hold /dev/$vg/striped --name $name --transient
+expect_eq "its stripe on the first PV is held" "$ra" "$(held_beneath "$a")"
+expect_eq "... and on the second" "$rb" "$(held_beneath "$b")"
+refute "lvremove -f is refused" lvm_quiet lvremove -f -y $vg/striped
+refute "dd into its stripe on the second PV is refused" write_at "$b" $((${rb%%+*} + 8))
+# A refused lvremove leaves the LV but LVM takes its /dev/VG/LV link away.
+assert "release" "$BLKHOLD" release "/dev/dm-$(dmsetup info -c --noheadings -o minor $vg-striped | tr -d ' ')" \
+	--name $name
+assert "... then lvremove works" lvm_quiet lvremove -f -y $vg/striped
+ktap_finish
