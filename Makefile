@@ -5,6 +5,7 @@
 # make install         module (modules_install + depmod), CLI, man page, bash completion, and the
 #                      boot path: initramfs-tools hook and script, modprobe.d, systemd unit
 # make check           build for every supported kernel, run the selftests in VMs
+# make check-debug     the selftests on a 6.12 kernel with KASAN, lockdep, UBSAN, kmemleak
 # make deb             Debian packages blkhold-dkms and blkhold (build/deb/)
 # make uapi            include/uapi/linux/blkhold.h from the netlink spec (ynl-gen-c)
 # make demo            a VM showing real wipe tools refused on a held disk
@@ -58,6 +59,9 @@ endef
 check:
 	selftests/vm/check.sh
 
+check-debug:
+	selftests/vm/check-debug.sh
+
 demo:
 	selftests/vm/demo.sh
 
@@ -78,4 +82,4 @@ clean:
 	$(MAKE) -C selftests clean
 	rm -rf build
 
-.PHONY: all module cli install install-module install-userspace check demo bench deb uapi clean
+.PHONY: all module cli install install-module install-userspace check check-debug demo bench deb uapi clean

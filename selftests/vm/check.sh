@@ -84,6 +84,7 @@ run_kernel() {
 	if [ -n "$tests" ]; then
 		BLKHOLD_TESTS=$tests "$here/run-vm.sh" --kernel "$k" --script "$here/guest-run.sh" \
 			--out "$out" --timeout "${BLKHOLD_VM_TIMEOUT:-2400}" \
+			${BLKHOLD_VM_MEM:+--mem $BLKHOLD_VM_MEM} \
 			${BLKHOLD_TIMEOUT_FACTOR:+--env BLKHOLD_TIMEOUT_FACTOR=$BLKHOLD_TIMEOUT_FACTOR} \
 			>"$out/run-vm.log" 2>&1
 		echo $? >"$out/vm.status"

@@ -194,7 +194,7 @@ elif [ -z "$status" ]; then
 	status=1
 fi
 
-bad='Oops|BUG:|WARNING:|Kernel panic|soft lockup|hard LOCKUP|rcu_sched detected stall|rcu: INFO:|refcount_t:|general protection fault|possible circular locking|UBSAN:|KASAN:'
+bad='Oops|BUG:|WARNING:|Kernel panic|soft lockup|hard LOCKUP|rcu_sched detected stall|rcu: INFO:|refcount_t:|general protection fault|possible circular locking|UBSAN:|KASAN:|ODEBUG:|suspected memory leak'
 if grep -Eq "$bad" "$out/console.log"; then
 	echo "run-vm: $kernel: the kernel log shows a problem:" >&2
 	grep -E -B2 -A20 "$bad" "$out/console.log" | head -n 60 >&2
