@@ -93,8 +93,10 @@ struct bh_volume {
 	const void *nvme_ctrl;		/* key of its NVMe controller, if any */
 	bool was_ro;			/* read-only flag before the first hold */
 	bool detached;			/* the disk was deleted */
+	bool node_only;			/* bios pass: md's own metadata */
 	char partuuid[BLKHOLD_PARTUUID_MAX + 1];	/* a record's, "" if none */
 	struct bh_dm_names *dm;		/* a dm device's names (stack.c) */
+	bool md;			/* on an md array (stack.c) */
 	struct list_head holds;		/* under bh_lock */
 	unsigned int nr_holds;
 	atomic64_t refused[__BLKHOLD_KIND_MAX];
@@ -119,6 +121,10 @@ struct bh_refusal {
 void bh_registry_assert_locked(void);
 struct bh_volume *bh_volume_get(struct gendisk *disk, struct block_device *bdev,
 				sector_t start, sector_t nr);
+struct bh_volume *bh_volume_get_scoped(struct gendisk *disk,
+				       struct block_device *bdev,
+				       sector_t start, sector_t nr,
+				       bool node_only);
 int bh_volume_add_hold(struct bh_volume *vol, struct bh_hold *hold,
 		       struct netlink_ext_ack *extack);
 void bh_volume_put(struct bh_volume *vol);
@@ -145,6 +151,7 @@ struct bh_derived_request {
 	const char *name;
 	dev_t root_devt;
 	u64 root_diskseq;
+	bool node_only;			/* bios pass (md metadata) */
 };
 
 int bh_hold_add_derived(const struct bh_derived_request *req,
@@ -152,6 +159,8 @@ int bh_hold_add_derived(const struct bh_derived_request *req,
 int bh_hold_release(dev_t devt, u64 diskseq, const char *name,
 		    const char *reason, struct netlink_ext_ack *extack);
 struct bh_volume *bh_volume_find(u64 diskseq, sector_t sector, sector_t nr);
+struct bh_volume *bh_volume_find_scope(u64 diskseq, sector_t sector,
+				       sector_t nr, bool bio);
 struct bh_volume *bh_volume_find_ctrl(const void *nvme_ctrl);
 void bh_refuse_everywhere(struct bh_refusal *r);
 void bh_disk_deleted(u64 diskseq, bool done);

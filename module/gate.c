@@ -35,17 +35,21 @@
 
 /*
  * Does [@sector, +@nr) of @bdev's disk (absolute) touch a held volume?
- * Fills @r for the refusal. Called in an RCU read-side section.
+ * A @bio passes volumes held at the node only (an md member's superblock
+ * and bitmap, which md itself keeps writing). Fills @r for the refusal.
+ * Called in an RCU read-side section.
  */
 static bool bh_held_abs(struct bh_refusal *r, struct block_device *bdev,
-			enum blkhold_kind kind, sector_t sector, sector_t nr)
+			enum blkhold_kind kind, sector_t sector, sector_t nr,
+			bool bio)
 {
 	*r = (struct bh_refusal) {
 		.bdev = bdev,
 		.kind = kind,
 		.sector = sector,
 		.nr_sects = nr,
-		.vol = bh_volume_find(bdev->bd_disk->diskseq, sector, nr),
+		.vol = bh_volume_find_scope(bdev->bd_disk->diskseq, sector, nr,
+					    bio),
 	};
 	return r->vol;
 }
@@ -56,7 +60,7 @@ static bool bh_held(struct bh_refusal *r, struct block_device *bdev,
 {
 	if (bdev_is_partition(bdev))
 		sector += bdev->bd_start_sect;
-	return bh_held_abs(r, bdev, kind, sector, nr);
+	return bh_held_abs(r, bdev, kind, sector, nr, false);
 }
 
 static bool bh_bytes_held(struct bh_refusal *r, struct block_device *bdev,
@@ -78,27 +82,30 @@ static bool bh_op_held(struct bh_refusal *r, struct block_device *bdev,
 	switch (op) {
 	case REQ_OP_WRITE:
 		/* an empty flush carries no data */
-		return nr && bh_held_abs(r, bdev, BLKHOLD_KIND_WRITE, sector, nr);
+		return nr && bh_held_abs(r, bdev, BLKHOLD_KIND_WRITE, sector, nr,
+					  true);
 	case REQ_OP_WRITE_ZEROES:
-		return bh_held_abs(r, bdev, BLKHOLD_KIND_WRITE_ZEROES, sector, nr);
+		return bh_held_abs(r, bdev, BLKHOLD_KIND_WRITE_ZEROES, sector, nr,
+				   true);
 	case REQ_OP_DISCARD:
-		return bh_held_abs(r, bdev, BLKHOLD_KIND_DISCARD, sector, nr);
+		return bh_held_abs(r, bdev, BLKHOLD_KIND_DISCARD, sector, nr,
+				   true);
 	case REQ_OP_SECURE_ERASE:
 		return bh_held_abs(r, bdev, BLKHOLD_KIND_SECURE_ERASE, sector,
-				   nr);
+				   nr, true);
 	case REQ_OP_ZONE_APPEND:
 		/* lands at the write pointer: anywhere in the zone */
 		return bh_held_abs(r, bdev, BLKHOLD_KIND_ZONE_APPEND, sector,
-				   bdev_zone_sectors(bdev));
+				   bdev_zone_sectors(bdev), true);
 	case REQ_OP_ZONE_RESET:
 		return bh_held_abs(r, bdev, BLKHOLD_KIND_ZONE_RESET, sector,
-				   bdev_zone_sectors(bdev));
+				   bdev_zone_sectors(bdev), true);
 	case REQ_OP_ZONE_FINISH:
 		return bh_held_abs(r, bdev, BLKHOLD_KIND_ZONE_FINISH, sector,
-				   bdev_zone_sectors(bdev));
+				   bdev_zone_sectors(bdev), true);
 	case REQ_OP_ZONE_RESET_ALL:
 		return bh_held_abs(r, bdev, BLKHOLD_KIND_ZONE_RESET, 0,
-				   get_capacity(bdev->bd_disk));
+				   get_capacity(bdev->bd_disk), true);
 	default:
 		return false;
 	}

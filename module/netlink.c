@@ -21,6 +21,7 @@ static const struct nla_policy bh_hold_policy[BLKHOLD_A_MAX + 1] = {
 	[BLKHOLD_A_ROOT_MAJOR] = { .type = NLA_U32 },
 	[BLKHOLD_A_ROOT_MINOR] = { .type = NLA_U32 },
 	[BLKHOLD_A_ROOT_DISKSEQ] = { .type = NLA_U64 },
+	[BLKHOLD_A_NODE_ONLY] = { .type = NLA_FLAG },
 };
 
 static const struct nla_policy bh_record_policy[BLKHOLD_A_MAX + 1] = {
@@ -200,6 +201,7 @@ static int bh_parse_derived(struct genl_info *info,
 	req->start = nla_get_u64(info->attrs[BLKHOLD_A_START]);
 	req->nr_sects = nla_get_u64(info->attrs[BLKHOLD_A_SECTORS]);
 	req->root_diskseq = nla_get_u64(info->attrs[BLKHOLD_A_ROOT_DISKSEQ]);
+	req->node_only = nla_get_flag(info->attrs[BLKHOLD_A_NODE_ONLY]);
 	return bh_check_range(info, req->start, req->nr_sects);
 }
 
@@ -208,7 +210,8 @@ static bool bh_is_derived(struct genl_info *info)
 	return info->attrs[BLKHOLD_A_ROOT_MAJOR] ||
 	       info->attrs[BLKHOLD_A_ROOT_MINOR] ||
 	       info->attrs[BLKHOLD_A_ROOT_DISKSEQ] ||
-	       info->attrs[BLKHOLD_A_START] || info->attrs[BLKHOLD_A_SECTORS];
+	       info->attrs[BLKHOLD_A_START] || info->attrs[BLKHOLD_A_SECTORS] ||
+	       info->attrs[BLKHOLD_A_NODE_ONLY];
 }
 
 static int bh_cmd_hold_add(struct sk_buff *skb, struct genl_info *info)
@@ -442,6 +445,7 @@ static int bh_put_volume(struct sk_buff *skb, const struct bh_volume *vol,
 	    nla_put_u64_64bit(skb, BLKHOLD_A_SECTORS, vol->nr_sects,
 			      BLKHOLD_A_PAD) ||
 	    (READ_ONCE(vol->detached) && nla_put_flag(skb, BLKHOLD_A_DETACHED)) ||
+	    (READ_ONCE(vol->node_only) && nla_put_flag(skb, BLKHOLD_A_NODE_ONLY)) ||
 	    bh_put_counters(skb, vol))
 		return -ENOBUFS;
 	list_for_each_entry(hold, &vol->holds, node) {

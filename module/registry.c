@@ -46,19 +46,28 @@ struct bh_volume *bh_volume_at(unsigned long index)
 	return NULL;
 }
 
-/* The first held volume of disk @diskseq that overlaps [@sector, +@nr). */
-struct bh_volume *bh_volume_find(u64 diskseq, sector_t sector, sector_t nr)
+/*
+ * The first held volume of disk @diskseq that overlaps [@sector, +@nr);
+ * for a @bio, not one held at its node only.
+ */
+struct bh_volume *bh_volume_find_scope(u64 diskseq, sector_t sector,
+				       sector_t nr, bool bio)
 {
 	struct bh_volume *vol;
 
 	hlist_for_each_entry_rcu(vol, bh_bucket(diskseq), hash_node) {
-		if (vol->diskseq != diskseq)
+		if (vol->diskseq != diskseq || (bio && vol->node_only))
 			continue;
 		if (sector < vol->start + vol->nr_sects &&
 		    sector + max_t(sector_t, nr, 1) > vol->start)
 			return vol;
 	}
 	return NULL;
+}
+
+struct bh_volume *bh_volume_find(u64 diskseq, sector_t sector, sector_t nr)
+{
+	return bh_volume_find_scope(diskseq, sector, nr, false);
 }
 
 /* A held namespace of the NVMe controller with admin queue key @nvme_ctrl. */
@@ -270,6 +279,15 @@ static void bh_set_ro(struct bh_volume *vol, struct block_device *bdev)
 struct bh_volume *bh_volume_get(struct gendisk *disk, struct block_device *bdev,
 				sector_t start, sector_t nr)
 {
+	return bh_volume_get_scoped(disk, bdev, start, nr, false);
+}
+
+/* The same; a new volume is held against bios too unless @node_only. */
+struct bh_volume *bh_volume_get_scoped(struct gendisk *disk,
+				       struct block_device *bdev,
+				       sector_t start, sector_t nr,
+				       bool node_only)
+{
 	struct bh_volume *vol;
 	int err;
 
@@ -279,6 +297,7 @@ struct bh_volume *bh_volume_get(struct gendisk *disk, struct block_device *bdev,
 	vol = bh_volume_new(disk, bdev, start, nr);
 	if (!vol)
 		return ERR_PTR(-ENOMEM);
+	vol->node_only = node_only;
 	err = bh_pin();
 	if (err) {
 		kfree(vol);
@@ -641,23 +660,30 @@ static struct bh_hold *bh_root_hold(dev_t root_devt, u64 root_diskseq,
  * so an interrupted placement can be run again. Returns 1 when it made
  * the volume.
  */
-static int bh_derived_insert(struct block_device *bdev, sector_t start,
-			     sector_t nr, struct bh_volume *root,
+static int bh_derived_insert(struct block_device *bdev,
+			     const struct bh_derived_request *req,
+			     struct bh_volume *root,
 			     const struct bh_hold *root_hold,
 			     struct netlink_ext_ack *extack)
 {
-	sector_t abs = start + (bdev_is_partition(bdev) ? bdev->bd_start_sect : 0);
+	sector_t abs = req->start +
+		       (bdev_is_partition(bdev) ? bdev->bd_start_sect : 0);
 	struct bh_volume *vol;
 	struct bh_hold *hold, *old;
 	bool was_held;
 	int err;
 
-	was_held = bh_volume_lookup_range(bdev->bd_disk->diskseq, abs, nr);
-	vol = bh_volume_get(bdev->bd_disk, NULL, abs, nr);
+	was_held = bh_volume_lookup_range(bdev->bd_disk->diskseq, abs,
+					  req->nr_sects);
+	vol = bh_volume_get_scoped(bdev->bd_disk, NULL, abs, req->nr_sects,
+				   req->node_only);
 	if (IS_ERR(vol)) {
 		bh_pin_failed(PTR_ERR(vol), extack);
 		return PTR_ERR(vol);
 	}
+	/* a range held for bios too stays so */
+	if (!req->node_only)
+		WRITE_ONCE(vol->node_only, false);
 	old = bh_hold_lookup(vol, root_hold->name);
 	if (old && bh_derived_from(old, root, root_hold->name))
 		return 0;
@@ -705,8 +731,8 @@ int bh_hold_add_derived(const struct bh_derived_request *req,
 	mutex_lock(&bh_lock);
 	root_hold = bh_root_hold(req->root_devt, req->root_diskseq, req->name,
 				 &root, extack);
-	err = root_hold ? bh_derived_insert(ref.bdev, req->start, req->nr_sects,
-					    root, root_hold, extack) : -ENOENT;
+	err = root_hold ? bh_derived_insert(ref.bdev, req, root, root_hold,
+					    extack) : -ENOENT;
 	mutex_unlock(&bh_lock);
 	if (err > 0)
 		bh_drain(ref.bdev);

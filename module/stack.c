@@ -14,7 +14,12 @@
  *    and marks nothing for later);
  *  - renaming it, and target messages other than the harmless ones.
  *
- * dm-mod is a module that may load after blkhold: these hooks are set
+ * An md array that carries a held volume keeps its members, geometry and
+ * state: its ioctls that change them are refused, and so are writes to
+ * its sysfs attributes and its members' but for tuning knobs and freezing
+ * its resync ("frozen", what the CLI sets when it holds an array).
+ *
+ * dm-mod and md-mod are modules that may load after blkhold: the hooks are set
  * when the first volume on a dm device is, and removed with the last
  * (bh_stack_get() and bh_stack_put(), under the registry's lock). A held
  * dm device cannot go away meanwhile, so neither can dm-mod. On 6.12 the
@@ -26,6 +31,8 @@
 #include <linux/device-mapper.h>
 #include <linux/dm-ioctl.h>
 #include <linux/hashtable.h>
+#include <linux/major.h>
+#include <linux/raid/md_u.h>
 #include <linux/slab.h>
 
 /* The names under which the dm ioctls can find a held device. */
@@ -300,6 +307,182 @@ static struct bh_hook bh_stack_hooks[] = {
 	{ "target_message", bh_message_callback, bh_refuse_message },
 };
 
+/* ---- md: the array's ioctls and sysfs attributes ---- */
+
+static unsigned int bh_md_volumes;	/* under the registry's lock */
+
+static bool bh_is_md_disk(const struct gendisk *disk)
+{
+	return !strncmp(disk->disk_name, "md", 2);
+}
+
+/* Is @disk held? In an RCU read-side section. */
+static struct bh_volume *bh_disk_held(struct gendisk *disk)
+{
+	if (!disk || !bh_disk_may_be_held(disk))
+		return NULL;
+	return bh_volume_find(disk->diskseq, 0,
+			      max_t(sector_t, get_capacity(disk), 1));
+}
+
+/* What changes an array's members, geometry or state. */
+static bool bh_md_ioctl_changes(unsigned int cmd)
+{
+	switch (cmd) {
+	case STOP_ARRAY:
+	case RESTART_ARRAY_RW:
+	case SET_ARRAY_INFO:
+	case ADD_NEW_DISK:
+	case HOT_ADD_DISK:
+	case HOT_REMOVE_DISK:
+	case SET_DISK_FAULTY:
+	case SET_BITMAP_FILE:
+	case RUN_ARRAY:
+	case CLUSTERED_DISK_NACK:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool bh_md_ioctl_refuses(struct ftrace_regs *fregs)
+{
+	struct block_device *bdev =
+		(struct block_device *)bh_ftrace_arg(fregs, 0);
+	unsigned int cmd = bh_ftrace_arg(fregs, 2);
+	bool held;
+
+	if (!bh_md_ioctl_changes(cmd))
+		return false;
+	rcu_read_lock_sched_notrace();
+	held = bh_disk_held(bdev->bd_disk);
+	rcu_read_unlock_sched_notrace();
+	return held;
+}
+
+BH_HOOK_CALLBACK(bh_md_ioctl_callback, bh_md_ioctl_refuses)
+
+static void bh_md_refuse(struct gendisk *disk, const char *action)
+{
+	struct bh_refusal r = {
+		.kind = BLKHOLD_KIND_TAMPER,
+		.action = action,
+	};
+
+	rcu_read_lock();
+	r.vol = bh_disk_held(disk);
+	if (r.vol)
+		bh_refuse(&r);
+	rcu_read_unlock();
+	bh_refusal_done();
+}
+
+static int bh_refuse_md_ioctl(struct block_device *bdev, unsigned int mode,
+			      unsigned int cmd, unsigned long arg)
+{
+	bh_md_refuse(bdev->bd_disk, "an md ioctl that changes the array");
+	return -EPERM;
+}
+
+/*
+ * The array an md sysfs attribute belongs to: its kobject sits under the
+ * array's disk ("md"), a member's one level deeper ("md/dev-X").
+ */
+static struct gendisk *bh_md_kobj_disk(struct kobject *kobj, unsigned int up)
+{
+	while (kobj && up--)
+		kobj = kobj->parent;
+	return kobj ? dev_to_disk(kobj_to_dev(kobj)) : NULL;
+}
+
+/* Array attributes that change no data, geometry or membership. */
+static bool bh_md_attr_harmless(const struct attribute *attr, const char *page)
+{
+	static const char *const tuning[] = {
+		"sync_speed_min", "sync_speed_max", "stripe_cache_size",
+		"group_thread_cnt", "safe_mode_delay", "skip_copy",
+		"preread_bypass_threshold",
+	};
+	size_t i;
+
+	if (!strcmp(attr->name, "sync_action"))
+		return sysfs_streq(page, "frozen");
+	for (i = 0; i < ARRAY_SIZE(tuning); i++)
+		if (!strcmp(attr->name, tuning[i]))
+			return true;
+	return false;
+}
+
+static bool bh_md_attr_refuses(struct ftrace_regs *fregs)
+{
+	struct kobject *kobj = (struct kobject *)bh_ftrace_arg(fregs, 0);
+	const struct attribute *attr =
+		(const struct attribute *)bh_ftrace_arg(fregs, 1);
+	const char *page = (const char *)bh_ftrace_arg(fregs, 2);
+	bool held;
+
+	rcu_read_lock_sched_notrace();
+	held = bh_disk_held(bh_md_kobj_disk(kobj, 1));
+	rcu_read_unlock_sched_notrace();
+	return held && !bh_md_attr_harmless(attr, page);
+}
+
+BH_HOOK_CALLBACK(bh_md_attr_callback, bh_md_attr_refuses)
+
+static ssize_t bh_refuse_md_attr(struct kobject *kobj, struct attribute *attr,
+				 const char *page, size_t length)
+{
+	bh_md_refuse(bh_md_kobj_disk(kobj, 1), "an md sysfs write");
+	return -EPERM;
+}
+
+static bool bh_md_rdev_attr_refuses(struct ftrace_regs *fregs)
+{
+	struct kobject *kobj = (struct kobject *)bh_ftrace_arg(fregs, 0);
+	bool held;
+
+	rcu_read_lock_sched_notrace();
+	held = bh_disk_held(bh_md_kobj_disk(kobj, 2));
+	rcu_read_unlock_sched_notrace();
+	return held;
+}
+
+BH_HOOK_CALLBACK(bh_md_rdev_attr_callback, bh_md_rdev_attr_refuses)
+
+static ssize_t bh_refuse_md_rdev_attr(struct kobject *kobj,
+				      struct attribute *attr,
+				      const char *page, size_t length)
+{
+	bh_md_refuse(bh_md_kobj_disk(kobj, 2), "an md member's sysfs write");
+	return -EPERM;
+}
+
+static struct bh_hook bh_md_hooks[] = {
+	{ "md_ioctl", bh_md_ioctl_callback, bh_refuse_md_ioctl },
+	{ "md_attr_store", bh_md_attr_callback, bh_refuse_md_attr },
+	{ "rdev_attr_store", bh_md_rdev_attr_callback, bh_refuse_md_rdev_attr },
+};
+
+static int bh_md_get(struct bh_volume *vol)
+{
+	int err;
+
+	if (!bh_md_volumes) {
+		err = bh_hook_group_install(bh_md_hooks, ARRAY_SIZE(bh_md_hooks));
+		if (err)
+			return err;
+	}
+	bh_md_volumes++;
+	vol->md = true;
+	return 0;
+}
+
+static void bh_md_put(void)
+{
+	if (!--bh_md_volumes)
+		bh_hook_group_remove(bh_md_hooks, ARRAY_SIZE(bh_md_hooks));
+}
+
 /* The names of dm device @disk, for matching ioctls against. */
 static struct bh_dm_names *bh_dm_names_of(struct gendisk *disk)
 {
@@ -340,6 +523,8 @@ int bh_stack_get(struct bh_volume *vol, struct gendisk *disk)
 	int err;
 
 	bh_registry_assert_locked();
+	if (bh_is_md_disk(disk))
+		return bh_md_get(vol);
 	if (!bh_is_dm_disk(disk))
 		return 0;
 	if (!bh_dm_volumes) {
@@ -366,6 +551,8 @@ int bh_stack_get(struct bh_volume *vol, struct gendisk *disk)
 void bh_stack_put(struct bh_volume *vol)
 {
 	bh_registry_assert_locked();
+	if (vol->md)
+		bh_md_put();
 	if (!vol->dm)
 		return;
 	kfree_rcu(vol->dm, rcu);	/* @vol is unpublished: readers may be left */
@@ -375,4 +562,5 @@ void bh_stack_put(struct bh_volume *vol)
 void bh_stack_exit(void)
 {
 	bh_hook_group_exit(bh_stack_hooks, ARRAY_SIZE(bh_stack_hooks));
+	bh_hook_group_exit(bh_md_hooks, ARRAY_SIZE(bh_md_hooks));
 }

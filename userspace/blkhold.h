@@ -72,6 +72,7 @@ struct volume {
 	char name[64];
 	uint64_t start, sectors;
 	bool detached;
+	bool node_only;		/* held against node writes only (md metadata) */
 	uint64_t refused[__BLKHOLD_KIND_MAX];
 	struct hold *holds;
 	size_t nr_holds;

@@ -67,13 +67,13 @@ out:
 }
 
 /*
- * A device-mapper volume: its own hold freezes its map, then the ranges
- * beneath are held, down to the disks (stack.c).
+ * A device-mapper volume or md array: its own hold freezes its map, then
+ * the ranges beneath are held, down to the disks (stack.c).
  */
 static int hold_stacked(const struct args *args, const struct device *dev)
 {
 	if (!args->transient) {
-		fail(dev->path, "holds on device-mapper volumes are not stored yet: add --transient (held until reboot)");
+		fail(dev->path, "holds on device-mapper volumes and md arrays are not stored yet: add --transient (held until reboot)");
 		return -1;
 	}
 	if (check_unheld(dev, args->name) ||
@@ -91,7 +91,7 @@ static int run(int argc, char *argv[], const struct command *self)
 		       OPT_DEVICE | OPT_NAME | OPT_REASON | OPT_TRANSIENT, &args) ||
 	    check_hold_args(&args) || device_resolve(&args, &dev))
 		return -1;
-	if (stack_is_dm(&dev)) {
+	if (stack_is_dm(&dev) || stack_is_md(&dev)) {
 		if (hold_stacked(&args, &dev))
 			return -1;
 	} else if (args.transient ? hold_request(BLKHOLD_CMD_HOLD_ADD, &args, &dev) :

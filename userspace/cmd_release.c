@@ -169,6 +169,8 @@ static int run(int argc, char *argv[], const struct command *self)
 			return -1;
 	} else if (device_resolve(&args, &dev) || release_device(&args, &dev)) {
 		return -1;
+	} else {
+		stack_released(&dev);
 	}
 	printf("%s: hold '%s' released\n", args.device, args.name);
 	return 0;

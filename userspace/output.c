@@ -104,9 +104,9 @@ void print_volume_json(FILE *f, const struct volume *v)
 	json_string(f, identity);
 	fprintf(f, ",\"major\":%u,\"minor\":%u,\"diskseq\":%" PRIu64
 		",\"start\":%" PRIu64 ",\"sectors\":%" PRIu64
-		",\"held\":true,\"detached\":%s,\"holds\":[",
+		",\"held\":true,\"detached\":%s,\"node_only\":%s,\"holds\":[",
 		v->major, v->minor, v->diskseq, v->start, v->sectors,
-		v->detached ? "true" : "false");
+		v->detached ? "true" : "false", v->node_only ? "true" : "false");
 	for (i = 0; i < v->nr_holds; i++) {
 		if (i)
 			fputc(',', f);

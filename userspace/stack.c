@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Holds on stacked volumes. The kernel cannot read a device-mapper map
- * (nothing that does is exported), so the CLI does: once the hold on the
- * top device is placed, its map is frozen (module/stack.c), and the CLI
- * reads each table with DM_TABLE_STATUS, as "dmsetup table" does, and
- * holds the ranges beneath that carry the data, level by level down to
- * the disks. Each is a hold derived from the top's, which releases them
+ * or an md layout (nothing that does is exported), so the CLI does: once
+ * the hold on the top device is placed, its map is frozen (module/stack.c),
+ * and the CLI reads each table with DM_TABLE_STATUS, as "dmsetup table"
+ * does, and md's layout from sysfs, and holds the ranges beneath that
+ * carry the data, level by level down to the disks. An md member's
+ * superblock and bitmap are held at the node only: md keeps writing them. Each is a hold derived from the top's, which releases them
  * all when it goes. If any level cannot be held, the top's hold is
  * released again and nothing stays held.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -27,10 +30,11 @@
 /* dm tables nest; more levels than this is a loop or a mistake. */
 #define STACK_DEPTH_MAX 16
 
-/* [start, +sectors) of the volume major:minor. */
+/* [start, +sectors) of the volume major:minor; node_only: bios pass. */
 struct extent {
 	unsigned int major, minor;
 	uint64_t start, sectors;
+	bool node_only;
 };
 
 struct stack_walk {
@@ -58,6 +62,11 @@ static bool has_sysfs(unsigned int major, unsigned int minor, const char *file)
 bool stack_is_dm(const struct device *dev)
 {
 	return has_sysfs(dev->major, dev->minor, "dm/name");
+}
+
+bool stack_is_md(const struct device *dev)
+{
+	return has_sysfs(dev->major, dev->minor, "md/level");
 }
 
 /* The kernel name and diskseq of volume major:minor. */
@@ -111,6 +120,7 @@ static struct dm_ioctl *dm_table(int control, unsigned int major, unsigned int m
 }
 
 static int place(struct stack_walk *w, const struct extent *e);
+static int walk_md(struct stack_walk *w, const struct extent *e);
 static int walk_dm(struct stack_walk *w, const struct extent *e, unsigned int depth);
 
 static int lower_device(const char *token, unsigned int *major, unsigned int *minor)
@@ -132,15 +142,12 @@ static int descend(struct stack_walk *w, unsigned int depth, const char *dev_tok
 		fail(w->top->path, "cannot read the device '%s' in a table beneath", dev_token);
 		return -1;
 	}
-	if (has_sysfs(lower.major, lower.minor, "md")) {
-		fail(w->top->path, "an md array (%u:%u) lies beneath: blkhold cannot hold md members yet",
-		     lower.major, lower.minor);
-		return -1;
-	}
 	if (place(w, &lower))
 		return -1;
 	if (has_sysfs(lower.major, lower.minor, "dm/name"))
 		return walk_dm(w, &lower, depth + 1);
+	if (has_sysfs(lower.major, lower.minor, "md/level"))
+		return walk_md(w, &lower);
 	return 0;
 }
 
@@ -329,7 +336,8 @@ static int place(struct stack_walk *w, const struct extent *e)
 	    nla_put_u64(msg, BLKHOLD_A_SECTORS, e->sectors) ||
 	    nla_put_u32(msg, BLKHOLD_A_ROOT_MAJOR, w->top->major) ||
 	    nla_put_u32(msg, BLKHOLD_A_ROOT_MINOR, w->top->minor) ||
-	    nla_put_u64(msg, BLKHOLD_A_ROOT_DISKSEQ, w->top->diskseq)) {
+	    nla_put_u64(msg, BLKHOLD_A_ROOT_DISKSEQ, w->top->diskseq) ||
+	    (e->node_only && nla_put_flag(msg, BLKHOLD_A_NODE_ONLY))) {
 		nlmsg_free(msg);
 		fail(w->top->path, "out of memory");
 		return -1;
@@ -343,6 +351,137 @@ static int place(struct stack_walk *w, const struct extent *e)
 	}
 	w->placed++;
 	return 0;
+}
+
+/* ---- md ---- */
+
+static int md_attr(const struct extent *e, const char *attr, char *buf, size_t len)
+{
+	char dir[64];
+
+	sysfs_dir(e->major, e->minor, dir, sizeof(dir));
+	return read_sysfs(dir, attr, buf, len);
+}
+
+/*
+ * An array blkhold can hold: not reshaping, not resyncing (a resync writes
+ * the members, and must not be refused half-way), metadata md writes
+ * itself. Then its resync is frozen: nothing but the array's own metadata
+ * writes to the members while it is held.
+ */
+static int md_freeze(struct stack_walk *w, const struct extent *e)
+{
+	char dir[64], path[96], value[64];
+	int fd;
+
+	if (!md_attr(e, "md/metadata_version", value, sizeof(value)) &&
+	    !strncmp(value, "external", 8)) {
+		fail(w->top->path, "md %u:%u has external metadata (IMSM, DDF): not supported",
+		     e->major, e->minor);
+		return -1;
+	}
+	if (!md_attr(e, "md/reshape_position", value, sizeof(value)) && strcmp(value, "none")) {
+		fail(w->top->path, "md %u:%u is reshaping: wait until it is done", e->major, e->minor);
+		return -1;
+	}
+	if (md_attr(e, "md/sync_action", value, sizeof(value)) ||
+	    (strcmp(value, "idle") && strcmp(value, "frozen"))) {
+		fail(w->top->path, "md %u:%u is busy (%s): wait until it is idle",
+		     e->major, e->minor, value);
+		return -1;
+	}
+	sysfs_dir(e->major, e->minor, dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/md/sync_action", dir);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, "frozen", 6) != 6) {
+		fail(w->top->path, "cannot freeze the resync of md %u:%u: %s", e->major, e->minor,
+		     strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+/* A member's data area, and its metadata around it for the node only. */
+static int md_member(struct stack_walk *w, const char *member, uint64_t data_start,
+		     uint64_t sectors, uint64_t offset, uint64_t data_sectors)
+{
+	char path[PATH_MAX], devnum[32];
+	struct extent e = { 0 };
+	uint64_t total;
+
+	snprintf(path, sizeof(path), "%s/block", member);
+	if (read_sysfs(path, "dev", devnum, sizeof(devnum)) ||
+	    lower_device(devnum, &e.major, &e.minor) ||
+	    read_sysfs_u64(path, "size", &total)) {
+		fail(w->top->path, "cannot read md member %s", member);
+		return -1;
+	}
+	e.start = data_start;
+	e.sectors = sectors;
+	if (place(w, &e))
+		return -1;
+	e.node_only = true;
+	e.start = 0;
+	e.sectors = offset;
+	if (offset && place(w, &e))
+		return -1;
+	e.start = offset + data_sectors;
+	e.sectors = total - e.start;
+	return total > e.start ? place(w, &e) : 0;
+}
+
+/*
+ * Hold what carries [e->start, +e->sectors) of md array @e on its members.
+ * A whole array: every member's whole data area, whatever the layout. A
+ * part of one: raid1 only, where every member carries every sector.
+ */
+static int walk_md(struct stack_walk *w, const struct extent *e)
+{
+	char dir[64], mddir[96], member[PATH_MAX], level[32], slot[32];
+	uint64_t array_sectors = 0, offset, kib;
+	struct dirent *d;
+	bool whole;
+	DIR *md;
+	int err = 0;
+
+	sysfs_dir(e->major, e->minor, dir, sizeof(dir));
+	read_sysfs_u64(dir, "size", &array_sectors);
+	whole = !e->start && e->sectors >= array_sectors;
+	if (md_attr(e, "md/level", level, sizeof(level)) ||
+	    (!whole && strcmp(level, "raid1"))) {
+		fail(w->top->path, "part of md %u:%u (%s) lies beneath: only raid1 can be held in parts yet",
+		     e->major, e->minor, level);
+		return -1;
+	}
+	if (md_freeze(w, e))
+		return -1;
+	snprintf(mddir, sizeof(mddir), "%s/md", dir);
+	md = opendir(mddir);
+	if (!md) {
+		fail(w->top->path, "cannot read %s: %s", mddir, strerror(errno));
+		return -1;
+	}
+	while (!err && (d = readdir(md))) {
+		if (strncmp(d->d_name, "dev-", 4))
+			continue;
+		snprintf(member, sizeof(member), "%s/%s", mddir, d->d_name);
+		/* a spare carries no data, and stays a spare while held */
+		if (!read_sysfs(member, "slot", slot, sizeof(slot)) && !strcmp(slot, "none"))
+			continue;
+		if (read_sysfs_u64(member, "offset", &offset) ||
+		    read_sysfs_u64(member, "size", &kib)) {
+			fail(w->top->path, "cannot read md member %s", member);
+			err = -1;
+			break;
+		}
+		err = whole ? md_member(w, member, offset, kib * 2, offset, kib * 2) :
+			      md_member(w, member, offset + e->start, e->sectors, offset, kib * 2);
+	}
+	closedir(md);
+	return err;
 }
 
 /* A table staged before the hold would replace the map at the next resume. */
@@ -369,15 +508,19 @@ static void clear_staged_table(struct stack_walk *w, const struct device *dev)
 int stack_hold(const struct args *args, const struct device *dev)
 {
 	struct stack_walk w = { .args = args, .top = dev };
-	struct extent top = { dev->major, dev->minor, 0, dev->sectors };
+	struct extent top = { .major = dev->major, .minor = dev->minor, .sectors = dev->sectors };
 	int err = -1;
 
 	w.control = open("/dev/mapper/control", O_RDWR | O_CLOEXEC);
-	if (w.control < 0) {
+	if (w.control < 0 && stack_is_dm(dev)) {
 		fail(dev->path, "cannot open /dev/mapper/control: %s", strerror(errno));
 	} else if (!conn_open(&w.conn, dev->path)) {
-		clear_staged_table(&w, dev);
-		err = walk_dm(&w, &top, 0);
+		if (stack_is_md(dev)) {
+			err = walk_md(&w, &top);
+		} else {
+			clear_staged_table(&w, dev);
+			err = walk_dm(&w, &top, 0);
+		}
 		conn_close(&w.conn);
 	}
 	if (w.control >= 0)
@@ -390,4 +533,24 @@ int stack_hold(const struct args *args, const struct device *dev)
 			warn(dev->path, "the hold stays, with %u ranges beneath", w.placed);
 	}
 	return err;
+}
+
+/* The last hold on md array @dev is gone: let its resync run again. */
+void stack_released(const struct device *dev)
+{
+	struct volume_list list;
+	char path[96];
+	bool held;
+	int fd;
+
+	if (!stack_is_md(dev) || volumes_fetch(&list))
+		return;
+	held = volumes_find(&list, dev);
+	volumes_free(&list);
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/md/sync_action", dev->major, dev->minor);
+	if (held || (fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
+		return;
+	if (write(fd, "idle", 4) != 4)
+		warn(dev->path, "cannot let the array's resync run again: %s", strerror(errno));
+	close(fd);
 }

@@ -117,6 +117,7 @@ static int on_volume(struct nl_msg *msg, void *arg)
 	if (tb[BLKHOLD_A_SECTORS])
 		v->sectors = nla_get_u64(tb[BLKHOLD_A_SECTORS]);
 	v->detached = tb[BLKHOLD_A_DETACHED];
+	v->node_only = tb[BLKHOLD_A_NODE_ONLY];
 	if (tb[BLKHOLD_A_COUNTERS])
 		parse_counters(v, tb[BLKHOLD_A_COUNTERS]);
 	nlmsg_for_each_attr(a, nlmsg_hdr(msg), GENL_HDRLEN, rem)

@@ -1,0 +1,95 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Holds on md arrays: a hold on a raid1 array holds each member's data
+# area, and its superblock and bitmap against everyone but md, and keeps
+# the array's membership and state. mdadm --stop, --fail, --remove,
+# --grow, --readwrite and sync_action writes are refused; dd, blkdiscard
+# and wipefs on a member are refused; md keeps writing its superblock and
+# bitmap, and the array stays healthy ([UU]). A volume on the array holds
+# only its part of the members.
+. "$(dirname "$0")/lib.sh"
+require_root
+require_cmd mdadm jq
+a=$(virtio_disk a) && b=$(virtio_disk b) || skip_all "virtio disks bh-virtio-a/b not attached"
+modprobe -a md_mod raid1 2>/dev/null || skip_all "no md raid1 module"
+export MDADM_NO_UDEV=1
+md=/dev/md90
+name=md-test
+
+cleanup() {
+	release_all
+	dmsetup remove --noudevsync bh-onmd >/dev/null 2>&1
+	mdadm --stop "$md" >/dev/null 2>&1
+	mdadm --zero-superblock "$a" "$b" >/dev/null 2>&1
+}
+trap cleanup EXIT
+
+sysmd() { cat "/sys/block/${md#/dev/}/md/$1"; }
+
+held_beneath() {
+	"$BLKHOLD" status "$1" --json |
+		jq -r '.held_beneath[] | "\(.start)+\(.sectors)\(if .node_only then "n" else "" end)"' |
+		sort -n | tr '\n' ' '
+}
+
+range_sum() {
+	dd if="$1" bs=512 skip="$2" count="$3" iflag=direct status=none | sha256sum | cut -d' ' -f1
+}
+
+write_at() {
+	dd if=/dev/urandom of="$1" bs=512 seek="$2" count=8 oflag=direct conv=notrunc status=none
+}
+
+assert "a raid1 array with an internal bitmap" sh -c "yes | mdadm --create $md --run --force \
+	--level=1 --raid-devices=2 --metadata=1.2 --bitmap=internal --assume-clean '$a' '$b' >/dev/null 2>&1"
+[ -b "$md" ] || mknod "$md" b 9 90
+dd if=/dev/urandom of="$md" bs=1M count=4 oflag=direct status=none
+offset=$(cat "/sys/block/${md#/dev/}/md/dev-${a#/dev/}/offset")
+data=$(($(cat "/sys/block/${md#/dev/}/md/dev-${a#/dev/}/size") * 2))
+total=$(blockdev --getsz "$a")
+data_sum=$(range_sum "$a" "$offset" "$data")
+
+assert "hold on the array" "$BLKHOLD" hold "$md" --name $name --transient
+expect_eq "its resync is frozen" frozen "$(sysmd sync_action)"
+tail=$((total - offset - data))
+expect_eq "a member's data area is held, its metadata for the node only" \
+	"0+${offset}n $offset+$data $( [ $tail -gt 0 ] && echo "$((offset + data))+${tail}n ")" \
+	"$(held_beneath "$a")"
+refute "mdadm --stop is refused" mdadm --stop "$md"
+refute "mdadm --fail of a member is refused" mdadm "$md" --fail "$b"
+refute "mdadm --grow is refused" mdadm --grow "$md" --raid-devices=3 --force
+refute "mdadm --readwrite is refused" mdadm --readwrite "$md"
+refute "sync_action repair is refused" sh -c "echo repair >/sys/block/${md#/dev/}/md/sync_action"
+refute "array_state clear is refused" sh -c "echo clear >/sys/block/${md#/dev/}/md/array_state"
+refute "a member's state write is refused" \
+	sh -c "echo faulty >/sys/block/${md#/dev/}/md/dev-${b#/dev/}/state"
+refute "dd into a member's data area is refused" write_at "$a" $((offset + 100))
+refute "dd into a member's superblock is refused" write_at "$a" 8
+refute "blkdiscard of a member is refused" blkdiscard -f "$b"
+refute "wipefs of a member is refused" wipefs -a -f "$a"
+refute "a write to the array is refused" write_at "$md" 0
+expect_match "the array is healthy" '\[UU\]' "$(grep -A2 "^${md#/dev/} " /proc/mdstat)"
+expect_eq "no member failed" "" "$(grep -l -E 'faulty|write_error' /sys/block/${md#/dev/}/md/dev-*/state)"
+assert "a member's superblock still reads as the array's" sh -c "mdadm --examine '$a' | grep -q 'Array UUID'"
+expect_eq "a member's data area is unchanged" "$data_sum" "$(range_sum "$a" "$offset" "$data")"
+assert "release" "$BLKHOLD" release "$md" --name $name
+expect_eq "... releases the members" "" "$(held_beneath "$a")"
+expect_eq "... and lets the resync run again" idle "$(sysmd sync_action)"
+
+# A volume on the array (as an LV on md would be): only its part.
+if dmsetup create --noudevsync bh-onmd --table "0 8192 linear 9:90 4096" && dmsetup mknodes bh-onmd; then
+	assert "hold on a volume on the array" "$BLKHOLD" hold /dev/mapper/bh-onmd --name $name --transient
+	expect_eq "only its part of each member is held, with the metadata" \
+		"0+${offset}n $((offset + 4096))+8192 $( [ $tail -gt 0 ] && echo "$((offset + data))+${tail}n ")" \
+		"$(held_beneath "$b")"
+	assert "the rest of the array stays writable" write_at "$md" 0
+	refute "its part of the array is not" write_at "$md" 5000
+	refute "mdadm --stop is refused" mdadm --stop "$md"
+	expect_match "the array is healthy" '\[UU\]' "$(grep -A2 "^${md#/dev/} " /proc/mdstat)"
+	assert "release" "$BLKHOLD" release /dev/mapper/bh-onmd --name $name
+	dmsetup remove --noudevsync bh-onmd
+else
+	not_ok "a dm volume on the array can be made"
+fi
+assert "... and the array can be stopped" mdadm --stop "$md"
+ktap_finish
