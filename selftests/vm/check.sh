@@ -8,7 +8,8 @@
 #
 # Environment: BLKHOLD_KERNELS (releases to test), BLKHOLD_TESTS (test
 # programs to run), BLKHOLD_ACCEL (tcg, kvm, auto), BLKHOLD_NO_INSTALL=1,
-# BLKHOLD_TIMEOUT_FACTOR (multiplies every test's timeout on a slow host).
+# BLKHOLD_TIMEOUT_FACTOR (multiplies every test's timeout and the VM's, 3600 s, on a
+# slow host), BLKHOLD_VM_TIMEOUT (the VM's, in seconds), BLKHOLD_VM_MEM (MiB).
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -80,10 +81,13 @@ done
 # VM's status to OUT/vm.status.
 run_kernel() {
 	local k=$1 tests=$2 out=$project/build/vm/$1
+	# Each test has its own timeout; this one catches a hung guest, and
+	# scales like them on a busy or slow host.
+	local vm_timeout=${BLKHOLD_VM_TIMEOUT:-$((3600 * ${BLKHOLD_TIMEOUT_FACTOR:-1}))}
 	mkdir -p "$out"
 	if [ -n "$tests" ]; then
 		BLKHOLD_TESTS=$tests "$here/run-vm.sh" --kernel "$k" --script "$here/guest-run.sh" \
-			--out "$out" --timeout "${BLKHOLD_VM_TIMEOUT:-2400}" \
+			--out "$out" --timeout "$vm_timeout" \
 			${BLKHOLD_VM_MEM:+--mem $BLKHOLD_VM_MEM} \
 			${BLKHOLD_TIMEOUT_FACTOR:+--env BLKHOLD_TIMEOUT_FACTOR=$BLKHOLD_TIMEOUT_FACTOR} \
 			>"$out/run-vm.log" 2>&1
