@@ -58,6 +58,9 @@ dm_create bh-nb "0 8192 linear $(majmin "$a") 16384" || not_ok "dm-linear bh-nb 
 held_sum=$(range_sum "$a" 2048 8192)
 assert "hold on the linear volume" "$BLKHOLD" hold /dev/mapper/bh-lin --name $name --transient
 expect_eq "the range beneath is held, exactly" "2048+8192 " "$(held_beneath "$a")"
+expect_match "status of the disk beneath names the range and the volume above" \
+	"not held itself.*sectors 2048-10239 of the disk held by '$name' of dm-" \
+	"$("$BLKHOLD" status "$a" | tr '\n' ' ')"
 refute "dd into the held range of the disk beneath is refused" write_at "$a" 4096
 refute "blkdiscard of the held range is refused" \
 	blkdiscard -f -o $((2048 * 512)) -l $((8192 * 512)) "$a"

@@ -48,10 +48,19 @@ static void print_derived_json(const struct device *dev, const struct volume_lis
 	printf("]");
 }
 
-static void print_derived_human(const struct device *dev, const struct volume_list *list)
+/* An unheld volume, and the ranges of it held for stacked volumes above. */
+static void print_unheld_human(const struct device *dev, const struct volume_list *list)
 {
-	size_t i, j;
+	size_t i, j, n = 0;
 
+	for (i = 0; i < list->n; i++)
+		n += derived_in(&list->v[i], dev);
+	if (!n) {
+		printf("%s: not held\n", dev->path);
+		return;
+	}
+	printf("%s: not held itself; parts of it are held for stacked volumes above it:\n",
+	       dev->path);
 	for (i = 0; i < list->n; i++) {
 		const struct volume *v = &list->v[i];
 
@@ -147,8 +156,7 @@ static int run(int argc, char *argv[], const struct command *self)
 	} else if (args.json) {
 		print_unheld_json(&dev, &list);
 	} else {
-		printf("%s: not held\n", dev.path);
-		print_derived_human(&dev, &list);
+		print_unheld_human(&dev, &list);
 	}
 	volumes_free(&list);
 	return 0;
