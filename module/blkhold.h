@@ -94,6 +94,7 @@ struct bh_volume {
 	bool was_ro;			/* read-only flag before the first hold */
 	bool detached;			/* the disk was deleted */
 	bool node_only;			/* bios pass: md's own metadata */
+	bool derived;			/* only holds of a stacked volume */
 	char partuuid[BLKHOLD_PARTUUID_MAX + 1];	/* a record's, "" if none */
 	struct bh_dm_names *dm;		/* a dm device's names (stack.c) */
 	bool md;			/* on an md array (stack.c) */
@@ -121,10 +122,6 @@ struct bh_refusal {
 void bh_registry_assert_locked(void);
 struct bh_volume *bh_volume_get(struct gendisk *disk, struct block_device *bdev,
 				sector_t start, sector_t nr);
-struct bh_volume *bh_volume_get_scoped(struct gendisk *disk,
-				       struct block_device *bdev,
-				       sector_t start, sector_t nr,
-				       bool node_only);
 int bh_volume_add_hold(struct bh_volume *vol, struct bh_hold *hold,
 		       struct netlink_ext_ack *extack);
 void bh_volume_put(struct bh_volume *vol);

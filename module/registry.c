@@ -272,21 +272,15 @@ static void bh_set_ro(struct bh_volume *vol, struct block_device *bdev)
 
 /*
  * The volume of @disk at [@start, +@nr), published if new. @bdev, when
- * given, is its node and gets the read-only flag. Takes bh_lock's caller's
- * word that holds follow: a volume without any is put back with
- * bh_volume_put().
+ * given, is its node and gets the read-only flag. A new @derived volume
+ * carries the holds of a stacked volume above; a @node_only one lets bios
+ * pass. Takes bh_lock's caller's word that holds follow: a volume without
+ * any is put back with bh_volume_put().
  */
-struct bh_volume *bh_volume_get(struct gendisk *disk, struct block_device *bdev,
-				sector_t start, sector_t nr)
-{
-	return bh_volume_get_scoped(disk, bdev, start, nr, false);
-}
-
-/* The same; a new volume is held against bios too unless @node_only. */
-struct bh_volume *bh_volume_get_scoped(struct gendisk *disk,
-				       struct block_device *bdev,
-				       sector_t start, sector_t nr,
-				       bool node_only)
+static struct bh_volume *bh_volume_obtain(struct gendisk *disk,
+					  struct block_device *bdev,
+					  sector_t start, sector_t nr,
+					  bool derived, bool node_only)
 {
 	struct bh_volume *vol;
 	int err;
@@ -297,6 +291,7 @@ struct bh_volume *bh_volume_get_scoped(struct gendisk *disk,
 	vol = bh_volume_new(disk, bdev, start, nr);
 	if (!vol)
 		return ERR_PTR(-ENOMEM);
+	vol->derived = derived;
 	vol->node_only = node_only;
 	err = bh_pin();
 	if (err) {
@@ -316,6 +311,13 @@ struct bh_volume *bh_volume_get_scoped(struct gendisk *disk,
 	hlist_add_head_rcu(&vol->hash_node, bh_bucket(vol->diskseq));
 	list_add_tail(&vol->node, &bh_volumes);
 	return vol;
+}
+
+/* The same for a hold of the volume's own. */
+struct bh_volume *bh_volume_get(struct gendisk *disk, struct block_device *bdev,
+				sector_t start, sector_t nr)
+{
+	return bh_volume_obtain(disk, bdev, start, nr, false, false);
 }
 
 /* Give the volume its read-only flag back, if it is still the same disk. */
@@ -439,7 +441,9 @@ unsigned int bh_record_bound(const struct bh_record *rec)
  * A node of a disk became openable (bdev_add(), which may not sleep here):
  * a volume made at the disk's arrival with exactly its range learns its
  * number and name, and the node gets the read-only flag before anyone can
- * open it. Called under an RCU read-side section.
+ * open it. Ranges held only for a stacked volume above are not the node's:
+ * it stays writable for the stack's other users. Called under an RCU
+ * read-side section.
  */
 void bh_volume_appeared(struct block_device *bdev, dev_t devt)
 {
@@ -450,7 +454,8 @@ void bh_volume_appeared(struct block_device *bdev, dev_t devt)
 	hlist_for_each_entry_rcu(vol, bh_bucket(bdev->bd_disk->diskseq),
 				 hash_node) {
 		if (vol->diskseq != bdev->bd_disk->diskseq ||
-		    vol->start != start || vol->nr_sects != nr)
+		    vol->start != start || vol->nr_sects != nr ||
+		    READ_ONCE(vol->derived))
 			continue;
 		if (!READ_ONCE(vol->devt)) {
 			snprintf(vol->devname, sizeof(vol->devname), "%pg", bdev);
@@ -482,6 +487,23 @@ static void bh_drain(struct block_device *bdev)
 	bh_drain_disk(bdev->bd_disk);
 }
 
+/*
+ * Give @vol the new @hold, or on failure free it and put the volume back.
+ * Returns 1 when the range was not held before (the caller drains it).
+ */
+static int bh_volume_take_hold(struct bh_volume *vol, struct bh_hold *hold,
+			       bool was_held, struct netlink_ext_ack *extack)
+{
+	int err = bh_volume_add_hold(vol, hold, extack);
+
+	if (err) {
+		kfree(hold);
+		bh_volume_put(vol);
+		return err;
+	}
+	return was_held ? 0 : 1;
+}
+
 /* Returns 1 when it created the volume, 0 when it was held already. */
 static int bh_hold_insert(struct block_device *bdev, const char *name,
 			  const char *reason, struct netlink_ext_ack *extack)
@@ -490,7 +512,7 @@ static int bh_hold_insert(struct block_device *bdev, const char *name,
 	struct bh_volume *vol;
 	struct bh_hold *hold;
 	bool was_held;
-	int err;
+	int ret;
 
 	was_held = bh_volume_lookup_range(bdev->bd_disk->diskseq, start,
 					  bdev_nr_sectors(bdev));
@@ -503,13 +525,11 @@ static int bh_hold_insert(struct block_device *bdev, const char *name,
 		bh_pin_failed(PTR_ERR(vol), extack);
 		return PTR_ERR(vol);
 	}
-	err = bh_volume_add_hold(vol, hold, extack);
-	if (err) {
-		kfree(hold);
-		bh_volume_put(vol);
-		return err;
-	}
-	return was_held ? 0 : 1;
+	ret = bh_volume_take_hold(vol, hold, was_held, extack);
+	/* a range held for a stacked volume now has a hold of its own */
+	if (ret >= 0)
+		WRITE_ONCE(vol->derived, false);
+	return ret;
 }
 
 int bh_hold_add(dev_t devt, u64 diskseq, const char *name, const char *reason,
@@ -671,12 +691,11 @@ static int bh_derived_insert(struct block_device *bdev,
 	struct bh_volume *vol;
 	struct bh_hold *hold, *old;
 	bool was_held;
-	int err;
 
 	was_held = bh_volume_lookup_range(bdev->bd_disk->diskseq, abs,
 					  req->nr_sects);
-	vol = bh_volume_get_scoped(bdev->bd_disk, NULL, abs, req->nr_sects,
-				   req->node_only);
+	vol = bh_volume_obtain(bdev->bd_disk, NULL, abs, req->nr_sects, true,
+			       req->node_only);
 	if (IS_ERR(vol)) {
 		bh_pin_failed(PTR_ERR(vol), extack);
 		return PTR_ERR(vol);
@@ -696,13 +715,7 @@ static int bh_derived_insert(struct block_device *bdev,
 	hold->root_diskseq = root->diskseq;
 	hold->root_start = root->start;
 	strscpy(hold->via, root->devname, sizeof(hold->via));
-	err = bh_volume_add_hold(vol, hold, extack);
-	if (err) {
-		kfree(hold);
-		bh_volume_put(vol);
-		return err;
-	}
-	return was_held ? 0 : 1;
+	return bh_volume_take_hold(vol, hold, was_held, extack);
 }
 
 int bh_hold_add_derived(const struct bh_derived_request *req,
