@@ -20,6 +20,10 @@
 # the guest then count instructions and no longer depend on what else the
 # host runs.
 #
+# BLKHOLD_TCG_THREAD=multi runs each guest CPU on a host thread of its own
+# (multi-threaded TCG) instead of both on one; see below for why the
+# default is single.
+#
 # The script's stdout/stderr (KTAP) arrive on the guest's ttyS1 and are
 # saved as OUT/ktap.log; the kernel console goes to OUT/console.log.
 # Exit status: the script's, 124 when the guest hung past the timeout, and
@@ -110,7 +114,12 @@ esac
 # of a finished ftrace text patch (seen as "Oops: int3" at a patched
 # function while hooks were installed under load); real x86 serialises
 # that with IPIs, MTTCG does not emulate it exactly.
-accel_opts=(-accel tcg,thread=single -cpu max)
+tcg_thread=${BLKHOLD_TCG_THREAD:-single}
+case $tcg_thread in
+single | multi) ;;
+*) die "BLKHOLD_TCG_THREAD must be single or multi, not '$tcg_thread'" ;;
+esac
+accel_opts=(-accel "tcg,thread=$tcg_thread" -cpu max)
 [ "$accel" = kvm ] && accel_opts=(-accel kvm -cpu host)
 cpus=2
 if [ -n "$icount" ]; then
