@@ -21,7 +21,9 @@ writer direct 4k 1 &
 writer_direct=$!
 writer buffered 64k 0 &
 writer_buffered=$!
-sleep 2
+first=$(sha256_direct "$disk")
+writing() { [ "$(sha256_direct "$disk")" != "$first" ]; }
+wait_for writing || diag "the writers have changed nothing yet"
 
 stable=0 changed=0
 for i in $(seq 1 $rounds); do
