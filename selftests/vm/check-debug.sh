@@ -17,7 +17,8 @@ if [ -z "${BLKHOLD_NO_INSTALL:-}" ]; then
 	"$here/install-deps.sh"
 fi
 start=$(date +%s)
-release=$("$here/debug-kernel.sh" | tail -n 1)
+release=$("$here/debug-kernel.sh")
+release=${release##*$'\n'}
 built=$(date +%s)
 tests=
 for t in $(make -s --no-print-directory -C "$project/selftests" list_tests); do

@@ -26,6 +26,10 @@ work=$project/build/debug-kernel
 src=$work/linux
 jobs=$(nproc)
 mkdir -p "$work"
+# One build at a time: two runs configuring one tree at once leave a
+# configuration that is neither's.
+exec 9>"$work/lock"
+flock 9
 
 if [ ! -e "$src/.extracted" ] || [ "$src/.extracted" -ot "$tarball" ]; then
 	rm -rf "$src"
