@@ -6,7 +6,7 @@
 # --grow, --readwrite and sync_action writes are refused; dd, blkdiscard
 # and wipefs on a member are refused; md keeps writing its superblock and
 # bitmap, and the array stays healthy ([UU]). A volume on the array holds
-# only its part of the members.
+# only its part of the members; on raid5, the whole rows it touches.
 . "$(dirname "$0")/lib.sh"
 require_root
 require_cmd mdadm jq
@@ -16,11 +16,17 @@ export MDADM_NO_UDEV=1
 md=/dev/md90
 name=md-test
 
+md5=/dev/md91
+r5_images=()
+r5_members=()
+
 cleanup() {
 	release_all
-	dmsetup remove --noudevsync bh-onmd >/dev/null 2>&1
-	mdadm --stop "$md" >/dev/null 2>&1
+	dmsetup remove --noudevsync bh-onmd bh-onr5 >/dev/null 2>&1
+	mdadm --stop "$md" "$md5" >/dev/null 2>&1
 	mdadm --zero-superblock "$a" "$b" >/dev/null 2>&1
+	for m in "${r5_members[@]}"; do losetup -d "$m"; done
+	rm -f "${r5_images[@]}"
 }
 trap cleanup EXIT
 
@@ -92,4 +98,55 @@ else
 	not_ok "a dm volume on the array can be made"
 fi
 assert "... and the array can be stopped" mdadm --stop "$md"
+
+# A volume on raid5 (as an LV would be): the rows it touches, since a
+# row's parity is written with any of its data.
+raid5_volume() {
+	local i m off data total tail sum
+	for i in 1 2 3; do
+		r5_images+=("$(mktemp /tmp/bh-r5.XXXXXX)")
+		truncate -s 16M "${r5_images[-1]}"
+		r5_members+=("$(losetup -f --show "${r5_images[-1]}")") || return 1
+	done
+	yes | mdadm --create "$md5" --run --force --level=5 --raid-devices=3 --chunk=64 \
+		--metadata=1.2 --bitmap=none --assume-clean "${r5_members[@]}" >/dev/null 2>&1 ||
+		return 1
+	[ -b "$md5" ] || mknod "$md5" b 9 91
+	dd if=/dev/urandom of="$md5" bs=1M count=8 oflag=direct status=none &&
+		dmsetup create --noudevsync bh-onr5 --table "0 1000 linear 9:91 300" &&
+		dmsetup mknodes bh-onr5
+}
+if ! modprobe raid456 2>/dev/null; then
+	skip "holds on a volume on raid5" "no raid456 module"
+elif ! raid5_volume; then
+	not_ok "a volume on a raid5 array of three loop devices can be made"
+else
+	m=${r5_members[0]}
+	off=$(cat "/sys/block/md91/md/dev-${m#/dev/}/offset")
+	data=$(($(cat "/sys/block/md91/md/dev-${m#/dev/}/size") * 2))
+	total=$(blockdev --getsz "$m")
+	tail=$((total - off - data))
+	sum=$(sha256_direct /dev/mapper/bh-onr5)
+	assert "hold on a volume on a raid5 array" \
+		"$BLKHOLD" hold /dev/mapper/bh-onr5 --name $name --transient
+	# rows of two 128-sector chunks: [300, 1300) touches rows 1 to 5
+	expect_eq "the array is held in the whole rows the volume touches" \
+		"256+1280 " "$(held_beneath "$md5")"
+	expect_eq "... and each member in those rows, with its metadata" \
+		"0+${off}n $((off + 128))+640 $( [ $tail -gt 0 ] && echo "$((off + data))+${tail}n ")" \
+		"$(held_beneath "$m")"
+	refute "a write to the volume is refused" write_at /dev/mapper/bh-onr5 0
+	refute "a write to a row it shares is refused on the array" write_at "$md5" 260
+	assert "a write to the array before those rows works" write_at "$md5" 0
+	assert "a write to the array after them works" write_at "$md5" 1600
+	refute "dd into a member's held rows is refused" write_at "$m" $((off + 200))
+	refute "mdadm --stop is refused" mdadm --stop "$md5"
+	expect_match "the raid5 array is healthy" '\[UUU\]' "$(grep -A2 '^md91 ' /proc/mdstat)"
+	expect_eq "no member failed" "" "$(grep -l -E 'faulty|write_error' /sys/block/md91/md/dev-*/state)"
+	expect_eq "the volume is unchanged" "$sum" "$(sha256_direct /dev/mapper/bh-onr5)"
+	assert "release" "$BLKHOLD" release /dev/mapper/bh-onr5 --name $name
+	expect_eq "... releases the members" "" "$(held_beneath "$m")"
+	dmsetup remove --noudevsync bh-onr5
+	assert "... and the raid5 array can be stopped" mdadm --stop "$md5"
+fi
 ktap_finish

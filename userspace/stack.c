@@ -6,8 +6,9 @@
  * and the CLI reads each table with DM_TABLE_STATUS, as "dmsetup table"
  * does, and md's layout from sysfs, and holds the ranges beneath that
  * carry the data, level by level down to the disks. An md member's
- * superblock and bitmap are held at the node only: md keeps writing them. Each is a hold derived from the top's, which releases them
- * all when it goes. If any level cannot be held, the top's hold is
+ * superblock and bitmap are held at the node only: md keeps writing
+ * them. Each is a hold derived from the top's, which releases them all
+ * when it goes. If any level cannot be held, the top's hold is
  * released again and nothing stays held.
  */
 #include <dirent.h>
@@ -120,7 +121,7 @@ static struct dm_ioctl *dm_table(int control, unsigned int major, unsigned int m
 }
 
 static int place(struct stack_walk *w, const struct extent *e);
-static int walk_md(struct stack_walk *w, const struct extent *e);
+static int walk_md(struct stack_walk *w, const struct extent *e, bool hold_self);
 static int walk_dm(struct stack_walk *w, const struct extent *e, unsigned int depth);
 
 static int lower_device(const char *token, unsigned int *major, unsigned int *minor)
@@ -142,12 +143,13 @@ static int descend(struct stack_walk *w, unsigned int depth, const char *dev_tok
 		fail(w->top->path, "cannot read the device '%s' in a table beneath", dev_token);
 		return -1;
 	}
+	/* an md array decides itself which of its range to hold */
+	if (has_sysfs(lower.major, lower.minor, "md/level"))
+		return walk_md(w, &lower, true);
 	if (place(w, &lower))
 		return -1;
 	if (has_sysfs(lower.major, lower.minor, "dm/name"))
 		return walk_dm(w, &lower, depth + 1);
-	if (has_sysfs(lower.major, lower.minor, "md/level"))
-		return walk_md(w, &lower);
 	return 0;
 }
 
@@ -363,6 +365,14 @@ static int md_attr(const struct extent *e, const char *attr, char *buf, size_t l
 	return read_sysfs(dir, attr, buf, len);
 }
 
+static int md_attr_u64(const struct extent *e, const char *attr, uint64_t *value)
+{
+	char dir[64];
+
+	sysfs_dir(e->major, e->minor, dir, sizeof(dir));
+	return read_sysfs_u64(dir, attr, value);
+}
+
 /*
  * An array blkhold can hold: not reshaping, not resyncing (a resync writes
  * the members, and must not be refused half-way), metadata md writes
@@ -433,31 +443,114 @@ static int md_member(struct stack_walk *w, const char *member, uint64_t data_sta
 	return total > e.start ? place(w, &e) : 0;
 }
 
+/* What a part of an md array needs of each member. */
+struct md_part {
+	const char *level;
+	uint64_t first, count;	/* from each member's data offset */
+	bool whole, rows;
+};
+
 /*
- * Hold what carries [e->start, +e->sectors) of md array @e on its members.
- * A whole array: every member's whole data area, whatever the layout. A
- * part of one: raid1 only, where every member carries every sector.
+ * Levels whose array is rows of one chunk on every member: raid0 (of
+ * members of one size, else md makes zones), raid4, raid5, raid6. A part
+ * of one is held as the whole rows it touches, on every member: the
+ * parity of a row is written with any of its data, and a member write
+ * refused under md would fail the member. Rounding the part out on the
+ * array as well refuses a neighbour's write to a shared row before md
+ * turns it into member writes.
  */
-static int walk_md(struct stack_walk *w, const struct extent *e)
+static int md_rows(struct stack_walk *w, struct extent *e, struct md_part *part)
+{
+	uint64_t chunk_bytes, disks, chunk, row, r0, r1;
+	unsigned int parity;
+
+	if (!strcmp(part->level, "raid0"))
+		parity = 0;
+	else if (!strcmp(part->level, "raid4") || !strcmp(part->level, "raid5"))
+		parity = 1;
+	else if (!strcmp(part->level, "raid6"))
+		parity = 2;
+	else
+		return 1;
+	if (md_attr_u64(e, "md/chunk_size", &chunk_bytes) ||
+	    md_attr_u64(e, "md/raid_disks", &disks) ||
+	    chunk_bytes < 512 || disks <= parity) {
+		fail(w->top->path, "cannot read the layout of md %u:%u", e->major, e->minor);
+		return -1;
+	}
+	chunk = chunk_bytes / 512;
+	row = chunk * (disks - parity);
+	r0 = e->start / row;
+	r1 = (e->start + e->sectors + row - 1) / row;
+	e->start = r0 * row;
+	e->sectors = (r1 - r0) * row;
+	part->first = r0 * chunk;
+	part->count = (r1 - r0) * chunk;
+	part->rows = true;
+	return 0;
+}
+
+/* Which part of each member carries [e->start, +e->sectors); may round @e out. */
+static int md_part_of(struct stack_walk *w, struct extent *e, struct md_part *part)
+{
+	uint64_t array_sectors = 0;
+	int err;
+
+	md_attr_u64(e, "size", &array_sectors);
+	part->whole = !e->start && e->sectors >= array_sectors;
+	if (part->whole)
+		return 0;
+	if (!strcmp(part->level, "raid1")) {
+		part->first = e->start;
+		part->count = e->sectors;
+		return 0;
+	}
+	err = md_rows(w, e, part);
+	if (err > 0)
+		fail(w->top->path, "part of md %u:%u (%s) lies beneath: only raid0, raid1, raid4, raid5 and raid6 can be held in parts yet",
+		     e->major, e->minor, part->level);
+	return err ? -1 : 0;
+}
+
+/* raid0 of members of different sizes is zones, not rows. */
+static int md_check_member(struct stack_walk *w, const struct extent *e,
+			   const struct md_part *part, uint64_t kib, uint64_t *first_kib)
+{
+	if (!part->rows || strcmp(part->level, "raid0"))
+		return 0;
+	if (!*first_kib)
+		*first_kib = kib;
+	if (kib == *first_kib)
+		return 0;
+	fail(w->top->path, "part of md %u:%u lies beneath, a raid0 of members of different sizes: not supported",
+	     e->major, e->minor);
+	return -1;
+}
+
+/*
+ * Hold what carries [e->start, +e->sectors) of md array @e on its members,
+ * and, if @hold_self, that range of the array itself. A whole array:
+ * every member's whole data area, whatever the layout. A part of one:
+ * raid1, where every member carries every sector, or whole rows of the
+ * striped levels.
+ */
+static int walk_md(struct stack_walk *w, const struct extent *range, bool hold_self)
 {
 	char dir[64], mddir[96], member[PATH_MAX], level[32], slot[32];
-	uint64_t array_sectors = 0, offset, kib;
+	struct md_part part = { .level = level };
+	struct extent e = *range;
+	uint64_t offset, kib, first_kib = 0;
 	struct dirent *d;
-	bool whole;
 	DIR *md;
 	int err = 0;
 
-	sysfs_dir(e->major, e->minor, dir, sizeof(dir));
-	read_sysfs_u64(dir, "size", &array_sectors);
-	whole = !e->start && e->sectors >= array_sectors;
-	if (md_attr(e, "md/level", level, sizeof(level)) ||
-	    (!whole && strcmp(level, "raid1"))) {
-		fail(w->top->path, "part of md %u:%u (%s) lies beneath: only raid1 can be held in parts yet",
-		     e->major, e->minor, level);
+	if (md_attr(&e, "md/level", level, sizeof(level))) {
+		fail(w->top->path, "cannot read the level of md %u:%u", e.major, e.minor);
 		return -1;
 	}
-	if (md_freeze(w, e))
+	if (md_part_of(w, &e, &part) || md_freeze(w, &e) || (hold_self && place(w, &e)))
 		return -1;
+	sysfs_dir(e.major, e.minor, dir, sizeof(dir));
 	snprintf(mddir, sizeof(mddir), "%s/md", dir);
 	md = opendir(mddir);
 	if (!md) {
@@ -477,8 +570,12 @@ static int walk_md(struct stack_walk *w, const struct extent *e)
 			err = -1;
 			break;
 		}
-		err = whole ? md_member(w, member, offset, kib * 2, offset, kib * 2) :
-			      md_member(w, member, offset + e->start, e->sectors, offset, kib * 2);
+		err = md_check_member(w, &e, &part, kib, &first_kib);
+		if (!err)
+			err = part.whole ?
+			      md_member(w, member, offset, kib * 2, offset, kib * 2) :
+			      md_member(w, member, offset + part.first, part.count,
+					offset, kib * 2);
 	}
 	closedir(md);
 	return err;
@@ -516,7 +613,7 @@ int stack_hold(const struct args *args, const struct device *dev)
 		fail(dev->path, "cannot open /dev/mapper/control: %s", strerror(errno));
 	} else if (!conn_open(&w.conn, dev->path)) {
 		if (stack_is_md(dev)) {
-			err = walk_md(&w, &top);
+			err = walk_md(&w, &top, false);
 		} else {
 			clear_staged_table(&w, dev);
 			err = walk_dm(&w, &top, 0);
