@@ -38,6 +38,30 @@ int read_sysfs(const char *dir, const char *file, char *buf, size_t len)
 	return 0;
 }
 
+/* The value of @key ("DEVNAME") in the uevent of block device major:minor. */
+int read_uevent(unsigned int major, unsigned int minor, const char *key, char *buf,
+		size_t len)
+{
+	size_t keylen = strlen(key);
+	char path[64], line[256];
+	int err = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/uevent", major, minor);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (err && fgets(line, sizeof(line), f)) {
+		if (strncmp(line, key, keylen) || line[keylen] != '=')
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		snprintf(buf, len, "%s", line + keylen + 1);
+		err = 0;
+	}
+	fclose(f);
+	return err;
+}
+
 int read_sysfs_u64(const char *dir, const char *file, uint64_t *val)
 {
 	char buf[64];
@@ -79,7 +103,7 @@ static int device_from_numbers(const struct args *args, struct device *dev)
 int device_resolve(const struct args *args, struct device *dev)
 {
 	const char *path = args->device;
-	char sysdir[64], uevent[512], *p;
+	char sysdir[64], uevent[512];
 	struct stat st;
 	int fd, err, numeric;
 
@@ -108,9 +132,7 @@ int device_resolve(const struct args *args, struct device *dev)
 		     dev->major, dev->minor);
 		return -1;
 	}
-	p = strstr(uevent, "DEVNAME=");
-	snprintf(dev->name, sizeof(dev->name), "%.*s",
-		 p ? (int)strcspn(p + 8, "\n") : 0, p ? p + 8 : "");
+	read_uevent(dev->major, dev->minor, "DEVNAME", dev->name, sizeof(dev->name));
 	read_sysfs_u64(sysdir, "size", &dev->sectors);
 
 	/* The node itself names the disk most precisely; sysfs when we may not open it. */
