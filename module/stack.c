@@ -247,13 +247,15 @@ static int bh_refuse_rename(struct file *filp, struct dm_ioctl *param,
 /*
  * Messages that change no held data: cancelling a deferred removal,
  * reading statistics, thin snapshots and metadata snapshots (what the
- * CLI reads a thin map from), path handling of multipath, freezing a
- * raid's resync.
+ * CLI reads a thin map from), the pool's transaction id, deleting a thin
+ * device (dm-thin refuses that for an open one, and a held one is open),
+ * path handling of multipath, freezing a raid's resync.
  */
 static const char *const bh_harmless_messages[] = {
 	"@cancel_deferred_remove", "@stats_list", "@stats_print",
 	"create_snap", "create_thin", "reserve_metadata_snap",
-	"release_metadata_snap", "fail_path", "reinstate_path",
+	"release_metadata_snap", "set_transaction_id", "delete",
+	"fail_path", "reinstate_path",
 	"disable_group", "enable_group", "switch_group",
 	"queue_if_no_path", "fail_if_no_path", "frozen",
 };
