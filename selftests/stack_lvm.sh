@@ -5,7 +5,7 @@
 # with issue_discards=1, pvmove, vgremove, and blkdiscard, dd and wipefs
 # on the physical volumes. The held LV's extents on its PVs stay
 # byte-for-byte unchanged; another LV on the same PV stays writable and
-# removable. Linear and striped LVs.
+# removable. Linear, striped and thin LVs.
 . "$(dirname "$0")/lib.sh"
 require_root
 require_cmd lvm dmsetup jq
@@ -118,4 +118,56 @@ refute "dd into its stripe on the second PV is refused" write_at "$b" $((${rb%%+
 assert "release" "$BLKHOLD" release "/dev/dm-$(dmsetup info -c --noheadings -o minor $vg-striped | tr -d ' ')" \
 	--name $name
 assert "... then lvremove works" lvm_quiet lvremove -f -y $vg/striped
+
+# ---- thin: the blocks a thin LV has mapped, and its pool's map ----
+write_block() { dd if=/dev/urandom of="/dev/$vg/$1" bs=64k seek="$2" count=1 oflag=direct status=none; }
+thin_setup() {
+	local i
+	lvm_quiet lvcreate -y -L 12M -c 64k -T $vg/pool --zero n "$a" &&
+		lvm_quiet lvcreate -y -V 32M -T $vg/pool -n thin1 &&
+		lvm_quiet lvcreate -y -V 32M -T $vg/pool -n thin2 || return 1
+	# written in turns, so the two LVs' blocks lie side by side in the pool
+	for i in 0 1 2 3; do
+		write_block thin1 $((i * 4)) && write_block thin2 $((i * 4)) || return 1
+	done
+}
+held_sectors() { held_beneath "$1" | tr ' ' '\n' | awk -F+ '{ n += $2 } END { print n + 0 }'; }
+refused_in_each() {
+	local r n=0
+	for r in $(held_beneath "$a"); do
+		write_at "$a" "${r%%+*}" 2>/dev/null || n=$((n + 1))
+	done
+	echo $n
+}
+
+if ! modprobe dm_thin_pool 2>/dev/null || ! command -v thin_dump >/dev/null; then
+	skip "holds on a thin LV" "no dm_thin_pool module or no thin_dump"
+elif ! thin_setup; then
+	not_ok "a thin pool with two thin LVs can be made"
+else
+	thin_node=/dev/dm-$(dmsetup info -c --noheadings -o minor $vg-thin1 | tr -d ' ')
+	thin_sum=$(sha256_direct "$thin_node")
+	assert "hold on a thin LV" "$BLKHOLD" hold /dev/$vg/thin1 --name $name --transient
+	expect_eq "its 4 mapped blocks are held on the PV, and nothing else there" \
+		512 "$(held_sectors "$a")"
+	n=$(held_beneath "$a" | wc -w)
+	expect_eq "dd into each of them is refused" "$n" "$(refused_in_each)"
+	assert "the other thin LV's blocks beside them stay writable" write_block thin2 4
+	assert "... and it can map new blocks" write_block thin2 20
+	refute "a write to the thin LV is refused" \
+		dd if=/dev/urandom of="$thin_node" bs=64k seek=1 count=1 oflag=direct status=none
+	refute "lvremove -f of the thin LV is refused" lvm_quiet lvremove -f -y $vg/thin1
+	refute "a reload of the pool's table is refused" \
+		dmsetup reload --noudevsync $vg-pool-tpool --table "$(dmsetup table $vg-pool-tpool)"
+	# LVM reloads the origin's table to take a snapshot of it
+	refute "lvcreate -s of the held thin LV is refused" lvm_quiet lvcreate -y -s $vg/thin1 -n snap1
+	assert "a thin snapshot of the other one can be taken" lvm_quiet lvcreate -y -s $vg/thin2 -n snap2
+	assert "... and both removed" lvm_quiet lvremove -f -y $vg/snap2 $vg/thin2
+	refute "blkdiscard of the PV is refused" blkdiscard -f "$a"
+	expect_eq "the thin LV is unchanged" "$thin_sum" "$(sha256_direct "$thin_node")"
+	assert "release (by its dm node: a refused lvremove took its link)" \
+		"$BLKHOLD" release "$thin_node" --name $name
+	expect_eq "... releases its blocks" 0 "$(held_sectors "$a")"
+	assert "... then lvremove of the pool works" lvm_quiet lvremove -f -y $vg/pool
+fi
 ktap_finish

@@ -27,6 +27,7 @@
 
 #include "blkhold.h"
 #include "hold.h"
+#include "thin.h"
 
 /* dm tables nest; more levels than this is a loop or a mistake. */
 #define STACK_DEPTH_MAX 16
@@ -234,6 +235,93 @@ static int map_multipath(struct stack_walk *w, unsigned int depth, char **argv,
 	return paths ? 0 : -2;
 }
 
+/* The thin pool @pool's metadata and data devices and block size. */
+static int thin_pool_table(struct stack_walk *w, struct thin_pool *pool, char *data_dev,
+			   size_t len, uint64_t *block, uint64_t *sectors)
+{
+	struct dm_target_spec *spec;
+	struct dm_ioctl *dmi;
+	char meta[32], data[32];
+	bool ok = false;
+
+	dmi = dm_table(w->control, pool->major, pool->minor);
+	if (dmi && dmi->target_count == 1) {
+		spec = (struct dm_target_spec *)((char *)dmi + dmi->data_start);
+		ok = !strcmp(spec->target_type, "thin-pool") &&
+		     sscanf((char *)(spec + 1), "%31s %31s %" SCNu64, meta, data, block) == 3 &&
+		     *block && !lower_device(meta, &pool->meta_major, &pool->meta_minor);
+		*sectors = spec->length;
+		snprintf(data_dev, len, "%s", data);
+	}
+	free(dmi);
+	if (!ok)
+		fail(w->top->path, "cannot read the thin pool %u:%u beneath", pool->major,
+		     pool->minor);
+	return ok ? 0 : -1;
+}
+
+/* Of @runs, what carries [@rel, +@n) of the thin volume, on the pool's @data_dev. */
+static int thin_descend(struct stack_walk *w, unsigned int depth, const char *data_dev,
+			const struct thin_runs *runs, uint64_t block, uint64_t rel, uint64_t n)
+{
+	size_t i;
+
+	for (i = 0; i < runs->nr; i++) {
+		const struct thin_run *r = &runs->run[i];
+		uint64_t lo = r->origin * block, hi = (r->origin + r->len) * block;
+
+		lo = lo > rel ? lo : rel;
+		hi = hi < rel + n ? hi : rel + n;
+		if (lo < hi && descend(w, depth, data_dev, r->data * block + lo - r->origin * block,
+				       hi - lo))
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * A thin volume: the blocks it has mapped in its pool's data device, and
+ * the pool device itself for its node only (every thin volume's bios go
+ * through it), so that the pool's map is frozen too. Blocks it
+ * has not mapped carry no data, and none can be mapped for it while it is
+ * held: its writes are refused.
+ */
+static int map_thin(struct stack_walk *w, unsigned int depth, char **argv, int argc,
+		    uint64_t rel, uint64_t n)
+{
+	struct extent pool_range = { 0 };
+	struct thin_runs runs = { 0 };
+	struct thin_pool pool;
+	char data_dev[32], why[256];
+	uint64_t block;
+	uint32_t dev_id;
+	int err;
+
+	if (argc > 2) {
+		fail(w->top->path, "a thin volume with an external origin lies beneath: not supported yet");
+		return -1;
+	}
+	if (argc < 2 || lower_device(argv[0], &pool.major, &pool.minor) ||
+	    sscanf(argv[1], "%" SCNu32, &dev_id) != 1)
+		return -2;
+	if (thin_pool_table(w, &pool, data_dev, sizeof(data_dev), &block, &pool_range.sectors))
+		return -1;
+	/* the pool device passes every thin volume's bios on: node only */
+	pool_range.major = pool.major;
+	pool_range.minor = pool.minor;
+	pool_range.node_only = true;
+	if (place(w, &pool_range))
+		return -1;
+	err = thin_mapped(w->control, &pool, dev_id, &runs, why, sizeof(why));
+	if (err)
+		fail(w->top->path, "cannot read what thin device %" PRIu32 " of pool %u:%u has mapped: %s",
+		     dev_id, pool.major, pool.minor, why);
+	else
+		err = thin_descend(w, depth, data_dev, &runs, block, rel, n);
+	thin_runs_free(&runs);
+	return err ? -1 : 0;
+}
+
 /* Split @params into words, in place. */
 static int split_words(char *params, char **argv, int max)
 {
@@ -266,6 +354,8 @@ static int map_target(struct stack_walk *w, const struct extent *e, unsigned int
 		err = map_striped(w, depth, argv, argc, rel, n);
 	} else if (!strcmp(type, "crypt")) {
 		err = map_crypt(w, e, depth, argv, argc, rel, n);
+	} else if (!strcmp(type, "thin")) {
+		err = map_thin(w, depth, argv, argc, rel, n);
 	} else if (!strcmp(type, "multipath")) {
 		err = map_multipath(w, depth, argv, argc, tstart + rel, n);
 	} else if (!strcmp(type, "zero") || !strcmp(type, "error")) {
