@@ -6,7 +6,8 @@
 # --grow, --readwrite and sync_action writes are refused; dd, blkdiscard
 # and wipefs on a member are refused; md keeps writing its superblock and
 # bitmap, and the array stays healthy ([UU]). A volume on the array holds
-# only its part of the members; on raid5, the whole rows it touches.
+# only its part of the members; on raid5, the whole rows it touches; on
+# raid1 over partitions, its part of each partition.
 . "$(dirname "$0")/lib.sh"
 require_root
 require_cmd mdadm jq
@@ -27,6 +28,11 @@ cleanup() {
 	mdadm --zero-superblock "$a" "$b" >/dev/null 2>&1
 	for m in "${r5_members[@]}"; do losetup -d "$m"; done
 	rm -f "${r5_images[@]}"
+	if [ -b "${a}2" ]; then
+		wipefs -a -f -q "${a}2" "${b}2" "$a" "$b" 2>/dev/null
+		blockdev --rereadpt "$a" 2>/dev/null
+		blockdev --rereadpt "$b" 2>/dev/null
+	fi
 }
 trap cleanup EXIT
 
@@ -148,5 +154,37 @@ else
 	expect_eq "... releases the members" "" "$(held_beneath "$m")"
 	dmsetup remove --noudevsync bh-onr5
 	assert "... and the raid5 array can be stopped" mdadm --stop "$md5"
+fi
+
+# A volume on raid1 over partitions (an LV on md on partitions): the held
+# range is found through the partition, down to the disk.
+partitions_made() { [ -b "${a}2" ] && [ -b "${b}2" ]; }
+for d in "$a" "$b"; do
+	printf 'start=2048, size=8192\nstart=10240\n' | sfdisk -q -f "$d" >/dev/null 2>&1
+	blockdev --rereadpt "$d" 2>/dev/null
+done
+if ! wait_for partitions_made ||
+	! yes | mdadm --create "$md" --run --force --level=1 --raid-devices=2 --metadata=1.2 \
+		--bitmap=internal --assume-clean "${a}2" "${b}2" >/dev/null 2>&1 ||
+	! dmsetup create --noudevsync bh-onmd --table "0 4096 linear 9:90 2048" ||
+	! dmsetup mknodes bh-onmd; then
+	not_ok "a volume on raid1 over partitions can be made"
+else
+	off=$(cat "/sys/block/${md#/dev/}/md/dev-${a#/dev/}2/offset")
+	held_range="$((10240 + off + 2048))+4096"
+	sum=$(sha256_direct /dev/mapper/bh-onmd)
+	assert "hold on a volume on raid1 over partitions" \
+		"$BLKHOLD" hold /dev/mapper/bh-onmd --name $name --transient
+	expect_match "its part of the member partition is held on the disk" \
+		"(^| )${held_range/+/\\+} " "$(held_beneath "$a")"
+	refute "dd into it through the partition is refused" write_at "${a}2" $((off + 2048 + 8))
+	refute "dd into it through the disk is refused" write_at "$a" $((10240 + off + 2048 + 8))
+	assert "the other partition stays writable" write_at "${a}1" 0
+	assert "the rest of the array stays writable" write_at "$md" 0
+	expect_match "the array is healthy" '\[UU\]' "$(grep -A2 "^${md#/dev/} " /proc/mdstat)"
+	expect_eq "the volume is unchanged" "$sum" "$(sha256_direct /dev/mapper/bh-onmd)"
+	assert "release" "$BLKHOLD" release /dev/mapper/bh-onmd --name $name
+	dmsetup remove --noudevsync bh-onmd
+	assert "... and the array over partitions can be stopped" mdadm --stop "$md"
 fi
 ktap_finish
