@@ -36,10 +36,21 @@ expect_match "the hold is kept and shown detached" "/dev/$name \(detached\)" "$o
 expect_eq "JSON says detached" true \
 	"$("$BLKHOLD" list --json | jq ".volumes[] | select(.diskseq == $seq_before) | .detached")"
 
+# The first scsi_debug disk there is. A glob, not ls: with two hosts
+# listed (the removed one's directory can linger), ls prints headers.
+scsi_debug_disk() {
+	local d
+	for d in /sys/bus/pseudo/drivers/scsi_debug/adapter*/host*/target*/*/block/sd*; do
+		[ -e "$d/dev" ] && { echo "${d##*/}"; return; }
+	done
+}
+has_scsi_debug_disk() {
+	[ -n "$(scsi_debug_disk)" ]
+}
+
 echo 1 >/sys/bus/pseudo/drivers/scsi_debug/add_host
-wait_for sh -c "ls /sys/bus/pseudo/drivers/scsi_debug/adapter*/host*/target*/*/block/ 2>/dev/null | grep -q sd" ||
-	not_ok "a new scsi_debug disk appeared"
-new=$(ls /sys/bus/pseudo/drivers/scsi_debug/adapter*/host*/target*/*/block/ | head -n 1)
+wait_for has_scsi_debug_disk || not_ok "a new scsi_debug disk appeared"
+new=$(scsi_debug_disk)
 diag "new disk $new ($(cat /sys/block/$new/dev)), removed one was $name ($devno)"
 expect_match "the new disk is not held" "not held" "$("$BLKHOLD" status /dev/$new)"
 assert "the new disk is writable" dd if=/dev/urandom of=/dev/$new bs=4k count=1 oflag=direct status=none
@@ -50,12 +61,6 @@ expect_eq "no hold is left" "no holds" "$("$BLKHOLD" list)"
 
 # A hold placed while its disk is being deleted: if it is placed at all,
 # it ends up detached, never bound to the gone disk.
-scsi_debug_disk() {
-	ls /sys/bus/pseudo/drivers/scsi_debug/adapter*/host*/target*/*/block/ 2>/dev/null | head -n 1
-}
-has_scsi_debug_disk() {
-	[ -n "$(scsi_debug_disk)" ]
-}
 bound_to_gone=0
 placed=0
 for i in $(seq 1 10); do
