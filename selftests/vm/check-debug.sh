@@ -23,10 +23,16 @@ start=$(date +%s)
 release=$("$here/debug-kernel.sh")
 release=${release##*$'\n'}
 built=$(date +%s)
+# gate_unplug.sh goes last: removing its SCSI disk makes 6.12.117's own
+# del_gendisk() report a circular locking dependency (reproduced with no
+# blkhold loaded; design.rst), and after a report lockdep is off for the
+# rest of the boot.
 tests=
 for t in $(make -s --no-print-directory -C "$project/selftests" list_tests); do
-	case $t in package.sh | ansible.sh) ;; *) tests+="$t " ;; esac
+	case $t in package.sh | ansible.sh | gate_unplug.sh) ;; *) tests+="$t " ;; esac
 done
+tests+="gate_unplug.sh"
+
 set +e
 BLKHOLD_NO_INSTALL=1 BLKHOLD_KERNELS=$release BLKHOLD_TESTS="${BLKHOLD_TESTS:-$tests boot-path.sh}" \
 	BLKHOLD_TIMEOUT_FACTOR=${BLKHOLD_TIMEOUT_FACTOR:-8} BLKHOLD_VM_MEM=${BLKHOLD_VM_MEM:-2048} \
