@@ -65,6 +65,8 @@ struct bh_record {
 	sector_t disk_sects;		/* size of the disk it was made on */
 	char partuuid[BLKHOLD_PARTUUID_MAX + 1];	/* "" when not checked */
 	bool transient;			/* binds disks present now only */
+	bool beneath;			/* under a stacked volume: no node */
+	bool node_only;			/* bios pass: md's own metadata */
 	struct bh_hold proto;
 };
 
@@ -122,6 +124,8 @@ struct bh_refusal {
 void bh_registry_assert_locked(void);
 struct bh_volume *bh_volume_get(struct gendisk *disk, struct block_device *bdev,
 				sector_t start, sector_t nr);
+struct bh_volume *bh_volume_get_beneath(struct gendisk *disk, sector_t start,
+					sector_t nr, bool node_only);
 int bh_volume_add_hold(struct bh_volume *vol, struct bh_hold *hold,
 		       struct netlink_ext_ack *extack);
 void bh_volume_put(struct bh_volume *vol);

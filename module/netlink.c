@@ -38,6 +38,8 @@ static const struct nla_policy bh_record_policy[BLKHOLD_A_MAX + 1] = {
 	[BLKHOLD_A_DISK_SECTORS] = { .type = NLA_U64 },
 	[BLKHOLD_A_PARTUUID] = { .type = NLA_NUL_STRING,
 				 .len = BLKHOLD_PARTUUID_MAX },
+	[BLKHOLD_A_NODE_ONLY] = { .type = NLA_FLAG },
+	[BLKHOLD_A_BENEATH] = { .type = NLA_FLAG },
 };
 
 /* The dump takes no attributes: every one sent is rejected. */
@@ -314,6 +316,14 @@ static int bh_parse_record(struct genl_info *info, struct bh_record *rec,
 	if (info->attrs[BLKHOLD_A_PARTUUID])
 		nla_strscpy(rec->partuuid, info->attrs[BLKHOLD_A_PARTUUID],
 			    sizeof(rec->partuuid));
+	rec->beneath = nla_get_flag(info->attrs[BLKHOLD_A_BENEATH]);
+	rec->node_only = nla_get_flag(info->attrs[BLKHOLD_A_NODE_ONLY]);
+	if (rec->node_only && !rec->beneath) {
+		NL_SET_ERR_MSG_ATTR(info->extack,
+				    info->attrs[BLKHOLD_A_NODE_ONLY],
+				    "node-only is for a range beneath a stacked volume");
+		return -EINVAL;
+	}
 	if (rec->disk_sects < rec->start + rec->nr_sects) {
 		NL_SET_ERR_MSG_ATTR(info->extack,
 				    info->attrs[BLKHOLD_A_DISK_SECTORS],
@@ -500,6 +510,8 @@ static int bh_put_record(struct sk_buff *skb, const struct bh_record *rec)
 	    nla_put_u32(skb, BLKHOLD_A_BOUND, bh_record_bound(rec)) ||
 	    (rec->partuuid[0] &&
 	     nla_put_string(skb, BLKHOLD_A_PARTUUID, rec->partuuid)) ||
+	    (rec->beneath && nla_put_flag(skb, BLKHOLD_A_BENEATH)) ||
+	    (rec->node_only && nla_put_flag(skb, BLKHOLD_A_NODE_ONLY)) ||
 	    bh_put_hold(skb, &rec->proto))
 		return -EMSGSIZE;
 	return 0;

@@ -191,7 +191,8 @@ static int bh_record_bind(struct bh_record *rec, struct gendisk *disk,
 			  struct netlink_ext_ack *extack)
 {
 	sector_t start = rec->start, nr = rec->nr_sects;
-	struct block_device *node;
+	bool node_only = rec->node_only;
+	struct block_device *node = NULL;
 	struct bh_volume *vol;
 	struct bh_hold *hold;
 	bool created;
@@ -200,6 +201,7 @@ static int bh_record_bind(struct bh_record *rec, struct gendisk *disk,
 	if (get_capacity(disk) != rec->disk_sects) {
 		start = 0;
 		nr = max(get_capacity(disk), rec->disk_sects);
+		node_only = false;
 		bh_alert(disk->disk_name, rec->identity,
 			 "disk size differs from the stored hold's: all of the disk is held");
 	}
@@ -207,8 +209,12 @@ static int bh_record_bind(struct bh_record *rec, struct gendisk *disk,
 	if (!hold)
 		return -ENOMEM;
 	hold->record = rec;
-	node = bh_disk_node(disk, start, nr);
-	vol = bh_volume_get(disk, node, start, nr);
+	if (rec->beneath) {
+		vol = bh_volume_get_beneath(disk, start, nr, node_only);
+	} else {
+		node = bh_disk_node(disk, start, nr);
+		vol = bh_volume_get(disk, node, start, nr);
+	}
 	if (IS_ERR(vol)) {
 		kfree(hold);
 		return PTR_ERR(vol);

@@ -320,6 +320,22 @@ struct bh_volume *bh_volume_get(struct gendisk *disk, struct block_device *bdev,
 	return bh_volume_obtain(disk, bdev, start, nr, false, false);
 }
 
+/*
+ * The volume of a range beneath a stacked volume: no node of its own, so
+ * no read-only flag on the disk's other tenants. @node_only: bios pass,
+ * unless the range is held for bios too already.
+ */
+struct bh_volume *bh_volume_get_beneath(struct gendisk *disk, sector_t start,
+					sector_t nr, bool node_only)
+{
+	struct bh_volume *vol;
+
+	vol = bh_volume_obtain(disk, NULL, start, nr, true, node_only);
+	if (!IS_ERR(vol) && !node_only)
+		WRITE_ONCE(vol->node_only, false);
+	return vol;
+}
+
 /* Give the volume its read-only flag back, if it is still the same disk. */
 static void bh_volume_restore_ro(struct bh_volume *vol)
 {
@@ -694,15 +710,12 @@ static int bh_derived_insert(struct block_device *bdev,
 
 	was_held = bh_volume_lookup_range(bdev->bd_disk->diskseq, abs,
 					  req->nr_sects);
-	vol = bh_volume_obtain(bdev->bd_disk, NULL, abs, req->nr_sects, true,
-			       req->node_only);
+	vol = bh_volume_get_beneath(bdev->bd_disk, abs, req->nr_sects,
+				    req->node_only);
 	if (IS_ERR(vol)) {
 		bh_pin_failed(PTR_ERR(vol), extack);
 		return PTR_ERR(vol);
 	}
-	/* a range held for bios too stays so */
-	if (!req->node_only)
-		WRITE_ONCE(vol->node_only, false);
 	old = bh_hold_lookup(vol, root_hold->name);
 	if (old && bh_derived_from(old, root, root_hold->name))
 		return 0;
