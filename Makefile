@@ -16,6 +16,7 @@ SBINDIR ?= $(PREFIX)/sbin
 DESTDIR ?=
 INITRAMFS_DIR ?= /usr/share/initramfs-tools
 UNIT_DIR ?= /lib/systemd/system
+UDEV_DIR ?= /lib/udev/rules.d
 
 all: module cli
 
@@ -44,6 +45,7 @@ install-userspace: cli
 	$(call install_boot,0755,initramfs-tools/hooks/blkhold,$(INITRAMFS_DIR)/hooks/blkhold)
 	$(call install_boot,0755,initramfs-tools/scripts/init-top/00blkhold,$(INITRAMFS_DIR)/scripts/init-top/00blkhold)
 	$(call install_boot,0644,modprobe.d/blkhold.conf,/etc/modprobe.d/blkhold.conf)
+	$(call install_boot,0644,udev/69-blkhold-stack.rules,$(UDEV_DIR)/69-blkhold-stack.rules)
 	$(call install_boot,0644,systemd/blkhold-restore.service,$(UNIT_DIR)/blkhold-restore.service)
 	$(call install_boot,0644,systemd/blkhold-metrics.service,$(UNIT_DIR)/blkhold-metrics.service)
 	$(call install_boot,0644,systemd/blkhold-metrics.timer,$(UNIT_DIR)/blkhold-metrics.timer)

@@ -96,6 +96,7 @@ struct record {
 	uint64_t start, sectors, disk_sectors;
 	char partuuid[BLKHOLD_PARTUUID_MAX + 1];	/* "" when not checked */
 	uint32_t bound;		/* disks it holds now */
+	bool beneath, node_only;	/* a range beneath a stacked volume */
 	struct hold hold;
 };
 
@@ -114,6 +115,7 @@ int record_request(uint8_t cmd, const struct entry *e, const struct device *dev,
 /* identity.c */
 int device_identity(const struct device *dev, struct entry *e);
 const char *device_identity_why(const struct device *dev, struct entry *e);
+const char *device_identity_range(const struct device *dev, struct entry *e);
 void volume_identity(unsigned int major, unsigned int minor, uint64_t diskseq,
 		     char *id, size_t len);
 void volumes_free(struct volume_list *list);

@@ -68,18 +68,18 @@ out:
 
 /*
  * A device-mapper volume or md array: its own hold freezes its map, then
- * the ranges beneath are held, down to the disks (stack.c).
+ * the ranges beneath are held, down to the disks (stack.c); a stored one
+ * stores them (stack_store.c).
  */
 static int hold_stacked(const struct args *args, const struct device *dev)
 {
-	if (!args->transient) {
-		fail(dev->path, "holds on device-mapper volumes and md arrays are not stored yet: add --transient (held until reboot)");
+	if (check_unheld(dev, args->name))
 		return -1;
-	}
-	if (check_unheld(dev, args->name) ||
-	    hold_request(BLKHOLD_CMD_HOLD_ADD, args, dev))
+	if (!args->transient)
+		return stack_hold_stored(args, dev);
+	if (hold_request(BLKHOLD_CMD_HOLD_ADD, args, dev))
 		return -1;
-	return stack_hold(args, dev);
+	return stack_hold(args, dev, NULL);
 }
 
 static int run(int argc, char *argv[], const struct command *self)

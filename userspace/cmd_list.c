@@ -72,7 +72,8 @@ static void print_record_json(const struct record *r)
 	printf(",\"start\":%" PRIu64 ",\"sectors\":%" PRIu64 ",\"disk_sectors\":%" PRIu64
 	       ",\"partuuid\":", r->start, r->sectors, r->disk_sectors);
 	json_string(stdout, r->partuuid);
-	printf(",\"bound\":%" PRIu32 ",\"hold\":", r->bound);
+	printf(",\"bound\":%" PRIu32 ",\"beneath\":%s,\"node_only\":%s,\"hold\":", r->bound,
+	       r->beneath ? "true" : "false", r->node_only ? "true" : "false");
 	print_hold_json(stdout, &r->hold);
 	putchar('}');
 }

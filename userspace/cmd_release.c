@@ -83,10 +83,30 @@ static int release_unstored(const struct release_key *k, size_t *done)
 	return 0;
 }
 
+/*
+ * A range stored for a stacked volume goes with the volume's hold: while
+ * the volume is there, release it there; when it is gone, the whole hold
+ * goes from here.
+ */
+static int release_beneath(struct ledger *l, const struct release_key *k,
+			   const struct entry *held)
+{
+	const char *top = strchr(held->stack, ':') + 1;
+
+	if (stack_top_present(top)) {
+		fail(k->what, "the stored hold '%s' here lies beneath the stacked volume %s: release it there",
+		     held->name, top);
+		return -1;
+	}
+	printf("%s: releasing stored hold '%s' of the stacked volume %s (not present), with every range beneath it\n",
+	       k->what, held->name, top);
+	return stack_release_stored(l, top, held->name, k->reason);
+}
+
 /* Release the stored holds @k names. 1 when there is none. */
 static int release_stored(const struct release_key *k)
 {
-	const struct entry **active;
+	const struct entry **active, *stack = NULL;
 	size_t i, n, done = 0;
 	struct ledger l;
 	int err = 0;
@@ -98,7 +118,20 @@ static int release_stored(const struct release_key *k)
 		if (!key_matches(k, active[i]->identity, active[i]->start,
 				 active[i]->sectors, active[i]->name))
 			continue;
-		err = release_one(&l, k, active[i]);
+		/* a stacked volume's hold went whole, with this one */
+		if (stack && entry_in_stack(active[i], strchr(stack->stack, ':') + 1,
+					    stack->name))
+			continue;
+		if (active[i]->stack[0])
+			stack = active[i];
+		if (entry_is_beneath(active[i])) {
+			err = release_beneath(&l, k, active[i]);
+		} else if (entry_is_top(active[i])) {
+			err = stack_release_stored(&l, active[i]->identity, active[i]->name,
+						   k->reason);
+		} else {
+			err = release_one(&l, k, active[i]);
+		}
 		done++;
 	}
 	free(active);
@@ -110,6 +143,33 @@ static int release_stored(const struct release_key *k)
 	if (done)
 		store_remind_initramfs();
 	return done ? 0 : 1;
+}
+
+/*
+ * A stacked volume: its own hold in the kernel first (which checks the
+ * caller's privilege and releases what was derived from it), then what
+ * the store keeps for it. 1 when the store keeps nothing for it.
+ */
+static int release_stacked(const struct args *args, const struct device *dev, bool held)
+{
+	char top[BLKHOLD_IDENTITY_MAX + 1];
+	struct ledger l;
+	int err;
+
+	if (stack_top_identity(dev, top, sizeof(top)))
+		return 1;
+	if (ledger_open(&l, true))
+		return -1;
+	if (!stack_stored(&l, top, args->name)) {
+		ledger_close(&l);
+		return 1;
+	}
+	err = held && hold_request(BLKHOLD_CMD_HOLD_DEL, args, dev) ? -1 :
+	      stack_release_stored(&l, top, args->name, args->reason);
+	ledger_close(&l);
+	if (!err)
+		store_remind_initramfs();
+	return err ? -1 : 0;
 }
 
 static int release_device(const struct args *args, const struct device *dev)
@@ -126,6 +186,11 @@ static int release_device(const struct args *args, const struct device *dev)
 	held = h;
 	transient = h && !h->persistent;
 	volumes_free(&list);
+	if (stack_is_dm(dev) || stack_is_md(dev)) {
+		err = release_stacked(args, dev, held);
+		if (err <= 0)
+			return err;
+	}
 	if (transient)
 		return hold_request(BLKHOLD_CMD_HOLD_DEL, args, dev);
 	snprintf(k.e.name, sizeof(k.e.name), "%s", args->name);

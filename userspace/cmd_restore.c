@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "blkhold.h"
+#include "hold.h"
 #include "store.h"
 
 struct restore_count {
@@ -71,6 +72,7 @@ static void log_to_kernel(const struct ledger *l, size_t n, const struct restore
 
 static int run(int argc, char *argv[], const struct command *self)
 {
+	struct stack_restore_count stacks = { 0 };
 	struct restore_count c = { 0 };
 	struct record_list before;
 	const struct entry **active;
@@ -92,11 +94,19 @@ static int run(int argc, char *argv[], const struct command *self)
 	}
 	n = ledger_active(&l, &active);
 	for (i = 0; i < n; i++)
-		arm(active[i], before.n > 0, &c);
+		if (!entry_is_top(active[i]))
+			arm(active[i], before.n > 0, &c);
 	report_drift(&before, active, n);
+	/* the ranges beneath first: held before the stacks are looked at */
+	if (stack_restore(active, n, &stacks))
+		err = -1;
 	log_to_kernel(&l, n, &c);
 	printf("restore: %zu stored hold%s, %zu armed now, %zu armed already\n",
 	       n, n == 1 ? "" : "s", c.armed, c.already);
+	if (stacks.placed || stacks.already || stacks.absent)
+		printf("restore: stacked volumes: %zu held now, %zu held already, %zu not present%s\n",
+		       stacks.placed, stacks.already, stacks.absent,
+		       stacks.differ ? ", maps changed (see above)" : "");
 	if (l.problem[0]) {
 		fail(l.path, "%s; every hold it records was armed, releases after that point were not believed",
 		     l.problem);

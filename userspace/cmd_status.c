@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "blkhold.h"
+#include "hold.h"
 
 /* Derived volumes: ranges of a disk held for a stacked volume above it. */
 static bool is_derived(const struct volume *v)
@@ -129,6 +130,8 @@ static void print_human(const struct device *dev, const struct volume *v,
 		       h->name, when, h->uid, h->comm, h->pid,
 		       h->reason[0] ? ": " : "", h->reason);
 		print_beneath(v, h, list);
+		if (stack_is_dm(dev) || stack_is_md(dev))
+			stack_print_stored(dev, h->name);
 	}
 	printf("  refused: %" PRIu64, volume_refused_total(v));
 	for (k = 0; k < __BLKHOLD_KIND_MAX; k++)

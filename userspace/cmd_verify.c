@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "blkhold.h"
+#include "hold.h"
 #include "store.h"
 
 static unsigned int check_chain(const struct ledger *l)
@@ -28,6 +29,16 @@ static unsigned int check_chain(const struct ledger *l)
 	return 0;
 }
 
+/* A stacked volume's stored hold is placed when the volume is there. */
+static unsigned int check_top(const struct entry *top)
+{
+	if (stack_top_held(top) != 0)
+		return 0;
+	printf("kernel: stacked volume %s is present, its stored hold '%s' is not placed (run 'blkhold restore')\n",
+	       top->identity, top->name);
+	return 1;
+}
+
 static unsigned int check_kernel(const struct entry **active, size_t n)
 {
 	struct record_list records;
@@ -36,12 +47,17 @@ static unsigned int check_kernel(const struct entry **active, size_t n)
 
 	if (records_fetch(&records))
 		return 1;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		if (entry_is_top(active[i])) {
+			diff += check_top(active[i]);
+			continue;
+		}
 		if (!records_find(&records, active[i])) {
 			printf("kernel: stored hold '%s' on %s is not armed\n",
 			       active[i]->name, active[i]->identity);
 			diff++;
 		}
+	}
 	for (i = 0; i < records.n; i++) {
 		const struct record *r = &records.r[i];
 		size_t j;

@@ -9,7 +9,45 @@ int hold_request(uint8_t cmd, const struct args *args, const struct device *dev)
 /* stack.c: holds on device-mapper volumes and what lies beneath */
 bool stack_is_dm(const struct device *dev);
 bool stack_is_md(const struct device *dev);
-int stack_hold(const struct args *args, const struct device *dev);
+struct stack_store;
+int stack_hold(const struct args *args, const struct device *dev,
+	       struct stack_store *store);
 void stack_released(const struct device *dev);
+
+/* stack_store.c: stored holds on stacked volumes */
+struct entry;
+struct ledger;
+
+struct stack_store {
+	const struct args *args;
+	const struct device *top;
+	char top_id[BLKHOLD_IDENTITY_MAX + 1];
+	/* placing: the locked store, and the ranges stored and armed so far */
+	struct ledger *ledger;
+	struct entry *armed;
+	size_t nr_armed;
+	/* restoring: compare the map with the store's holds, place nothing stored */
+	bool compare;
+	const struct entry **active;
+	size_t nr_active;
+	bool *seen;
+	unsigned int differ;
+};
+
+struct stack_restore_count {
+	size_t placed, already, absent, differ;
+};
+
+int stack_top_identity(const struct device *dev, char *id, size_t len);
+int stack_store_leaf(struct stack_store *s, unsigned int major, unsigned int minor,
+		     uint64_t start, uint64_t sectors, bool node_only);
+int stack_hold_stored(const struct args *args, const struct device *dev);
+bool stack_stored(const struct ledger *l, const char *top, const char *name);
+int stack_top_held(const struct entry *top);
+bool stack_top_present(const char *id);
+void stack_print_stored(const struct device *dev, const char *name);
+int stack_release_stored(struct ledger *l, const char *top, const char *name,
+			 const char *why);
+int stack_restore(const struct entry **active, size_t n, struct stack_restore_count *c);
 
 #endif

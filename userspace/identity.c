@@ -88,11 +88,8 @@ static void read_partuuid(const char *node, char *out, size_t len)
 		out[0] = '\0';
 }
 
-/*
- * Fill @e's identity and range for @dev. Returns NULL, or why it cannot:
- * a disk without a stable identity can only have transient holds.
- */
-const char *device_identity_why(const struct device *dev, struct entry *e)
+/* @e's identity and range for @dev, and with @partuuid its partition UUID. */
+static const char *identity_of(const struct device *dev, struct entry *e, bool partuuid)
 {
 	char dir[64], disk[80];
 	uint64_t removable = 0;
@@ -105,7 +102,8 @@ const char *device_identity_why(const struct device *dev, struct entry *e)
 		snprintf(disk, sizeof(disk), "%s/..", dir);
 		if (read_sysfs_u64(dir, "start", &e->start))
 			return "cannot read the partition's start sector";
-		read_partuuid(dev->canon, e->partuuid, sizeof(e->partuuid));
+		if (partuuid)
+			read_partuuid(dev->canon, e->partuuid, sizeof(e->partuuid));
 	} else {
 		snprintf(disk, sizeof(disk), "%s", dir);
 		e->start = 0;
@@ -119,6 +117,21 @@ const char *device_identity_why(const struct device *dev, struct entry *e)
 	if (disk_identity(disk, e->identity, sizeof(e->identity)))
 		return "the disk has no stable identity (no wwid or serial in sysfs); use --transient for a hold until the next reboot or re-plug";
 	return NULL;
+}
+
+/*
+ * Fill @e's identity and range for @dev. Returns NULL, or why it cannot:
+ * a disk without a stable identity can only have transient holds.
+ */
+const char *device_identity_why(const struct device *dev, struct entry *e)
+{
+	return identity_of(dev, e, true);
+}
+
+/* The same without the partition UUID (no blkid run): a range beneath a stack. */
+const char *device_identity_range(const struct device *dev, struct entry *e)
+{
+	return identity_of(dev, e, false);
 }
 
 int device_identity(const struct device *dev, struct entry *e)

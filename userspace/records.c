@@ -34,6 +34,8 @@ static int on_record(struct nl_msg *msg, void *arg)
 	copy_string(r->partuuid, sizeof(r->partuuid), tb[BLKHOLD_A_PARTUUID]);
 	if (tb[BLKHOLD_A_BOUND])
 		r->bound = nla_get_u32(tb[BLKHOLD_A_BOUND]);
+	r->beneath = tb[BLKHOLD_A_BENEATH];
+	r->node_only = tb[BLKHOLD_A_NODE_ONLY];
 	hold_parse(&r->hold, tb[BLKHOLD_A_HOLD]);
 	return NL_OK;
 }
@@ -84,7 +86,9 @@ static int put_record(struct nl_msg *msg, uint8_t cmd, const struct entry *e,
 	if (cmd != BLKHOLD_CMD_RECORD_ADD)
 		return 0;
 	if (nla_put_u64(msg, BLKHOLD_A_DISK_SECTORS, e->disk_sectors) ||
-	    (e->partuuid[0] && nla_put_string(msg, BLKHOLD_A_PARTUUID, e->partuuid)))
+	    (e->partuuid[0] && nla_put_string(msg, BLKHOLD_A_PARTUUID, e->partuuid)) ||
+	    (entry_is_beneath(e) && nla_put_flag(msg, BLKHOLD_A_BENEATH)) ||
+	    (entry_is_meta(e) && nla_put_flag(msg, BLKHOLD_A_NODE_ONLY)))
 		return -1;
 	if (dev && (nla_put_u32(msg, BLKHOLD_A_MAJOR, dev->major) ||
 		    nla_put_u32(msg, BLKHOLD_A_MINOR, dev->minor) ||

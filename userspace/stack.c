@@ -42,6 +42,7 @@ struct extent {
 struct stack_walk {
 	const struct args *args;
 	const struct device *top;
+	struct stack_store *store;	/* stored hold: disks' ranges go there */
 	struct nl_conn conn;
 	int control;		/* /dev/mapper/control */
 	unsigned int placed;
@@ -406,13 +407,22 @@ static int walk_dm(struct stack_walk *w, const struct extent *e, unsigned int de
 	return err;
 }
 
-/* A hold on @e derived from the top's. */
+/*
+ * A hold on @e derived from the top's. For a stored hold, a range on a
+ * disk is a stored hold of its own instead (stack_store.c): the disk
+ * comes back at boot before the stack above it does.
+ */
 static int place(struct stack_walk *w, const struct extent *e)
 {
 	char errmsg[256], name[64];
 	struct nl_msg *msg;
 	uint64_t diskseq;
 	int err;
+
+	if (w->store && !has_sysfs(e->major, e->minor, "dm/name") &&
+	    !has_sysfs(e->major, e->minor, "md/level"))
+		return stack_store_leaf(w->store, e->major, e->minor, e->start,
+					e->sectors, e->node_only);
 
 	if (volume_facts(e, name, sizeof(name), &diskseq)) {
 		fail(w->top->path, "the device %u:%u beneath is not known to the kernel",
@@ -692,9 +702,10 @@ static void clear_staged_table(struct stack_walk *w, const struct device *dev)
  * The top device @dev is held: hold what lies beneath. On failure the
  * top's hold is released, which releases what was placed here.
  */
-int stack_hold(const struct args *args, const struct device *dev)
+int stack_hold(const struct args *args, const struct device *dev,
+	       struct stack_store *store)
 {
-	struct stack_walk w = { .args = args, .top = dev };
+	struct stack_walk w = { .args = args, .top = dev, .store = store };
 	struct extent top = { .major = dev->major, .minor = dev->minor, .sectors = dev->sectors };
 	int err = -1;
 

@@ -7,7 +7,10 @@
  * The first line is "blkhold-ledger 1". Each further line is one entry,
  * space-separated:
  *
- *   SEQ TIME OP UID IDENTITY START SECTORS DISK_SECTORS PARTUUID NAME REASON PREV HASH
+ *   SEQ TIME OP UID IDENTITY START SECTORS DISK_SECTORS PARTUUID NAME REASON [STACK] PREV HASH
+ *
+ * STACK is only on the entries of a hold on a stacked volume (struct
+ * entry); other lines are as blkhold wrote them before it existed.
  *
  * Strings are percent-encoded (bytes outside '!'..'~', and '%'), "-" for
  * empty. HASH is the SHA-256 of the line up to the space before it, and
@@ -126,7 +129,21 @@ static int parse_u64(const char *s, uint64_t *v)
 /* ---- reading ---- */
 
 enum { F_SEQ, F_TIME, F_OP, F_UID, F_ID, F_START, F_SECTORS, F_DISK, F_PARTUUID,
-       F_NAME, F_REASON, F_PREV, F_HASH, NR_FIELDS };
+       F_NAME, F_REASON, F_STACK, F_PREV, F_HASH, NR_FIELDS };
+
+static const char *const stack_roles[] = { "top:", "data:", "meta:" };
+
+static bool stack_valid(const char *stack)
+{
+	size_t i, n;
+
+	for (i = 0; i < sizeof(stack_roles) / sizeof(stack_roles[0]); i++) {
+		n = strlen(stack_roles[i]);
+		if (!strncmp(stack, stack_roles[i], n) && strchr(stack + n, '='))
+			return true;
+	}
+	return false;
+}
 
 /* Parse one entry line (no newline) into @e; a message on failure. */
 static const char *parse_entry(char *line, struct entry *e)
@@ -140,8 +157,13 @@ static const char *parse_entry(char *line, struct entry *e)
 			return "too many fields";
 		f[n++] = tok;
 	}
-	if (n != NR_FIELDS)
+	if (n == NR_FIELDS - 1) {	/* no STACK */
+		f[F_HASH] = f[F_PREV];
+		f[F_PREV] = f[F_STACK];
+		f[F_STACK] = "-";
+	} else if (n != NR_FIELDS) {
 		return "too few fields";
+	}
 	if (parse_u64(f[F_SEQ], &e->seq) || parse_u64(f[F_TIME], &e->time) ||
 	    parse_u64(f[F_UID], &uid) || parse_u64(f[F_START], &e->start) ||
 	    parse_u64(f[F_SECTORS], &e->sectors) ||
@@ -152,8 +174,11 @@ static const char *parse_entry(char *line, struct entry *e)
 	    decode(e->identity, sizeof(e->identity), f[F_ID]) ||
 	    decode(e->partuuid, sizeof(e->partuuid), f[F_PARTUUID]) ||
 	    decode(e->name, sizeof(e->name), f[F_NAME]) ||
-	    decode(e->reason, sizeof(e->reason), f[F_REASON]))
+	    decode(e->reason, sizeof(e->reason), f[F_REASON]) ||
+	    decode(e->stack, sizeof(e->stack), f[F_STACK]))
 		return "a text field is badly encoded or too long";
+	if (e->stack[0] && !stack_valid(e->stack))
+		return "the stack field is not ROLE:IDENTITY";
 	if (strcmp(e->op, "hold") && strcmp(e->op, "release"))
 		return "unknown operation";
 	if (!*e->identity || !*e->name || !e->sectors)
@@ -357,6 +382,8 @@ void ledger_close(struct ledger *l)
 
 const char *ledger_head(const struct ledger *l)
 {
+	if (l->appended)
+		return l->head;
 	return l->n ? l->e[l->n - 1].hash : GENESIS;
 }
 
@@ -366,6 +393,7 @@ static int format_entry(char *buf, size_t len, struct entry *e)
 {
 	char op[48], id[BLKHOLD_IDENTITY_MAX * 3 + 1], part[128];
 	char name[BLKHOLD_NAME_MAX * 3 + 1], reason[BLKHOLD_REASON_MAX * 3 + 1];
+	char stack[sizeof(e->stack) * 3 + 2] = "";
 	int n;
 
 	encode(op, sizeof(op), e->op);
@@ -373,10 +401,14 @@ static int format_entry(char *buf, size_t len, struct entry *e)
 	encode(part, sizeof(part), e->partuuid);
 	encode(name, sizeof(name), e->name);
 	encode(reason, sizeof(reason), e->reason);
+	if (e->stack[0]) {
+		stack[0] = ' ';
+		encode(stack + 1, sizeof(stack) - 1, e->stack);
+	}
 	n = snprintf(buf, len, "%" PRIu64 " %" PRIu64 " %s %" PRIu32 " %s %" PRIu64
-		     " %" PRIu64 " %" PRIu64 " %s %s %s %s", e->seq, e->time, op,
+		     " %" PRIu64 " %" PRIu64 " %s %s %s%s %s", e->seq, e->time, op,
 		     e->uid, id, e->start, e->sectors, e->disk_sectors, part, name,
-		     reason, e->prev);
+		     reason, stack, e->prev);
 	sha256_hex(buf, n, e->hash);
 	n += snprintf(buf + n, len - n, " %s\n", e->hash);
 	return n;
@@ -410,6 +442,31 @@ static int fsync_dir(const char *dir)
 		err = -errno;
 	close(fd);
 	return err;
+}
+
+/*
+ * What was written is the ledger as read from now on, for the next
+ * append; the entries read (l->e) stay as they were, and so do pointers
+ * into them.
+ */
+static int remember_append(struct ledger *l, const char *line, size_t len,
+			   const struct entry *e)
+{
+	size_t base = l->exists ? l->len : strlen(LEDGER_MAGIC);
+	char *text = realloc(l->text, base + len + 1);
+
+	if (!text)
+		return -ENOMEM;
+	if (!l->exists)
+		memcpy(text, LEDGER_MAGIC, base);
+	memcpy(text + base, line, len);
+	text[base + len] = '\0';
+	l->text = text;
+	l->len = base + len;
+	l->exists = true;
+	l->appended++;
+	snprintf(l->head, sizeof(l->head), "%s", e->hash);
+	return 0;
 }
 
 /* The ledger as it is plus @line, in place of the old one, or the old one. */
@@ -453,12 +510,15 @@ int ledger_append(struct ledger *l, struct entry *e)
 		     l->problem);
 		return -1;
 	}
-	e->seq = l->n + 1;
+	e->seq = l->n + l->appended + 1;
 	e->time = time(NULL);
 	e->uid = getuid();
 	snprintf(e->prev, sizeof(e->prev), "%s", ledger_head(l));
 	len = format_entry(line, sizeof(line), e);
 	err = replace_ledger(l, line, len);
+	/* written: a later append in this run is refused rather than lost */
+	if (!err && remember_append(l, line, len, e))
+		snprintf(l->problem, sizeof(l->problem), "%s: out of memory", l->path);
 	if (err) {
 		fail(l->path, "cannot write the ledger: %s", strerror(-err));
 		return -1;
@@ -472,6 +532,29 @@ bool entry_same_hold(const struct entry *a, const struct entry *b)
 {
 	return !strcmp(a->identity, b->identity) && a->start == b->start &&
 	       a->sectors == b->sectors && !strcmp(a->name, b->name);
+}
+
+bool entry_is_top(const struct entry *e)
+{
+	return !strncmp(e->stack, "top:", 4);
+}
+
+bool entry_is_beneath(const struct entry *e)
+{
+	return e->stack[0] && !entry_is_top(e);
+}
+
+bool entry_is_meta(const struct entry *e)
+{
+	return !strncmp(e->stack, "meta:", 5);
+}
+
+/* Is @e part of the hold @name on the stacked volume @top? */
+bool entry_in_stack(const struct entry *e, const char *top, const char *name)
+{
+	const char *colon = strchr(e->stack, ':');
+
+	return colon && !strcmp(colon + 1, top) && !strcmp(e->name, name);
 }
 
 /*

@@ -27,6 +27,14 @@ struct entry {
 	char partuuid[40];
 	char name[BLKHOLD_NAME_MAX + 1];
 	char reason[BLKHOLD_REASON_MAX + 1];
+	/*
+	 * "" for a hold on a disk or partition. For a hold on a stacked
+	 * volume, ROLE:TOP with TOP the stacked volume's identity
+	 * ("dm-uuid=...", "md-uuid=...") and ROLE "top" for the volume
+	 * itself, "data" or "meta" (md's own metadata: bios pass) for a
+	 * range on a disk beneath.
+	 */
+	char stack[BLKHOLD_IDENTITY_MAX + 8];
 	char prev[SHA256_HEX_LEN + 1];
 	char hash[SHA256_HEX_LEN + 1];
 	size_t line;			/* line number in the file */
@@ -42,6 +50,8 @@ struct ledger {
 	size_t n;
 	size_t intact;			/* entries before the first problem */
 	char problem[4096 + 640];		/* "" when the chain is intact */
+	size_t appended;		/* entries written since it was read */
+	char head[SHA256_HEX_LEN + 1];	/* the last one's hash */
 	int lock_fd;
 };
 
@@ -53,6 +63,10 @@ void ledger_close(struct ledger *l);
 int ledger_append(struct ledger *l, struct entry *e);
 const char *ledger_head(const struct ledger *l);
 bool entry_same_hold(const struct entry *a, const struct entry *b);
+bool entry_is_top(const struct entry *e);
+bool entry_is_beneath(const struct entry *e);
+bool entry_is_meta(const struct entry *e);
+bool entry_in_stack(const struct entry *e, const char *top, const char *name);
 void store_remind_initramfs(void);
 size_t ledger_active(const struct ledger *l, const struct entry ***out);
 
