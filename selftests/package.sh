@@ -50,6 +50,8 @@ rmmod blkhold 2>/dev/null
 out=$(in_root sh -c "cd /tmp && apt-get install -y -q --no-install-recommends \
 	./blkhold-dkms_${version}_all.deb ./blkhold_${version}_amd64.deb" 2>&1)
 assert "apt-get installs both packages" in_root dpkg-query -W -f='${Status}' blkhold-dkms blkhold
+assert "the udev rule for stacked volumes runs the packaged CLI" \
+	grep -q 'RUN+="/usr/sbin/blkhold restore"' "$root/lib/udev/rules.d/69-blkhold-stack.rules"
 expect_eq "DKMS built and installed the module for the running kernel $rel" \
 	"blkhold/$version, $rel, x86_64: installed" "$(in_root dkms status -k "$rel" blkhold 2>/dev/null)"
 ko=$(built_for "$rel")

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The real boot path, for one kernel: a first boot places stored holds; a
+# The real boot path, for one kernel: a first boot places stored holds (on
+# a disk, a partition and a dm volume); a
 # second boots Debian's own initramfs, made by mkinitramfs with blkhold's
 # hook and script, with the disks attached in the other order. A udev rule
 # on each disk's add event and an init-top script after udev write to every
@@ -53,6 +54,7 @@ report $? "boot 1 placed the stored holds"
 sed 's/^/# /' "$work/vm1/ktap.log"
 
 sum_a=$(sha256sum <"$work/a.img") sum_b=$(sha256sum <"$work/b.img")
+sum_lv=$(sectors "$work/b.img" 4096 4096)
 sum_c1=$(sectors "$work/c.img" 2048 8192) sum_c2=$(sectors "$work/c.img" 10240 8192)
 
 # Debian's mkinitramfs with blkhold's hook and script as "make install"
@@ -62,7 +64,7 @@ sbin=$project/userspace
 sed "s|@SBINDIR@|$sbin|g" "$project/boot/initramfs-tools/hooks/blkhold" >"$work/conf/hooks/blkhold"
 sed "s|@SBINDIR@|$sbin|g" "$project/boot/initramfs-tools/scripts/init-top/00blkhold" \
 	>"$work/conf/scripts/init-top/00blkhold"
-cp "$here/boot-check.sh" "$work/conf/scripts/init-top/zz_blkhold_check"
+sed "s|@SBINDIR@|$sbin|g" "$here/boot-check.sh" >"$work/conf/scripts/init-top/zz_blkhold_check"
 cat >"$work/conf/hooks/blkhold_selftest" <<HOOK
 #!/bin/sh
 [ "\$1" = prereqs ] && exit 0
@@ -72,14 +74,16 @@ sed "s|@SBINDIR@|$sbin|g" "$project/boot/modprobe.d/blkhold.conf" >"\$DESTDIR/et
 copy_exec /usr/bin/dd
 copy_exec /usr/sbin/wipefs
 copy_exec /usr/sbin/blkdiscard
+copy_exec /usr/sbin/dmsetup
 echo 'ACTION=="add", SUBSYSTEM=="block", KERNEL=="vd*|nvme*n1*", RUN+="/usr/bin/dd if=/dev/urandom of=\$devnode bs=4096 count=4 seek=8 oflag=direct conv=notrunc"' \
 	>"\$DESTDIR/usr/lib/udev/rules.d/99-blkhold-selftest.rules"
 HOOK
 chmod +x "$work/conf/hooks/"* "$work/conf/scripts/init-top/"*
 printf 'MODULES=list\nBUSYBOX=y\nCOMPRESS=gzip\n' >"$work/conf/initramfs.conf"
-printf 'virtio_pci\nvirtio_blk\nnvme\n' >"$work/conf/modules"
+printf 'virtio_pci\nvirtio_blk\nnvme\ndm_mod\n' >"$work/conf/modules"
+sed "s|@SBINDIR@|$sbin|g" "$project/boot/udev/69-blkhold-stack.rules" >"$work/stack.rules"
 BLKHOLD_KO=$project/build/$rel/module/blkhold.ko BLKHOLD_STATE_DIR=$work/state \
-	mkinitramfs -d "$work/conf" -o "$work/initramfs.cpio.gz" "$rel" >"$work/mkinitramfs.log" 2>&1
+	BLKHOLD_UDEV_RULES=$work/stack.rules mkinitramfs -d "$work/conf" -o "$work/initramfs.cpio.gz" "$rel" >"$work/mkinitramfs.log" 2>&1
 report $? "mkinitramfs builds an initramfs with blkhold's hook"
 lsinitramfs "$work/initramfs.cpio.gz" >"$work/lsinitramfs.txt" 2>&1
 grep -q "etc/blkhold/ledger" "$work/lsinitramfs.txt" && grep -q "blkhold.ko" "$work/lsinitramfs.txt" &&
@@ -111,8 +115,10 @@ report $((!$?)) "every check inside the two boots passed"
 report $? "the held virtio disk is unchanged, byte for byte"
 [ "$(sectors "$work/c.img" 2048 8192)" = "$sum_c1" ]
 report $? "the held NVMe partition is unchanged, byte for byte"
+[ "$(sectors "$work/b.img" 4096 4096)" = "$sum_lv" ]
+report $? "the range beneath the held dm volume is unchanged, byte for byte"
 [ "$(sha256sum <"$work/b.img")" != "$sum_b" ]
-report $? "the unheld virtio disk was written (the writers ran)"
+report $? "the rest of that virtio disk was written (the writers ran)"
 [ "$(sectors "$work/c.img" 10240 8192)" != "$sum_c2" ]
 report $? "the unheld neighbour partition was written"
 echo "1..$n"

@@ -42,6 +42,15 @@ a=$(by_serial bh-boot-a)
 c=$(by_serial bh-boot-c)
 check "stored hold on the virtio disk $a" $blkhold hold "$a" --name CASE-A
 check "stored hold on partition ${c}p1 of the NVMe disk" $blkhold hold "${c}p1" --name CASE-C1
+# An LV-like dm volume on sectors 4096-8191 of disk b, under a uuid as LVM
+# gives one: its range on b is stored, bound to b's identity.
+b=$(by_serial bh-boot-b)
+modprobe dm_mod
+export DM_DISABLE_UDEV=1
+check "a dm volume on $b" dmsetup create --noudevsync bh-boot-lv --uuid BLKHOLD-BOOT-LV \
+	--table "0 4096 linear $(cat /sys/block/${b#/dev/}/dev) 4096"
+dmsetup mknodes bh-boot-lv
+check "stored hold on the dm volume" $blkhold hold /dev/mapper/bh-boot-lv --name CASE-LV
 check "the store verifies" $blkhold verify --initramfs none
 echo "1..$n"
 exit $failed
