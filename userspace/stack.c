@@ -531,7 +531,13 @@ static int md_member(struct stack_walk *w, const char *member, uint64_t data_sta
 	}
 	e.start = data_start;
 	e.sectors = sectors;
-	if (place(w, &e))
+	/*
+	 * A member that is itself a dm device (LUKS, multipath) is held
+	 * down to its disks too; its metadata only at its node: beneath,
+	 * md's own writes would be bios like any other.
+	 */
+	if (place(w, &e) ||
+	    (has_sysfs(e.major, e.minor, "dm/name") && walk_dm(w, &e, 1)))
 		return -1;
 	e.node_only = true;
 	e.start = 0;
