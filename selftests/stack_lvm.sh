@@ -5,12 +5,12 @@
 # with issue_discards=1, pvmove, vgremove, and blkdiscard, dd and wipefs
 # on the physical volumes. The held LV's extents on its PVs stay
 # byte-for-byte unchanged; another LV on the same PV stays writable and
-# removable. Linear, striped and thin LVs.
+# removable. Linear, striped, raid1 and thin LVs.
 . "$(dirname "$0")/lib.sh"
 require_root
 require_cmd lvm dmsetup jq
 a=$(virtio_disk a) && b=$(virtio_disk b) || skip_all "virtio disks bh-virtio-a/b not attached"
-modprobe -a dm_mod dm_mirror 2>/dev/null
+modprobe -a dm_mod dm_mirror dm_raid 2>/dev/null
 name=lvm-test
 vg=bhvg
 
@@ -118,6 +118,42 @@ refute "dd into its stripe on the second PV is refused" write_at "$b" $((${rb%%+
 assert "release" "$BLKHOLD" release "/dev/dm-$(dmsetup info -c --noheadings -o minor $vg-striped | tr -d ' ')" \
 	--name $name
 assert "... then lvremove works" lvm_quiet lvremove -f -y $vg/striped
+
+# ---- raid1 LV (dm-raid): every image held, its metadata at the node ----
+raid_setup() {
+	lvm_quiet lvcreate -y --type raid1 -m 1 --nosync -L 4M -n mirror --zero n -W n $vg "$a" "$b" &&
+		lvm_quiet lvcreate -y -L 4M -n beside --zero n -W n $vg "$b"
+}
+raid_in_sync() { dmsetup status $vg-mirror | awk '{ exit !($6 == "AA" && $8 == "idle") }'; }
+if ! modprobe dm_raid 2>/dev/null; then
+	skip "holds on a raid1 LV" "no dm_raid module"
+elif ! raid_setup || ! wait_for raid_in_sync; then
+	not_ok "a raid1 LV over both PVs can be made"
+else
+	# --nosync left the legs different: make them one, as a resync would
+	dd if=/dev/urandom of=/dev/$vg/mirror bs=1M count=4 oflag=direct status=none
+	ra=$(lv_ranges_on mirror_rimage_0 "$a")
+	rb=$(lv_ranges_on mirror_rimage_1 "$b")
+	mirror_sum=$(sha256_direct /dev/$vg/mirror)
+	assert "hold on the raid1 LV" "$BLKHOLD" hold /dev/$vg/mirror --name $name --transient
+	expect_eq "its image on the first PV is held, exactly" "$ra" "$(held_beneath "$a")"
+	expect_eq "... and on the second" "$rb" "$(held_beneath "$b")"
+	expect_eq "its metadata LVs are held at their nodes" 2 \
+		"$("$BLKHOLD" list --json | jq '[.volumes[] | select(.node_only)] | length')"
+	refute "dd into the second image on its PV is refused" write_at "$b" $((${rb%%+*} + 8))
+	refute "blkdiscard of the first image's LV is refused" blkdiscard -f /dev/mapper/$vg-mirror_rimage_0
+	refute "lvconvert -m 0 (drop a leg) is refused" lvm_quiet lvconvert -y -m 0 $vg/mirror
+	refute "lvchange --syncaction repair is refused" lvm_quiet lvchange --syncaction repair $vg/mirror
+	refute "lvremove -f is refused" lvm_quiet lvremove -f -y $vg/mirror
+	assert "the LV beside it on the second PV stays writable" write_at /dev/$vg/beside 0
+	assert "both legs stay alive and in sync" raid_in_sync
+	expect_eq "the raid1 LV is unchanged" "$mirror_sum" \
+		"$(sha256_direct "/dev/dm-$(dmsetup info -c --noheadings -o minor $vg-mirror | tr -d ' ')")"
+	assert "release" "$BLKHOLD" release \
+		"/dev/dm-$(dmsetup info -c --noheadings -o minor $vg-mirror | tr -d ' ')" --name $name
+	expect_eq "... releases its images" "" "$(held_beneath "$b")"
+	assert "... then lvremove works" lvm_quiet lvremove -f -y $vg/mirror $vg/beside
+fi
 
 # ---- thin: the blocks a thin LV has mapped, and its pool's map ----
 write_block() { dd if=/dev/urandom of="/dev/$vg/$1" bs=64k seek="$2" count=1 oflag=direct status=none; }

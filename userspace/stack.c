@@ -92,8 +92,9 @@ static int volume_facts(const struct extent *e, char *name, size_t len,
 	return read_sysfs_u64(parent, "diskseq", diskseq);
 }
 
-/* DM_TABLE_STATUS of dm device major:minor, table form. Caller frees. */
-static struct dm_ioctl *dm_table(int control, unsigned int major, unsigned int minor)
+/* DM_TABLE_STATUS of dm device major:minor, with @flags. Caller frees. */
+static struct dm_ioctl *dm_query(int control, unsigned int major, unsigned int minor,
+				 uint32_t flags)
 {
 	size_t size = 16384;
 	struct dm_ioctl *dmi;
@@ -106,7 +107,7 @@ static struct dm_ioctl *dm_table(int control, unsigned int major, unsigned int m
 		dmi->data_size = size;
 		dmi->data_start = sizeof(*dmi);
 		dmi->dev = makedev(major, minor);
-		dmi->flags = DM_STATUS_TABLE_FLAG;
+		dmi->flags = flags;
 		if (ioctl(control, DM_TABLE_STATUS, dmi)) {
 			free(dmi);
 			return NULL;
@@ -120,6 +121,12 @@ static struct dm_ioctl *dm_table(int control, unsigned int major, unsigned int m
 		}
 		size *= 4;
 	}
+}
+
+/* Its table, as "dmsetup table" prints it. */
+static struct dm_ioctl *dm_table(int control, unsigned int major, unsigned int minor)
+{
+	return dm_query(control, major, minor, DM_STATUS_TABLE_FLAG);
 }
 
 static int place(struct stack_walk *w, const struct extent *e);
@@ -323,6 +330,92 @@ static int map_thin(struct stack_walk *w, unsigned int depth, char **argv, int a
 	return err ? -1 : 0;
 }
 
+/* The status line of the only target of dm device @e, in @buf. */
+static int dm_target_status(struct stack_walk *w, const struct extent *e, char *buf, size_t len)
+{
+	struct dm_ioctl *dmi = dm_query(w->control, e->major, e->minor, 0);
+	struct dm_target_spec *spec;
+	int err = -1;
+
+	if (dmi && dmi->target_count == 1) {
+		spec = (struct dm_target_spec *)((char *)dmi + dmi->data_start);
+		snprintf(buf, len, "%s", (char *)(spec + 1));
+		err = 0;
+	}
+	free(dmi);
+	return err;
+}
+
+/*
+ * dm-raid must be in sync with every leg alive: a resync's writes into a
+ * held image would be refused, and dm-raid would fail the leg. While it
+ * is held, the sync actions that write ("repair", "recover") are refused
+ * messages (module/stack.c).
+ */
+static int raid_check_idle(struct stack_walk *w, const struct extent *e)
+{
+	char status[256], health[64], action[32];
+	unsigned int ndevs;
+
+	if (dm_target_status(w, e, status, sizeof(status)) ||
+	    sscanf(status, "%*s %u %63s %*s %31s", &ndevs, health, action) != 3) {
+		fail(w->top->path, "cannot read the status of dm-raid %u:%u", e->major, e->minor);
+		return -1;
+	}
+	if (strspn(health, "A") != strlen(health) ||
+	    (strcmp(action, "idle") && strcmp(action, "frozen"))) {
+		fail(w->top->path, "dm-raid %u:%u is not in sync and idle (%s, %s): wait until it is",
+		     e->major, e->minor, health, action);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * dm-raid, as LVM's raid LVs use it: raid1 only yet. Every image carries
+ * the whole volume after its data offset; each image's metadata device
+ * (md's superblock and bitmap, which dm-raid keeps writing) is held at
+ * its node only, as for an md member.
+ */
+static int map_raid(struct stack_walk *w, const struct extent *e, unsigned int depth,
+		    char **argv, int argc, uint64_t rel, uint64_t n)
+{
+	uint64_t nparams, ndevs, data_offset = 0, i;
+	struct extent meta = { .node_only = true };
+
+	if (argc < 3 || sscanf(argv[1], "%" SCNu64, &nparams) != 1 ||
+	    (uint64_t)argc < 3 + nparams || sscanf(argv[2 + nparams], "%" SCNu64, &ndevs) != 1 ||
+	    (uint64_t)argc < 3 + nparams + 2 * ndevs)
+		return -2;
+	if (strcmp(argv[0], "raid1")) {
+		fail(w->top->path, "a dm-raid '%s' volume lies beneath (dm %u:%u): only raid1 can be held yet",
+		     argv[0], e->major, e->minor);
+		return -1;
+	}
+	for (i = 0; i + 1 < nparams; i++)
+		if (!strcmp(argv[2 + i], "data_offset") &&
+		    sscanf(argv[3 + i], "%" SCNu64, &data_offset) != 1)
+			return -2;
+	if (raid_check_idle(w, e))
+		return -1;
+	for (i = 0; i < ndevs; i++) {
+		const char *meta_dev = argv[3 + nparams + 2 * i];
+		const char *data_dev = argv[4 + nparams + 2 * i];
+		char dir[64];
+
+		if (strcmp(data_dev, "-") && descend(w, depth, data_dev, data_offset + rel, n))
+			return -1;
+		if (!strcmp(meta_dev, "-"))
+			continue;
+		if (lower_device(meta_dev, &meta.major, &meta.minor))
+			return -2;
+		sysfs_dir(meta.major, meta.minor, dir, sizeof(dir));
+		if (read_sysfs_u64(dir, "size", &meta.sectors) || place(w, &meta))
+			return -1;
+	}
+	return 0;
+}
+
 /* Split @params into words, in place. */
 static int split_words(char *params, char **argv, int max)
 {
@@ -357,6 +450,8 @@ static int map_target(struct stack_walk *w, const struct extent *e, unsigned int
 		err = map_crypt(w, e, depth, argv, argc, rel, n);
 	} else if (!strcmp(type, "thin")) {
 		err = map_thin(w, depth, argv, argc, rel, n);
+	} else if (!strcmp(type, "raid")) {
+		err = map_raid(w, e, depth, argv, argc, rel, n);
 	} else if (!strcmp(type, "multipath")) {
 		err = map_multipath(w, depth, argv, argc, tstart + rel, n);
 	} else if (!strcmp(type, "zero") || !strcmp(type, "error")) {
