@@ -124,6 +124,7 @@ struct bh_refusal {
 void bh_registry_assert_locked(void);
 struct bh_volume *bh_volume_get(struct gendisk *disk, struct block_device *bdev,
 				sector_t start, sector_t nr);
+int bh_volume_own(struct bh_volume *vol, struct block_device *bdev);
 struct bh_volume *bh_volume_get_beneath(struct gendisk *disk, sector_t start,
 					sector_t nr, bool node_only);
 int bh_volume_add_hold(struct bh_volume *vol, struct bh_hold *hold,

@@ -233,6 +233,9 @@ static int bh_record_bind(struct bh_record *rec, struct gendisk *disk,
 	/* the same record bound twice (the disk seen twice) is no error */
 	if (err)
 		return err == -EEXIST ? 0 : err;
+	/* a range held for a stacked volume above, now held for itself */
+	if (!rec->beneath && READ_ONCE(vol->derived))
+		created |= bh_volume_own(vol, node);
 	return created;
 }
 

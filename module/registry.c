@@ -520,7 +520,31 @@ static int bh_volume_take_hold(struct bh_volume *vol, struct bh_hold *hold,
 	return was_held ? 0 : 1;
 }
 
-/* Returns 1 when it created the volume, 0 when it was held already. */
+/*
+ * A range held only for a stacked volume above gets a hold of its own:
+ * the volume becomes its node's (@bdev, or when that appears), with the
+ * node's read-only flag, and refuses bios too. Returns 1 when bios
+ * passed until now, so that the caller drains them.
+ */
+int bh_volume_own(struct bh_volume *vol, struct block_device *bdev)
+{
+	bool bios_passed = READ_ONCE(vol->node_only);
+
+	lockdep_assert_held(&bh_lock);
+	WRITE_ONCE(vol->node_only, false);
+	WRITE_ONCE(vol->derived, false);
+	if (bdev && !READ_ONCE(vol->devt)) {
+		snprintf(vol->devname, sizeof(vol->devname), "%pg", bdev);
+		WRITE_ONCE(vol->devt, bdev->bd_dev);
+		bh_set_ro(vol, bdev);
+	}
+	return bios_passed;
+}
+
+/*
+ * Returns 1 when it created the volume or it held no bios before (the
+ * caller drains them), 0 when it was held already.
+ */
 static int bh_hold_insert(struct block_device *bdev, const char *name,
 			  const char *reason, struct netlink_ext_ack *extack)
 {
@@ -542,9 +566,8 @@ static int bh_hold_insert(struct block_device *bdev, const char *name,
 		return PTR_ERR(vol);
 	}
 	ret = bh_volume_take_hold(vol, hold, was_held, extack);
-	/* a range held for a stacked volume now has a hold of its own */
-	if (ret >= 0)
-		WRITE_ONCE(vol->derived, false);
+	if (ret >= 0 && READ_ONCE(vol->derived))
+		ret = bh_volume_own(vol, bdev) ?: ret;
 	return ret;
 }
 

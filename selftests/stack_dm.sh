@@ -15,7 +15,7 @@ a=$(virtio_disk a) && b=$(virtio_disk b) || skip_all "virtio disks bh-virtio-a/b
 modprobe dm_mod 2>/dev/null
 export DM_DISABLE_UDEV=1
 name=stack-test
-maps="bh-top bh-mid bh-lin bh-nb bh-crypt bh-renamed"
+maps="bh-top bh-mid bh-lin bh-nb bh-crypt bh-renamed bh-whole"
 
 cleanup() {
 	release_all
@@ -172,4 +172,18 @@ if command -v cryptsetup >/dev/null && modprobe dm_crypt 2>/dev/null; then
 else
 	skip "LUKS2 holds" "no cryptsetup or dm-crypt"
 fi
+# A range held for a volume above that is exactly a node's range: an own
+# hold on that node makes it the node's, read-only flag included.
+dm_create bh-whole "0 $(blockdev --getsz "$b") linear $(majmin "$b") 0"
+assert "hold on a volume over all of a disk" \
+	"$BLKHOLD" hold /dev/mapper/bh-whole --name $name --transient
+expect_eq "the disk's node stays writable for the stack" 0 "$(blockdev --getro "$b")"
+assert "an own hold on the disk" "$BLKHOLD" hold "$b" --name own-hold --transient
+expect_eq "... gives the node its read-only flag" 1 "$(blockdev --getro "$b")"
+expect_match "... and status of the disk shows it" "hold 'own-hold'" "$("$BLKHOLD" status "$b")"
+assert "release of the own hold" "$BLKHOLD" release "$b" --name own-hold
+refute "... the range stays held for the volume" write_at "$b" 8
+assert "release of the volume" "$BLKHOLD" release /dev/mapper/bh-whole --name $name
+expect_eq "... gives the node its flag back" 0 "$(blockdev --getro "$b")"
+dmsetup remove --noudevsync bh-whole
 ktap_finish
