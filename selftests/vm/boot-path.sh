@@ -49,7 +49,7 @@ qemu_args() { local a; for a in "$@"; do printf -- '--qemu\n%s\n' "$a"; done; }
 
 mapfile -t args < <(qemu_args "${boot1[@]}")
 "$here/run-vm.sh" --kernel "$rel" --script "$here/boot-place.sh" --out "$work/vm1" \
-	--timeout 300 --no-disks --share "$work/state" "${args[@]}"
+	--timeout 900 --no-disks --share "$work/state" "${args[@]}"
 report $? "boot 1 placed the stored holds"
 sed 's/^/# /' "$work/vm1/ktap.log"
 
@@ -104,7 +104,7 @@ if [ -r "/boot/initrd.img-$rel" ]; then
 fi
 
 mapfile -t args < <(qemu_args "${boot2[@]}")
-"$here/run-vm.sh" --kernel "$rel" --out "$work/vm2" --timeout 300 --no-disks \
+"$here/run-vm.sh" --kernel "$rel" --out "$work/vm2" --timeout 900 --no-disks \
 	--initrd "$work/initramfs.cpio.gz" --append "root=/dev/blkhold-none rootdelay=1" "${args[@]}"
 report $? "boot 2 ran Debian's initramfs to its init-top checks"
 sed 's/^/# /' "$work/vm2/ktap.log"

@@ -49,6 +49,12 @@ if grep -qx state /sys/bus/virtio/drivers/9pnet_virtio/*/mount_tag 2>/dev/null; 
 	mount -t 9p -o "$opts" state /root/mnt/state || fail "cannot mount the shared state"
 fi
 
+# The host's load (run-vm.sh), read fresh each time: no cache.
+if grep -qx hostinfo /sys/bus/virtio/drivers/9pnet_virtio/*/mount_tag 2>/dev/null; then
+	mkdir -p /root/run/blkhold-host
+	mount -t 9p -o trans=virtio,version=9p2000.L,cache=none,ro hostinfo /root/run/blkhold-host
+fi
+
 # The project may live under a directory now hidden by tmpfs (CI clones
 # into /tmp); mount its own share at the same path.
 mkdir -p "/root$project" 2>/dev/null

@@ -17,18 +17,68 @@ export LC_ALL=C
 # The host's /etc is read-only here: stored holds go to scratch space.
 export BLKHOLD_STATE_DIR=/tmp/blkhold-store
 
-# settings: timeout=SECONDS for every test, timeout.TEST=SECONDS for one;
-# BLKHOLD_TIMEOUT_FACTOR scales them on a slow or shared host.
+# settings: timeout=SECONDS for every test, timeout.TEST=SECONDS for one,
+# in an idle host's time (run_timed); BLKHOLD_TIMEOUT_FACTOR scales them
+# on a host slower than this one.
 test_timeout() {
 	local t
 	t=$(sed -n "s/^timeout\.$1=//p" "$selftests/settings")
 	[ -n "$t" ] || t=$(sed -n 's/^timeout=//p' "$selftests/settings")
 	echo $((t * ${BLKHOLD_TIMEOUT_FACTOR:-1}))
 }
+# How many times slower than on an idle host this guest runs now, in
+# hundredths: its vCPUs share the host's cores with whatever else runs
+# there. run-vm.sh writes the host's load average and core count to
+# /run/blkhold-host/load; load / cores, 1 to 8.
+slowdown100() {
+	local load cores f
+	read -r load cores 2>/dev/null </run/blkhold-host/load || { echo 100; return; }
+	[[ $cores =~ ^[1-9][0-9]*$ && $load =~ ^([0-9]+)\.([0-9]{2})$ ]] || { echo 100; return; }
+	f=$(( (10#${BASH_REMATCH[1]} * 100 + 10#${BASH_REMATCH[2]}) / cores ))
+	echo $(( f < 100 ? 100 : f > 800 ? 800 : f ))
+}
+
+# run_timed SECONDS TEST: run TEST in a session of its own (so that what
+# it leaves running can be found) until it has had SECONDS of an idle
+# host's time: each second on the clock counts 1/slowdown. A test still
+# running then, or after 8 x SECONDS on the clock, gets TERM, and KILL
+# 10 s later, with every process of its group, as from timeout(1); and
+# the same exit status.
+run_timed() {
+	local budget=$(( $1 * 10000 )) used=0 wall=0 pid
+	setsid sh -c 'echo $$ >/tmp/test.sid; exec "./$0"' "$2" &
+	pid=$!
+	while wait_second "$pid"; do
+		used=$(( used + 10000 * 100 / $(slowdown100) ))
+		wall=$(( wall + 1 ))
+		[ $used -lt $budget ] && [ $wall -lt $(( $1 * 8 )) ] && continue
+		echo "timed out: $((used / 10000)) s of an idle host's time, $wall s on the clock"
+		# the test leads its own process group: its children go with it
+		kill -TERM -- -"$pid" 2>/dev/null
+		for _ in $(seq 1 10); do wait_second "$pid" || break; done
+		kill -KILL -- -"$pid" 2>/dev/null
+		wait "$pid"
+		return 124
+	done
+	wait "$pid"
+}
+
+# A second, or less if process $1 ends first; false once it has ended.
+wait_second() {
+	local tick
+	kill -0 "$1" 2>/dev/null || return 1
+	sleep 1 &
+	tick=$!
+	wait -n "$1" "$tick"
+	kill "$tick" 2>/dev/null
+	kill -0 "$1" 2>/dev/null
+}
+
 tests=$(make -s --no-print-directory -C "$selftests" list_tests)
 [ -n "${BLKHOLD_TESTS:-}" ] && tests=$BLKHOLD_TESTS
 
 echo "TAP version 13"
+echo "# host load (1-min average, cores): $(cat /run/blkhold-host/load 2>/dev/null || echo unknown); test timeouts count an idle host's seconds"
 modprobe -a virtio_blk nvme sd_mod sg loop dm_mod raid1 2>&1 | sed 's/^/# /'
 # No udev here: wait for the attached disks to show up.
 for _ in $(seq 1 100); do
@@ -71,9 +121,7 @@ for t in "$@"; do
 	cd "$selftests" || exit 1
 	echo "# selftests: blkhold: $t"
 	timeout=$(test_timeout "$t")
-	# In a session of its own, so that what it left running can be found.
-	setsid -w sh -c 'echo $$ >/tmp/test.sid; exec timeout --kill-after=10 "$0" "./$1"' \
-		"$timeout" "$t" 2>&1 | sed 's/^/# /'
+	run_timed "$timeout" "$t" 2>&1 | sed 's/^/# /'
 	rc=${PIPESTATUS[0]}
 	clean_up_after "$t"
 	case $rc in

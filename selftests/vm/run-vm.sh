@@ -168,6 +168,21 @@ if [ -n "$share" ]; then
 		-device virtio-9p-pci,fsdev=state,mount_tag=state)
 fi
 
+# The host's load, for the guest's test timeouts (guest-run.sh): written
+# every two seconds while the VM runs, read over a share the guest does
+# not cache.
+hostinfo=$out/hostinfo
+mkdir -p "$hostinfo"
+write_host_load() {
+	local load
+	read -r load _ </proc/loadavg
+	echo "$load $(nproc)" >"$hostinfo/load.tmp" && mv -f "$hostinfo/load.tmp" "$hostinfo/load"
+}
+write_host_load
+(while sleep 2; do write_host_load; done) &
+load_writer=$!
+trap 'kill $load_writer 2>/dev/null' EXIT
+
 rm -f "$out/console.log" "$out/ktap.log"
 cmdline="console=ttyS0 panic=-1 oops=panic softlockup_panic=1 nokaslr"
 if [ -n "$append" ]; then
@@ -187,8 +202,11 @@ timeout --kill-after=10 "$timeout" qemu-system-x86_64 \
 	-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \
 	-fsdev local,id=project,path="$project",readonly=on,security_model=none,multidevs=remap \
 	-device virtio-9p-pci,fsdev=project,mount_tag=project \
+	-fsdev local,id=hostinfo,path="$hostinfo",readonly=on,security_model=none \
+	-device virtio-9p-pci,fsdev=hostinfo,mount_tag=hostinfo \
 	"${disks[@]}" "${extra[@]}" >"$out/qemu.log" 2>&1
 qemu_rc=$?
+kill $load_writer 2>/dev/null
 rm -f "$out"/*.img
 
 sed -i 's/\r$//' "$out/ktap.log" "$out/console.log" 2>/dev/null
