@@ -126,6 +126,23 @@ require_cmd() {
 
 # wait_for COMMAND...: until it succeeds, for at most 30 seconds times
 # BLKHOLD_TIMEOUT_FACTOR (a busy host is slow, not broken).
+# How many times slower than on an idle host the guest runs now, in
+# hundredths: its vCPUs share the host's cores with whatever else runs
+# there. run-vm.sh writes the host's load average and core count to
+# /run/blkhold-host/load; load / cores, 1 to 8 (100 to 800).
+host_slowdown100() {
+	local load cores f
+	read -r load cores 2>/dev/null </run/blkhold-host/load || { echo 100; return; }
+	[[ $cores =~ ^[1-9][0-9]*$ && $load =~ ^([0-9]+)\.([0-9]{2})$ ]] || { echo 100; return; }
+	f=$(( (10#${BASH_REMATCH[1]} * 100 + 10#${BASH_REMATCH[2]}) / cores ))
+	echo $(( f < 100 ? 100 : f > 800 ? 800 : f ))
+}
+
+# The same, rounded up to a whole factor.
+host_slowdown() {
+	echo $(( ($(host_slowdown100) + 99) / 100 ))
+}
+
 wait_for() {
 	local i
 	for i in $(seq 1 $((300 * ${BLKHOLD_TIMEOUT_FACTOR:-1}))); do

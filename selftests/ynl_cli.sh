@@ -31,7 +31,7 @@ ynl() {
 ntf=$(mktemp /tmp/ynl-ntf.XXXXXX)
 trap 'release_all; rm -f "$ntf"' EXIT
 python3 "$cli" --spec "$spec" --output-json --subscribe events \
-	--sleep $((15 * ${BLKHOLD_TIMEOUT_FACTOR:-1})) >"$ntf" 2>&1 &
+	--sleep $((15 * ${BLKHOLD_TIMEOUT_FACTOR:-1} * $(host_slowdown))) >"$ntf" 2>&1 &
 watcher=$!
 while kill -0 $watcher 2>/dev/null; do
 	unshare --pid --fork python3 "$cli" --spec "$spec" \

@@ -26,16 +26,10 @@ test_timeout() {
 	[ -n "$t" ] || t=$(sed -n 's/^timeout=//p' "$selftests/settings")
 	echo $((t * ${BLKHOLD_TIMEOUT_FACTOR:-1}))
 }
-# How many times slower than on an idle host this guest runs now, in
-# hundredths: its vCPUs share the host's cores with whatever else runs
-# there. run-vm.sh writes the host's load average and core count to
-# /run/blkhold-host/load; load / cores, 1 to 8.
+# lib.sh's host_slowdown100: how many times slower than on an idle host
+# this guest runs now, in hundredths, from the host's load.
 slowdown100() {
-	local load cores f
-	read -r load cores 2>/dev/null </run/blkhold-host/load || { echo 100; return; }
-	[[ $cores =~ ^[1-9][0-9]*$ && $load =~ ^([0-9]+)\.([0-9]{2})$ ]] || { echo 100; return; }
-	f=$(( (10#${BASH_REMATCH[1]} * 100 + 10#${BASH_REMATCH[2]}) / cores ))
-	echo $(( f < 100 ? 100 : f > 800 ? 800 : f ))
+	(. "$selftests/lib.sh" >/dev/null && host_slowdown100)
 }
 
 # run_timed SECONDS TEST: run TEST in a session of its own (so that what
