@@ -98,6 +98,7 @@ struct bh_volume {
 	bool node_only;			/* bios pass: md's own metadata */
 	bool derived;			/* only holds of a stacked volume */
 	char partuuid[BLKHOLD_PARTUUID_MAX + 1];	/* a record's, "" if none */
+	struct bh_disk_spans *spans;	/* its disk's index (spans.c) */
 	struct bh_dm_names *dm;		/* a dm device's names (stack.c) */
 	bool md;			/* on an md array (stack.c) */
 	struct list_head holds;		/* under bh_lock */
@@ -122,6 +123,7 @@ struct bh_refusal {
 
 /* registry.c */
 void bh_registry_assert_locked(void);
+int bh_registry_locked(void);
 struct bh_volume *bh_volume_get(struct gendisk *disk, struct block_device *bdev,
 				sector_t start, sector_t nr);
 int bh_volume_own(struct bh_volume *vol, struct block_device *bdev);
@@ -141,6 +143,7 @@ void bh_wait_unpinned(void);
 void bh_pin_failed(int err, struct netlink_ext_ack *extack);
 void bh_volume_appeared(struct block_device *bdev, dev_t devt);
 void bh_drain_disk(struct gendisk *disk);
+void bh_wait_queue(struct gendisk *disk);
 void bh_check_partuuid(const struct bh_volume *vol, struct block_device *bdev);
 int bh_hold_add(dev_t devt, u64 diskseq, const char *name, const char *reason,
 		struct netlink_ext_ack *extack);
@@ -154,15 +157,13 @@ struct bh_derived_request {
 	dev_t root_devt;
 	u64 root_diskseq;
 	bool node_only;			/* bios pass (md metadata) */
+	bool drain_later;		/* the caller sends drain */
 };
 
 int bh_hold_add_derived(const struct bh_derived_request *req,
 			struct netlink_ext_ack *extack);
 int bh_hold_release(dev_t devt, u64 diskseq, const char *name,
 		    const char *reason, struct netlink_ext_ack *extack);
-struct bh_volume *bh_volume_find(u64 diskseq, sector_t sector, sector_t nr);
-struct bh_volume *bh_volume_find_scope(u64 diskseq, sector_t sector,
-				       sector_t nr, bool bio);
 struct bh_volume *bh_volume_find_ctrl(const void *nvme_ctrl);
 void bh_refuse_everywhere(struct bh_refusal *r);
 void bh_disk_deleted(u64 diskseq, bool done);
@@ -186,6 +187,17 @@ static inline bool bh_disk_may_be_held(const struct gendisk *disk)
 {
 	return !hlist_empty(bh_bucket(disk->diskseq));
 }
+
+/* spans.c: the held ranges of each disk, for the I/O path */
+struct bh_disk_spans;
+struct bh_volume *bh_volume_find(u64 diskseq, sector_t sector, sector_t nr);
+struct bh_volume *bh_volume_find_scope(u64 diskseq, sector_t sector,
+				       sector_t nr, bool bio);
+struct bh_disk_spans *bh_spans_get(struct gendisk *disk);
+void bh_spans_update(struct bh_disk_spans *ds);
+void bh_spans_put(struct bh_disk_spans *ds);
+void bh_drain_later(struct gendisk *disk);
+int bh_drain_deferred(struct netlink_ext_ack *extack);
 
 /* hooks.c */
 int bh_hooks_probe(void);
@@ -296,7 +308,7 @@ const void *bh_nvme_ctrl_key(struct gendisk *disk);
 struct device *bh_disk_parent(struct gendisk *disk);
 int bh_persist_init(void);
 int bh_record_add(struct bh_record *rec, dev_t devt, u64 diskseq,
-		  struct netlink_ext_ack *extack);
+		  bool drain_later, struct netlink_ext_ack *extack);
 int bh_record_del(const struct bh_record *key, const char *reason,
 		  struct netlink_ext_ack *extack);
 struct bh_record *bh_record_at(unsigned long index);

@@ -22,6 +22,7 @@ static const struct nla_policy bh_hold_policy[BLKHOLD_A_MAX + 1] = {
 	[BLKHOLD_A_ROOT_MINOR] = { .type = NLA_U32 },
 	[BLKHOLD_A_ROOT_DISKSEQ] = { .type = NLA_U64 },
 	[BLKHOLD_A_NODE_ONLY] = { .type = NLA_FLAG },
+	[BLKHOLD_A_DRAIN_LATER] = { .type = NLA_FLAG },
 };
 
 static const struct nla_policy bh_record_policy[BLKHOLD_A_MAX + 1] = {
@@ -40,6 +41,7 @@ static const struct nla_policy bh_record_policy[BLKHOLD_A_MAX + 1] = {
 				 .len = BLKHOLD_PARTUUID_MAX },
 	[BLKHOLD_A_NODE_ONLY] = { .type = NLA_FLAG },
 	[BLKHOLD_A_BENEATH] = { .type = NLA_FLAG },
+	[BLKHOLD_A_DRAIN_LATER] = { .type = NLA_FLAG },
 };
 
 /* The dump takes no attributes: every one sent is rejected. */
@@ -204,6 +206,7 @@ static int bh_parse_derived(struct genl_info *info,
 	req->nr_sects = nla_get_u64(info->attrs[BLKHOLD_A_SECTORS]);
 	req->root_diskseq = nla_get_u64(info->attrs[BLKHOLD_A_ROOT_DISKSEQ]);
 	req->node_only = nla_get_flag(info->attrs[BLKHOLD_A_NODE_ONLY]);
+	req->drain_later = nla_get_flag(info->attrs[BLKHOLD_A_DRAIN_LATER]);
 	return bh_check_range(info, req->start, req->nr_sects);
 }
 
@@ -213,7 +216,8 @@ static bool bh_is_derived(struct genl_info *info)
 	       info->attrs[BLKHOLD_A_ROOT_MINOR] ||
 	       info->attrs[BLKHOLD_A_ROOT_DISKSEQ] ||
 	       info->attrs[BLKHOLD_A_START] || info->attrs[BLKHOLD_A_SECTORS] ||
-	       info->attrs[BLKHOLD_A_NODE_ONLY];
+	       info->attrs[BLKHOLD_A_NODE_ONLY] ||
+	       info->attrs[BLKHOLD_A_DRAIN_LATER];
 }
 
 static int bh_cmd_hold_add(struct sk_buff *skb, struct genl_info *info)
@@ -364,7 +368,9 @@ static int bh_cmd_record_add(struct sk_buff *skb, struct genl_info *info)
 	kfree(proto);
 	err = bh_parse_record(info, rec, &devt, &diskseq);
 	if (!err)
-		err = bh_record_add(rec, devt, diskseq, info->extack);
+		err = bh_record_add(rec, devt, diskseq,
+				    nla_get_flag(info->attrs[BLKHOLD_A_DRAIN_LATER]),
+				    info->extack);
 	if (err)
 		kfree(rec);
 	return err;
@@ -546,6 +552,11 @@ static int bh_cmd_record_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	return skb->len;
 }
 
+static int bh_cmd_drain(struct sk_buff *skb, struct genl_info *info)
+{
+	return bh_require_admin(skb, info) ?: bh_drain_deferred(info->extack);
+}
+
 static const struct genl_ops bh_ops[] = {
 	{
 		.cmd = BLKHOLD_CMD_HOLD_ADD,
@@ -580,6 +591,12 @@ static const struct genl_ops bh_ops[] = {
 	{
 		.cmd = BLKHOLD_CMD_RECORD_GET,
 		.dumpit = bh_cmd_record_dump,
+		.policy = bh_get_policy,
+		.maxattr = BLKHOLD_A_MAX,
+	},
+	{
+		.cmd = BLKHOLD_CMD_DRAIN,
+		.doit = bh_cmd_drain,
 		.policy = bh_get_policy,
 		.maxattr = BLKHOLD_A_MAX,
 	},

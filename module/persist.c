@@ -335,6 +335,7 @@ const unsigned int bh_nr_persist_hooks = ARRAY_SIZE(bh_persist_hooks);
 struct bh_present {
 	struct bh_record *rec;
 	unsigned int bound;
+	bool drain_later;		/* the caller sends drain */
 	int err;
 };
 
@@ -352,7 +353,11 @@ static void bh_present_bind(struct bh_present *p, struct gendisk *disk)
 		return;
 	}
 	p->bound++;
-	if (created && disk_live(disk))
+	if (!created || !disk_live(disk))
+		return;
+	if (p->drain_later)
+		bh_drain_later(disk);
+	else
 		bh_drain_disk(disk);
 }
 
@@ -373,9 +378,9 @@ static int bh_present_disk(struct device *dev, void *data)
 }
 
 /* Bind @rec to every disk with its identity that is here or arriving. */
-static int bh_record_bind_present(struct bh_record *rec)
+static int bh_record_bind_present(struct bh_record *rec, bool drain_later)
 {
-	struct bh_present p = { .rec = rec };
+	struct bh_present p = { .rec = rec, .drain_later = drain_later };
 	struct bh_arrival *a;
 
 	list_for_each_entry(a, &bh_arrivals, node)
@@ -457,7 +462,7 @@ static bool bh_record_fits(struct bh_record *rec, dev_t devt, u64 diskseq,
  * of them, nothing is armed.
  */
 int bh_record_add(struct bh_record *rec, dev_t devt, u64 diskseq,
-		  struct netlink_ext_ack *extack)
+		  bool drain_later, struct netlink_ext_ack *extack)
 {
 	int err;
 
@@ -483,7 +488,7 @@ int bh_record_add(struct bh_record *rec, dev_t devt, u64 diskseq,
 	}
 	list_add_tail(&rec->node, &bh_records);
 	WRITE_ONCE(bh_nr_records, bh_nr_records + 1);
-	err = bh_record_bind_present(rec);
+	err = bh_record_bind_present(rec, drain_later);
 	if (err) {
 		NL_SET_ERR_MSG(extack, "cannot hold every disk with that identity");
 		bh_record_drop(rec, "placing it failed");
@@ -549,7 +554,7 @@ int bh_hold_add_paths(struct block_device *bdev, const char *name,
 	rec->start = bdev_is_partition(bdev) ? bdev->bd_start_sect : 0;
 	rec->nr_sects = bdev_nr_sectors(bdev);
 	rec->disk_sects = get_capacity(disk);
-	err = bh_record_add(rec, bdev->bd_dev, disk->diskseq, extack);
+	err = bh_record_add(rec, bdev->bd_dev, disk->diskseq, false, extack);
 	if (err)
 		goto fail;
 	kfree(proto);

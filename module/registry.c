@@ -46,30 +46,6 @@ struct bh_volume *bh_volume_at(unsigned long index)
 	return NULL;
 }
 
-/*
- * The first held volume of disk @diskseq that overlaps [@sector, +@nr);
- * for a @bio, not one held at its node only.
- */
-struct bh_volume *bh_volume_find_scope(u64 diskseq, sector_t sector,
-				       sector_t nr, bool bio)
-{
-	struct bh_volume *vol;
-
-	hlist_for_each_entry_rcu(vol, bh_bucket(diskseq), hash_node) {
-		if (vol->diskseq != diskseq || (bio && vol->node_only))
-			continue;
-		if (sector < vol->start + vol->nr_sects &&
-		    sector + max_t(sector_t, nr, 1) > vol->start)
-			return vol;
-	}
-	return NULL;
-}
-
-struct bh_volume *bh_volume_find(u64 diskseq, sector_t sector, sector_t nr)
-{
-	return bh_volume_find_scope(diskseq, sector, nr, false);
-}
-
 /* A held namespace of the NVMe controller with admin queue key @nvme_ctrl. */
 struct bh_volume *bh_volume_find_ctrl(const void *nvme_ctrl)
 {
@@ -117,6 +93,12 @@ void bh_disk_deleted(u64 diskseq, bool done)
 void bh_registry_assert_locked(void)
 {
 	lockdep_assert_held(&bh_lock);
+}
+
+/* For lockdep's checks of RCU lists and pointers that bh_lock guards. */
+int bh_registry_locked(void)
+{
+	return !IS_ENABLED(CONFIG_LOCKDEP) || lockdep_is_held(&bh_lock);
 }
 
 /* The volume of disk @diskseq covering exactly [@start, +@nr). */
@@ -293,24 +275,32 @@ static struct bh_volume *bh_volume_obtain(struct gendisk *disk,
 		return ERR_PTR(-ENOMEM);
 	vol->derived = derived;
 	vol->node_only = node_only;
+	vol->spans = bh_spans_get(disk);
+	err = PTR_ERR_OR_ZERO(vol->spans);
+	if (err)
+		goto free;
 	err = bh_pin();
-	if (err) {
-		kfree(vol);
-		return ERR_PTR(err);
-	}
+	if (err)
+		goto spans;
 	err = bh_stack_get(vol, disk);
-	if (err) {
-		bh_unpin();
-		kfree(vol);
-		return ERR_PTR(err);
-	}
+	if (err)
+		goto unpin;
 	if (bdev)
 		bh_set_ro(vol, bdev);
 	/* deleted already: bh_disk_deleted() has passed and will not mark it */
 	vol->detached = test_bit(GD_DEAD, &disk->state);
 	hlist_add_head_rcu(&vol->hash_node, bh_bucket(vol->diskseq));
+	bh_spans_update(vol->spans);
 	list_add_tail(&vol->node, &bh_volumes);
 	return vol;
+
+unpin:
+	bh_unpin();
+spans:
+	bh_spans_put(vol->spans);
+free:
+	kfree(vol);
+	return ERR_PTR(err);
 }
 
 /* The same for a hold of the volume's own. */
@@ -355,6 +345,7 @@ void bh_volume_put(struct bh_volume *vol)
 	if (vol->nr_holds)
 		return;
 	hlist_del_init_rcu(&vol->hash_node);
+	bh_spans_put(vol->spans);
 	list_del(&vol->node);
 	bh_stack_put(vol);
 	bh_volume_restore_ro(vol);
@@ -494,6 +485,12 @@ void bh_volume_appeared(struct block_device *bdev, dev_t devt)
 void bh_drain_disk(struct gendisk *disk)
 {
 	synchronize_rcu_tasks();
+	bh_wait_queue(disk);
+}
+
+/* The second half: the bios in @disk's queue complete. */
+void bh_wait_queue(struct gendisk *disk)
+{
 	blk_mq_freeze_queue(disk->queue);
 	blk_mq_unfreeze_queue(disk->queue);
 }
@@ -782,6 +779,10 @@ int bh_hold_add_derived(const struct bh_derived_request *req,
 				 &root, extack);
 	err = root_hold ? bh_derived_insert(ref.bdev, req, root, root_hold,
 					    extack) : -ENOENT;
+	if (err > 0 && req->drain_later) {
+		bh_drain_later(ref.bdev->bd_disk);
+		err = 0;
+	}
 	mutex_unlock(&bh_lock);
 	if (err > 0)
 		bh_drain(ref.bdev);

@@ -403,7 +403,7 @@ static size_t generate(struct msg *m, bool *damaged)
 {
 	static const uint8_t cmds[] = { BLKHOLD_CMD_HOLD_ADD, BLKHOLD_CMD_HOLD_DEL,
 		BLKHOLD_CMD_VOLUME_GET, BLKHOLD_CMD_RECORD_ADD, BLKHOLD_CMD_RECORD_DEL,
-		BLKHOLD_CMD_RECORD_GET };
+		BLKHOLD_CMD_RECORD_GET, BLKHOLD_CMD_DRAIN };
 	uint8_t cmd = rnd(8) ? cmds[rnd(sizeof(cmds))] : rnd(256);
 	int flags = NLM_F_ACK | (rnd(6) ? 0 : NLM_F_DUMP);
 	size_t n = rnd(9), len;

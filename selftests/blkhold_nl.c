@@ -328,6 +328,28 @@ TEST_F(nl, unknown_attributes)
 	EXPECT_REJECTED(self->r, EINVAL);
 }
 
+TEST_F(nl, drain)
+{
+	struct nl_msg *msg;
+
+	transact(self->sk, request(self->family, BLKHOLD_CMD_DRAIN, 0), &self->r);
+	EXPECT_EQ(0, self->r.err) TH_LOG("%s", self->r.msg);
+	msg = request(self->family, BLKHOLD_CMD_DRAIN, 0);
+	nla_put_u32(msg, BLKHOLD_A_MAJOR, self->major);	/* it takes none */
+	transact(self->sk, msg, &self->r);
+	EXPECT_REJECTED(self->r, EINVAL);
+}
+
+/* drain-later is for a range beneath a stacked volume: it needs the root. */
+TEST_F(nl, drain_later_without_root)
+{
+	struct nl_msg *msg = hold_msg(_metadata, self, BLKHOLD_CMD_HOLD_ADD, "nl-x");
+
+	nla_put_flag(msg, BLKHOLD_A_DRAIN_LATER);
+	transact(self->sk, msg, &self->r);
+	EXPECT_REJECTED(self->r, EINVAL);
+}
+
 TEST_F(nl, unknown_command)
 {
 	transact(self->sk, request(self->family, 99, 0), &self->r);

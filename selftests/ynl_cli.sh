@@ -72,6 +72,10 @@ out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups python3 "$cli" --spe
 	--do hold-del --json "{$volume, \"name\": \"YNL-1\"}" 2>&1)
 expect_match "cli.py as nobody cannot release it" "Operation not permitted|error: -1" "$out"
 expect_eq "the hold stays" YNL-1 "$("$BLKHOLD" status "$disk" --json | jq -r '.holds[].name')"
+assert "cli.py --do drain (nothing placed to drain) succeeds" ynl --do drain
+out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups python3 "$cli" --spec "$spec" \
+	--do drain 2>&1)
+expect_match "and is refused as nobody" "Operation not permitted|error: -1" "$out"
 
 out=$(ynl --do hold-add --json "{$volume, \"name\": \"$(printf 'n%.0s' $(seq 1 65))\"}" 2>&1)
 expect_match "a name too long is refused with the kernel's message" "extack|too long|Numerical result|Invalid" "$out"

@@ -6,6 +6,10 @@
 #   a  blkhold not loaded          b  loaded, no holds
 #   c  10,000 holds on 100 other volumes
 #   d  reads on the held device    e  dm-linear over the device, no blkhold
+#   f  a dm volume of 1,000 pieces of the device's second half held (1,000
+#      ranges beneath it); I/O to the first half: what a fragmented LV's
+#      hold costs every other bio of its PV
+#   g  the same with a volume of 4 pieces, to compare (f) with
 # Each round runs every case once, (a) included, so each case has an (a)
 # of the same round and boot to compare with. Prints "csv,..." lines for
 # bench.sh.
@@ -14,6 +18,8 @@ project=$(cd "$(dirname "$0")/../.." && pwd)
 ko=$project/build/$(uname -r)/module/blkhold.ko
 holds=$project/build/bench-holds
 export PATH=$project/userspace:$PATH
+# the host's root is read-only here; releasing a stacked volume reads the store
+BLKHOLD_STATE_DIR=$(mktemp -d) && export BLKHOLD_STATE_DIR
 runtime=${BENCH_RUNTIME:-3}
 rounds=${BENCH_ROUNDS:-3}
 
@@ -44,9 +50,32 @@ place_others() {
 	others_held=yes
 }
 
+# Cases f and g: a dm volume of PIECES 8-sector pieces of DEV's second half.
+stack_ranges=1000
+place_stack() {
+	local dev=$1 pieces=$2 half i table=
+	half=$(($(blockdev --getsz "$dev") / 2))
+	for i in $(seq 0 $((pieces - 1))); do
+		table+="$((i * 8)) 8 linear $dev $((half + i * 16))"$'\n'
+	done
+	printf '%s' "$table" | dmsetup create benchstack --noudevsync &&
+		dmsetup mknodes benchstack || return 1
+	local t0=$EPOCHREALTIME
+	blkhold hold /dev/mapper/benchstack --name bench --transient 2>&1 >/dev/null |
+		sed 's/^/# /'
+	[ "${PIPESTATUS[0]}" = 0 ] || return 1
+	stack_place_secs=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }')
+}
+drop_stack() {
+	[ -e /dev/mapper/benchstack ] || return 0
+	blkhold release /dev/mapper/benchstack --name bench 2>&1 >/dev/null | sed 's/^/# /'
+	dmsetup remove --noudevsync benchstack 2>&1 | sed 's/^/# /'
+}
+
 # state CASE DEV: bring the system into the state of CASE for DEV
 state() {
 	dmsetup remove --noudevsync benchlin 2>/dev/null
+	drop_stack
 	case $1 in
 	a | e) drop_others
 	       blkhold release "$2" --name bench >/dev/null 2>&1
@@ -57,6 +86,10 @@ state() {
 	   place_others ;;
 	d) load; drop_others
 	   blkhold hold "$2" --name bench --transient >/dev/null ;;
+	f | g) load; drop_others
+	   blkhold release "$2" --name bench >/dev/null 2>&1
+	   place_stack "$2" "$([ "$1" = f ] && echo $stack_ranges || echo 4)" ||
+		{ echo "# bench: cannot hold the stacked volume of case $1"; exit 1; } ;;
 	esac
 	if [ "$1" = e ]; then
 		dmsetup create benchlin --noudevsync \
@@ -68,9 +101,9 @@ state() {
 	sleep 2
 }
 
-# run DEV RW JOBS: prints "IOPS P99_USEC"
+# run DEV RW JOBS [SIZE]: prints "IOPS P99_USEC"
 run() {
-	fio --name=bench --filename="$1" --rw="$2" --bs=4k --iodepth=32 \
+	fio --name=bench --filename="$1" --rw="$2" --bs=4k --iodepth=32 ${4:+--size=$4} \
 		--ioengine=libaio --direct=1 --numjobs="$3" --group_reporting \
 		--time_based --runtime="$runtime" --output-format=json 2>/dev/null |
 		jq -r --arg rw "${2#rand}" '.jobs[0][$rw] |
@@ -81,7 +114,7 @@ echo "# blkhold bench on $rel: fio 4k, iodepth 32, ${runtime}s a run, $rounds ro
 # A round brings the system into each case once and runs every
 # configuration there, so (c) places its 10,000 holds once a round.
 for round in $(seq 1 "$rounds"); do
-	for c in a b c d e; do
+	for c in a b c d e f g; do
 		for dev in /dev/nullb0 /dev/ram0; do
 			state $c "$dev"
 			target=$dev
@@ -89,7 +122,8 @@ for round in $(seq 1 "$rounds"); do
 			for rw in randread randwrite; do
 				[ $c = d ] && [ $rw = randwrite ] && continue
 				for jobs in 1 2; do
-					read -r iops p99 < <(run "$target" $rw $jobs)
+					read -r iops p99 < <(run "$target" $rw $jobs \
+						"$(case $c in f | g) echo 50% ;; esac)")
 					echo "csv,$rel,${dev#/dev/},$rw,$jobs,$c,$round,$iops,$p99"
 				done
 			done
@@ -108,6 +142,9 @@ clock=${BENCH_CLOCK:-host}
 echo "holds,$rel,add 10000 holds (seconds; $clock clock),$(sed 's/.*: \([0-9.]*\) s.*/\1/' <<<"$add")"
 echo "holds,$rel,release 10000 holds (seconds; $clock clock),$(sed 's/.*: \([0-9.]*\) s.*/\1/' <<<"$del")"
 echo "holds,$rel,slab bytes per hold,$(( (slab_after - slab_before) * 1024 / 10000 ))"
+state f /dev/nullb0
+echo "holds,$rel,hold a dm volume of $stack_ranges pieces (seconds; $clock clock),$stack_place_secs"
+drop_stack
 
 # Refused requests per second: one process writing to a held device.
 blkhold hold /dev/nullb0 --name bench --transient >/dev/null

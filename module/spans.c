@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The I/O path's index of held ranges. A stacked volume can hold thousands
+ * of ranges of one disk (the runs a thin LV has mapped, a fragmented LV's
+ * extents), each a volume of its own; every bio of that disk would walk
+ * them all. So each disk with held volumes has their ranges in an array
+ * sorted by start, searched by bisection under RCU. An array is never
+ * changed once published: every change of the disk's volumes (under
+ * bh_lock) publishes a new one. Without memory for it the disk's volumes
+ * are walked as before, until a later change builds one.
+ */
+#include "blkhold.h"
+
+#include <linux/slab.h>
+#include <linux/sort.h>
+
+struct bh_span {
+	sector_t start;
+	sector_t end;
+	sector_t reach;		/* the furthest end of this span and those before */
+	struct bh_volume *vol;
+};
+
+struct bh_span_array {
+	unsigned int nr;
+	struct rcu_head rcu;
+	struct bh_span span[];
+};
+
+/* A disk's index: NULL @array while a change found no memory for one. */
+struct bh_disk_spans {
+	struct hlist_node hash_node;
+	u64 diskseq;
+	dev_t devt;			/* the whole disk's, to find it again */
+	bool undrained;			/* a range placed with drain-later */
+	unsigned int nr_volumes;
+	struct bh_span_array __rcu *array;
+	struct rcu_head rcu;
+};
+
+static struct hlist_head bh_spans_by_diskseq[BH_BUCKETS];
+
+static struct bh_disk_spans *bh_spans_lookup(u64 diskseq)
+{
+	struct bh_disk_spans *ds;
+
+	hlist_for_each_entry_rcu(ds, &bh_spans_by_diskseq[diskseq % BH_BUCKETS],
+				 hash_node, bh_registry_locked())
+		if (ds->diskseq == diskseq)
+			return ds;
+	return NULL;
+}
+
+static bool bh_in_scope(const struct bh_volume *vol, bool bio)
+{
+	return !bio || !READ_ONCE(vol->node_only);
+}
+
+/* The disk's volumes one by one, while it has no array. */
+static struct bh_volume *bh_volume_walk(u64 diskseq, sector_t sector,
+					sector_t end, bool bio)
+{
+	struct bh_volume *vol;
+
+	hlist_for_each_entry_rcu(vol, bh_bucket(diskseq), hash_node)
+		if (vol->diskseq == diskseq && bh_in_scope(vol, bio) &&
+		    sector < vol->start + vol->nr_sects && end > vol->start)
+			return vol;
+	return NULL;
+}
+
+static struct bh_volume *bh_span_search(const struct bh_span_array *arr,
+					sector_t sector, sector_t end, bool bio)
+{
+	unsigned int lo = 0, hi = arr->nr, mid;
+
+	/* the spans that start before @end are [0, lo) */
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (arr->span[mid].start < end)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* back from there, until no span before reaches @sector */
+	while (lo-- > 0) {
+		const struct bh_span *s = &arr->span[lo];
+
+		if (s->reach <= sector)
+			break;
+		if (s->end > sector && bh_in_scope(s->vol, bio))
+			return s->vol;
+	}
+	return NULL;
+}
+
+/*
+ * A held volume of disk @diskseq that overlaps [@sector, +@nr); for a
+ * @bio, not one held at its node only. Called under RCU.
+ */
+struct bh_volume *bh_volume_find_scope(u64 diskseq, sector_t sector,
+				       sector_t nr, bool bio)
+{
+	sector_t end = sector + max_t(sector_t, nr, 1);
+	struct bh_span_array *arr;
+	struct bh_disk_spans *ds;
+
+	ds = bh_spans_lookup(diskseq);
+	if (!ds)
+		return NULL;
+	/* the gate reads under rcu_read_lock_sched_notrace() */
+	arr = rcu_dereference_check(ds->array,
+				    rcu_read_lock_any_held() || bh_registry_locked());
+	if (!arr)
+		return bh_volume_walk(diskseq, sector, end, bio);
+	return bh_span_search(arr, sector, end, bio);
+}
+
+struct bh_volume *bh_volume_find(u64 diskseq, sector_t sector, sector_t nr)
+{
+	return bh_volume_find_scope(diskseq, sector, nr, false);
+}
+
+static int bh_span_cmp(const void *a, const void *b)
+{
+	const struct bh_span *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return 0;
+}
+
+static unsigned int bh_disk_volume_count(u64 diskseq)
+{
+	struct bh_volume *vol;
+	unsigned int nr = 0;
+
+	hlist_for_each_entry(vol, bh_bucket(diskseq), hash_node)
+		nr += vol->diskseq == diskseq;
+	return nr;
+}
+
+/* The disk's volumes in the registry now, as a new array. */
+static struct bh_span_array *bh_span_array_build(u64 diskseq)
+{
+	unsigned int nr = bh_disk_volume_count(diskseq), i = 0;
+	struct bh_span_array *arr;
+	struct bh_volume *vol;
+	sector_t reach = 0;
+
+	arr = kvmalloc(struct_size(arr, span, nr), GFP_KERNEL);
+	if (!arr)
+		return NULL;
+	hlist_for_each_entry(vol, bh_bucket(diskseq), hash_node) {
+		if (vol->diskseq != diskseq)
+			continue;
+		arr->span[i++] = (struct bh_span) {
+			.start = vol->start,
+			.end = vol->start + vol->nr_sects,
+			.vol = vol,
+		};
+	}
+	arr->nr = nr;
+	sort(arr->span, nr, sizeof(arr->span[0]), bh_span_cmp, NULL);
+	for (i = 0; i < nr; i++) {
+		reach = max(reach, arr->span[i].end);
+		arr->span[i].reach = reach;
+	}
+	return arr;
+}
+
+/*
+ * The disk of @ds has gained or lost a volume in the registry: the I/O
+ * path searches the new set from now on.
+ */
+void bh_spans_update(struct bh_disk_spans *ds)
+{
+	struct bh_span_array *old, *arr;
+
+	bh_registry_assert_locked();
+	old = rcu_dereference_protected(ds->array, bh_registry_locked());
+	arr = bh_span_array_build(ds->diskseq);
+	if (!arr)
+		pr_warn_ratelimited("no memory to index the held ranges of disk %llu, searching them one by one\n",
+				    ds->diskseq);
+	rcu_assign_pointer(ds->array, arr);
+	if (old)
+		kvfree_rcu(old, rcu);
+}
+
+/*
+ * The index of @disk, for a volume about to be added (which
+ * bh_spans_update() then publishes). Fails only without memory.
+ */
+struct bh_disk_spans *bh_spans_get(struct gendisk *disk)
+{
+	struct bh_disk_spans *ds;
+
+	bh_registry_assert_locked();
+	ds = bh_spans_lookup(disk->diskseq);
+	if (!ds) {
+		ds = kzalloc(sizeof(*ds), GFP_KERNEL);
+		if (!ds)
+			return ERR_PTR(-ENOMEM);
+		ds->diskseq = disk->diskseq;
+		ds->devt = disk_devt(disk);
+		hlist_add_head_rcu(&ds->hash_node,
+				   &bh_spans_by_diskseq[ds->diskseq % BH_BUCKETS]);
+	}
+	ds->nr_volumes++;
+	return ds;
+}
+
+/* A volume of @ds's disk left the registry, or never entered it. */
+void bh_spans_put(struct bh_disk_spans *ds)
+{
+	struct bh_span_array *arr;
+
+	bh_registry_assert_locked();
+	if (--ds->nr_volumes) {
+		bh_spans_update(ds);
+		return;
+	}
+	hlist_del_rcu(&ds->hash_node);
+	arr = rcu_dereference_protected(ds->array, bh_registry_locked());
+	if (arr)
+		kvfree_rcu(arr, rcu);
+	kfree_rcu(ds, rcu);
+}
+
+/* ---- draining many ranges at once ---- */
+
+/*
+ * A range of @disk was placed with drain-later: writes that passed the
+ * gate before it may still be on their way until bh_drain_deferred().
+ */
+void bh_drain_later(struct gendisk *disk)
+{
+	struct bh_disk_spans *ds;
+
+	bh_registry_assert_locked();
+	ds = bh_spans_lookup(disk->diskseq);
+	if (ds)
+		ds->undrained = true;
+}
+
+struct bh_undrained {
+	dev_t devt;
+	u64 diskseq;
+};
+
+/* Take the disks with undrained ranges off the books, into @out. */
+static unsigned int bh_undrained_take(struct bh_undrained *out,
+				      unsigned int max)
+{
+	struct bh_disk_spans *ds;
+	unsigned int bkt, n = 0;
+
+	for (bkt = 0; bkt < BH_BUCKETS; bkt++)
+		hlist_for_each_entry(ds, &bh_spans_by_diskseq[bkt], hash_node) {
+			if (!ds->undrained || n == max)
+				continue;
+			ds->undrained = false;
+			out[n++] = (struct bh_undrained) {
+				.devt = ds->devt, .diskseq = ds->diskseq,
+			};
+		}
+	return n;
+}
+
+static unsigned int bh_undrained_count(void)
+{
+	struct bh_disk_spans *ds;
+	unsigned int bkt, n = 0;
+
+	for (bkt = 0; bkt < BH_BUCKETS; bkt++)
+		hlist_for_each_entry(ds, &bh_spans_by_diskseq[bkt], hash_node)
+			n += ds->undrained;
+	return n;
+}
+
+static void bh_wait_queue_of(const struct bh_undrained *u)
+{
+	struct bh_bdev_ref ref;
+
+	/* a disk gone meanwhile has nothing left in flight */
+	if (bh_bdev_open(u->devt, &ref))
+		return;
+	if (ref.bdev->bd_disk->diskseq == u->diskseq)
+		bh_wait_queue(ref.bdev->bd_disk);
+	bh_bdev_close(&ref);
+}
+
+/*
+ * Drain every disk with ranges placed with drain-later: one RCU Tasks
+ * grace period for them all (bh_drain_disk() says why it is needed), then
+ * each disk's queue. Drains run one at a time, so when one returns, every
+ * range marked before it started has drained, by it or by the one before.
+ */
+int bh_drain_deferred(struct netlink_ext_ack *extack)
+{
+	static DEFINE_MUTEX(bh_drain_mutex);
+	struct bh_undrained *disks;
+	unsigned int n, i;
+
+	mutex_lock(&bh_drain_mutex);
+	bh_registry_lock();
+	n = bh_undrained_count();
+	disks = n ? kmalloc_array(n, sizeof(*disks), GFP_KERNEL) : NULL;
+	if (n && !disks) {
+		bh_registry_unlock();
+		mutex_unlock(&bh_drain_mutex);
+		NL_SET_ERR_MSG(extack, "no memory to drain the disks");
+		return -ENOMEM;
+	}
+	n = bh_undrained_take(disks, n);
+	bh_registry_unlock();
+	if (n)
+		synchronize_rcu_tasks();
+	for (i = 0; i < n; i++)
+		bh_wait_queue_of(&disks[i]);
+	mutex_unlock(&bh_drain_mutex);
+	kfree(disks);
+	return 0;
+}
