@@ -6,8 +6,8 @@
 # disks are refused, their neighbours stay writable, and table reloads,
 # removal (plain, forced, deferred), renames and messages are refused
 # while held. Cases: linear with a neighbour on the same disk, linear over
-# striped (two levels, two disks), multipath (every path), and LUKS2
-# (header and data).
+# striped (two levels, two disks), multipath (every path), a volume of many
+# pieces of one disk, and LUKS2 (header and data).
 . "$(dirname "$0")/lib.sh"
 require_root
 require_cmd dmsetup jq
@@ -133,17 +133,59 @@ else
 fi
 
 # ---- a level that cannot be held: nothing stays held ----
-if modprobe dm_snapshot 2>/dev/null; then
+if modprobe dm_delay 2>/dev/null; then
 	dm_create bh-mid "0 8192 linear $(majmin "$b") 0"
-	dm_create bh-top "0 8192 snapshot-origin $(majmin /dev/mapper/bh-mid)"
+	dm_create bh-top "0 8192 delay $(majmin /dev/mapper/bh-mid) 0 0"
 	out=$("$BLKHOLD" hold /dev/mapper/bh-top --name $name --transient 2>&1)
 	expect_eq "a hold over a target blkhold cannot map yet fails" 1 "$?"
-	expect_match "... naming the target" "snapshot-origin" "$out"
+	expect_match "... naming the target" "'delay'" "$out"
 	expect_eq "... and leaves nothing held" "0" "$("$BLKHOLD" list --json | jq '.volumes | length')"
 	dmsetup remove --noudevsync bh-top
 	dmsetup remove --noudevsync bh-mid
 else
-	skip "a hold over a target blkhold cannot map yet" "no dm-snapshot module"
+	skip "a hold over a target blkhold cannot map yet" "no dm-delay module"
+fi
+
+# ---- many ranges on one disk, some inside another ----
+# The I/O path searches a disk's held ranges by bisection (module/spans.c):
+# every piece and every gap between pieces is tried, with and without a
+# range around several of them.
+pieces=48
+table=
+for i in $(seq 0 $((pieces - 1))); do
+	table+="$((i * 8)) 8 linear $(majmin "$b") $((4096 + i * 16))"$'\n'
+done
+refused_pieces() {
+	local i n=0
+	for i in $(seq 0 $((pieces - 1))); do
+		write_at "$b" $((4096 + i * 16)) 2>/dev/null || n=$((n + 1))
+	done
+	echo $n
+}
+passed_gaps() {
+	local i n=0
+	for i in $(seq 0 $((pieces - 1))); do
+		write_at "$b" $((4096 + i * 16 + 8)) 2>/dev/null && n=$((n + 1))
+	done
+	echo $n
+}
+if printf '%s' "$table" | dmsetup create --noudevsync bh-top && dmsetup mknodes bh-top; then
+	assert "hold on a volume of $pieces pieces of one disk" \
+		"$BLKHOLD" hold /dev/mapper/bh-top --name $name --transient
+	expect_eq "a write into each piece on the disk is refused" $pieces "$(refused_pieces)"
+	expect_eq "... and one into each gap between them passes" $pieces "$(passed_gaps)"
+	dm_create bh-mid "0 256 linear $(majmin "$b") $((4096 + 16 * 10))"
+	assert "hold on a volume over pieces 10 to 25, gaps and all" \
+		"$BLKHOLD" hold /dev/mapper/bh-mid --name $name --transient
+	expect_eq "... now the 16 gaps it covers are refused too" $((pieces - 16)) "$(passed_gaps)"
+	assert "release of the many pieces" "$BLKHOLD" release /dev/mapper/bh-top --name $name
+	expect_eq "... the pieces it covers stay refused" 16 "$(refused_pieces)"
+	assert "release of the volume around them" "$BLKHOLD" release /dev/mapper/bh-mid --name $name
+	expect_eq "... and the disk is writable again" 0 "$(refused_pieces)"
+	dmsetup remove --noudevsync bh-mid
+	dmsetup remove --noudevsync bh-top
+else
+	not_ok "a dm volume of $pieces pieces can be made"
 fi
 
 # ---- LUKS2: the header is held with the data ----

@@ -5,7 +5,7 @@
 # with issue_discards=1, pvmove, vgremove, and blkdiscard, dd and wipefs
 # on the physical volumes. The held LV's extents on its PVs stay
 # byte-for-byte unchanged; another LV on the same PV stays writable and
-# removable. Linear, striped, raid1 and thin LVs.
+# removable. Linear, striped, raid1, raid0, mirror, thin and snapshot LVs.
 . "$(dirname "$0")/lib.sh"
 require_root
 require_cmd lvm dmsetup jq
@@ -61,6 +61,8 @@ write_at() {
 }
 
 lv_exists() { lvm_quiet lvs "$vg/$1"; }
+# devtmpfs keeps /dev/dm-N whatever LVM does to its own links
+dm_node() { echo "/dev/dm-$(dmsetup info -c --noheadings -o minor "$vg-$1" | tr -d ' ')"; }
 
 assert "pvcreate and vgcreate" lvm_quiet sh -c "pvcreate -ff -y '$a' '$b' && vgcreate -s 1M $vg '$a' '$b'"
 assert "lvcreate: the held LV, a neighbour on the same PV, a striped LV" lvm_quiet sh -c "
@@ -155,6 +157,55 @@ else
 	assert "... then lvremove works" lvm_quiet lvremove -f -y $vg/mirror $vg/beside
 fi
 
+# ---- raid0 LV (dm-raid): its images interleave, each is held whole ----
+if ! modprobe dm_raid 2>/dev/null; then
+	skip "holds on a raid0 LV" "no dm_raid module"
+elif ! lvm_quiet lvcreate -y --type raid0 -i 2 -I 64k -L 8M -n stripes0 --zero n -W n $vg "$a" "$b"; then
+	not_ok "a raid0 LV over both PVs can be made"
+else
+	r0_node=$(dm_node stripes0)
+	ra=$(lv_ranges_on stripes0_rimage_0 "$a")
+	rb=$(lv_ranges_on stripes0_rimage_1 "$b")
+	r0_sum=$(sha256_direct "$r0_node")
+	assert "hold on the raid0 LV" "$BLKHOLD" hold /dev/$vg/stripes0 --name $name --transient
+	expect_eq "its image on the first PV is held whole" "$ra" "$(held_beneath "$a")"
+	expect_eq "... and on the second" "$rb" "$(held_beneath "$b")"
+	refute "dd into the second image on its PV is refused" write_at "$b" $((${rb%%+*} + 8))
+	refute "lvremove -f is refused" lvm_quiet lvremove -f -y $vg/stripes0
+	expect_eq "the raid0 LV is unchanged" "$r0_sum" "$(sha256_direct "$r0_node")"
+	assert "release" "$BLKHOLD" release "$r0_node" --name $name
+	expect_eq "... releases its images" "" "$(held_beneath "$b")"
+	assert "... then lvremove works" lvm_quiet lvremove -f -y $vg/stripes0
+fi
+
+# ---- mirror LV (dm-mirror, core log): every leg held ----
+mirror_in_sync() {
+	dmsetup status $vg-mir | awk '{ split($(5 + $4), s, "/"); exit !(s[1] == s[2] && $(7 + $4) ~ /^A+$/) }'
+}
+if ! modprobe -a dm_mirror dm_log 2>/dev/null; then
+	skip "holds on a mirror LV" "no dm_mirror module"
+elif ! lvm_quiet lvcreate -y --type mirror -m 1 --mirrorlog core --nosync -L 4M -n mir \
+		--zero n -W n $vg "$a" "$b" || ! wait_for mirror_in_sync; then
+	not_ok "a mirror LV over both PVs can be made"
+else
+	dd if=/dev/urandom of=/dev/$vg/mir bs=1M count=4 oflag=direct status=none
+	mir_node=$(dm_node mir)
+	ra=$(lv_ranges_on mir_mimage_0 "$a")
+	rb=$(lv_ranges_on mir_mimage_1 "$b")
+	mir_sum=$(sha256_direct "$mir_node")
+	assert "hold on the mirror LV" "$BLKHOLD" hold /dev/$vg/mir --name $name --transient
+	expect_eq "its leg on the first PV is held, exactly" "$ra" "$(held_beneath "$a")"
+	expect_eq "... and on the second" "$rb" "$(held_beneath "$b")"
+	refute "dd into the second leg on its PV is refused" write_at "$b" $((${rb%%+*} + 8))
+	refute "lvconvert -m 0 (drop a leg) is refused" lvm_quiet lvconvert -y -m 0 $vg/mir
+	refute "lvremove -f is refused" lvm_quiet lvremove -f -y $vg/mir
+	assert "both legs stay alive and in sync" mirror_in_sync
+	expect_eq "the mirror LV is unchanged" "$mir_sum" "$(sha256_direct "$mir_node")"
+	assert "release" "$BLKHOLD" release "$mir_node" --name $name
+	expect_eq "... releases its legs" "" "$(held_beneath "$b")"
+	assert "... then lvremove works" lvm_quiet lvremove -f -y $vg/mir
+fi
+
 # ---- thin: the blocks a thin LV has mapped, and its pool's map ----
 write_block() { dd if=/dev/urandom of="/dev/$vg/$1" bs=64k seek="$2" count=1 oflag=direct status=none; }
 thin_setup() {
@@ -205,5 +256,48 @@ else
 		"$BLKHOLD" release "$thin_node" --name $name
 	expect_eq "... releases its blocks" 0 "$(held_sectors "$a")"
 	assert "... then lvremove of the pool works" lvm_quiet lvremove -f -y $vg/pool
+fi
+# ---- snapshot: its COW LV whole, and its origin whole ----
+snap_setup() {
+	lvm_quiet lvcreate -y -L 8M -n origin --zero n -W n $vg "$a" &&
+		dd if=/dev/urandom of=/dev/$vg/origin bs=1M count=8 oflag=direct status=none &&
+		lvm_quiet lvcreate -y -s -L 4M -c 64k -n snap $vg/origin "$b" &&
+		lvm_quiet lvcreate -y -L 4M -n nextdoor --zero n -W n $vg "$b" || return 1
+	# a changed chunk of the origin: the snapshot keeps the old one in its COW
+	dd if=/dev/urandom of=/dev/$vg/origin bs=64k seek=3 count=1 oflag=direct status=none
+}
+snap_valid() { dmsetup status $vg-snap | awk '{ exit !($3 == "snapshot" && $4 ~ /\//) }'; }
+
+if ! modprobe dm_snapshot 2>/dev/null; then
+	skip "holds on a snapshot LV" "no dm_snapshot module"
+elif ! snap_setup; then
+	not_ok "an origin LV with a snapshot can be made"
+else
+	snap_node=$(dm_node snap)
+	snap_sum=$(sha256_direct "$snap_node")
+	origin_sum=$(sha256_direct "$(dm_node origin)")
+	origin_ranges=$(lv_ranges_on origin-real "$a")
+	cow_ranges=$(lv_ranges_on snap-cow "$b")
+	assert "hold on the snapshot LV" "$BLKHOLD" hold /dev/$vg/snap --name $name --transient
+	expect_eq "its COW LV on the second PV is held, whole" "$cow_ranges" "$(held_beneath "$b")"
+	expect_eq "its origin's extents on the first PV are held" "$origin_ranges" "$(held_beneath "$a")"
+	refute "a write to the snapshot is refused" write_at "$snap_node" 0
+	refute "a write to its origin is refused (it would add to the COW)" write_at "$(dm_node origin)" 64
+	refute "dd into the COW LV's extents on the PV is refused" write_at "$b" $((${cow_ranges%%+*} + 8))
+	refute "lvremove -f of the snapshot is refused" lvm_quiet lvremove -f -y $vg/snap
+	refute "lvconvert --merge of the snapshot is refused" lvm_quiet lvconvert -y --merge $vg/snap
+	refute "lvremove -f of the origin is refused" lvm_quiet lvremove -f -y $vg/origin
+	assert "the LV beside the COW on the second PV stays writable" write_at /dev/$vg/nextdoor 0
+	assert "the snapshot stays valid" snap_valid
+	expect_eq "the snapshot is unchanged" "$snap_sum" "$(sha256_direct "$snap_node")"
+	expect_eq "its origin is unchanged" "$origin_sum" "$(sha256_direct "$(dm_node origin)")"
+	assert "release" "$BLKHOLD" release "$snap_node" --name $name
+	expect_eq "... releases the COW LV" "" "$(held_beneath "$b")"
+	expect_eq "... and the origin" "" "$(held_beneath "$a")"
+	assert "a hold on the origin LV itself" "$BLKHOLD" hold "$(dm_node origin)" --name $name --transient
+	expect_eq "... holds its extents" "$origin_ranges" "$(held_beneath "$a")"
+	assert "... and its snapshot stays writable" write_at "$snap_node" 0
+	assert "release of the origin" "$BLKHOLD" release "$(dm_node origin)" --name $name
+	assert "... then lvremove works" lvm_quiet lvremove -f -y $vg/snap $vg/origin $vg/nextdoor
 fi
 ktap_finish

@@ -97,13 +97,8 @@ static int put_record(struct nl_msg *msg, uint8_t cmd, const struct entry *e,
 	return 0;
 }
 
-/*
- * Arm (BLKHOLD_CMD_RECORD_ADD) or disarm (_DEL) the stored hold @e; with
- * @dev, arming fails unless that disk is one it holds. Returns 0 or a
- * negative errno with the kernel's message in @errmsg; prints nothing.
- */
-int record_request(uint8_t cmd, const struct entry *e, const struct device *dev,
-		   char *errmsg, size_t errlen)
+static int record_transact(uint8_t cmd, const struct entry *e, const struct device *dev,
+			   bool drain_later, char *errmsg, size_t errlen)
 {
 	struct nl_conn conn;
 	struct nl_msg *msg;
@@ -114,7 +109,8 @@ int record_request(uint8_t cmd, const struct entry *e, const struct device *dev,
 		return -ENOENT;
 	errmsg[0] = '\0';
 	msg = conn_request(&conn, cmd, 0);
-	if (!msg || put_record(msg, cmd, e, dev)) {
+	if (!msg || put_record(msg, cmd, e, dev) ||
+	    (drain_later && nla_put_flag(msg, BLKHOLD_A_DRAIN_LATER))) {
 		nlmsg_free(msg);
 		conn_close(&conn);
 		return -ENOMEM;
@@ -126,4 +122,25 @@ int record_request(uint8_t cmd, const struct entry *e, const struct device *dev,
 	if (err && !errmsg[0])
 		snprintf(errmsg, errlen, "%s", strerror(-err));
 	return err;
+}
+
+/*
+ * Arm (BLKHOLD_CMD_RECORD_ADD) or disarm (_DEL) the stored hold @e; with
+ * @dev, arming fails unless that disk is one it holds. Returns 0 or a
+ * negative errno with the kernel's message in @errmsg; prints nothing.
+ */
+int record_request(uint8_t cmd, const struct entry *e, const struct device *dev,
+		   char *errmsg, size_t errlen)
+{
+	return record_transact(cmd, e, dev, false, errmsg, errlen);
+}
+
+/*
+ * Arm the range @e beneath a stacked volume on disk @dev, leaving the
+ * writes in flight to it to the walk's one drain at the end (stack_drain()).
+ */
+int record_arm_beneath(const struct entry *e, const struct device *dev, char *errmsg,
+		       size_t errlen)
+{
+	return record_transact(BLKHOLD_CMD_RECORD_ADD, e, dev, true, errmsg, errlen);
 }

@@ -371,49 +371,188 @@ static int raid_check_idle(struct stack_walk *w, const struct extent *e)
 	return 0;
 }
 
-/*
- * dm-raid, as LVM's raid LVs use it: raid1 only yet. Every image carries
- * the whole volume after its data offset; each image's metadata device
- * (md's superblock and bitmap, which dm-raid keeps writing) is held at
- * its node only, as for an md member.
- */
-static int map_raid(struct stack_walk *w, const struct extent *e, unsigned int depth,
-		    char **argv, int argc, uint64_t rel, uint64_t n)
+/* The size of the volume named by @token ("MAJ:MIN"), in sectors. */
+static int token_sectors(const char *token, uint64_t *sectors)
 {
-	uint64_t nparams, ndevs, data_offset = 0, i;
-	struct extent meta = { .node_only = true };
+	unsigned int major, minor;
+	char dir[64];
+
+	if (lower_device(token, &major, &minor))
+		return -1;
+	sysfs_dir(major, minor, dir, sizeof(dir));
+	return read_sysfs_u64(dir, "size", sectors);
+}
+
+/* dm-raid's table: level, parameters, then a metadata and a data device per leg. */
+struct raid_table {
+	const char *level;
+	uint64_t data_offset;
+	uint64_t ndevs;
+	char **legs;		/* meta0 data0 meta1 data1 ... ("-" when absent) */
+	bool whole;		/* the hold covers the whole target */
+};
+
+static int raid_parse(char **argv, int argc, struct raid_table *t)
+{
+	uint64_t nparams, i;
 
 	if (argc < 3 || sscanf(argv[1], "%" SCNu64, &nparams) != 1 ||
-	    (uint64_t)argc < 3 + nparams || sscanf(argv[2 + nparams], "%" SCNu64, &ndevs) != 1 ||
-	    (uint64_t)argc < 3 + nparams + 2 * ndevs)
+	    (uint64_t)argc < 3 + nparams || sscanf(argv[2 + nparams], "%" SCNu64, &t->ndevs) != 1 ||
+	    (uint64_t)argc < 3 + nparams + 2 * t->ndevs)
 		return -2;
-	if (strcmp(argv[0], "raid1")) {
-		fail(w->top->path, "a dm-raid '%s' volume lies beneath (dm %u:%u): only raid1 can be held yet",
-		     argv[0], e->major, e->minor);
-		return -1;
-	}
+	t->level = argv[0];
 	for (i = 0; i + 1 < nparams; i++)
 		if (!strcmp(argv[2 + i], "data_offset") &&
-		    sscanf(argv[3 + i], "%" SCNu64, &data_offset) != 1)
+		    sscanf(argv[3 + i], "%" SCNu64, &t->data_offset) != 1)
 			return -2;
+	t->legs = argv + 3 + nparams;
+	return 0;
+}
+
+/*
+ * What leg @i's data device carries of the volume: on raid1 the range
+ * itself after the data offset; on the other levels, whose legs interleave
+ * (raid0, raid4/5/6 with parity, raid10's copies), a whole volume only:
+ * everything after the data offset.
+ */
+static int raid_leg_range(struct stack_walk *w, const struct extent *e, const struct raid_table *t,
+			  const char *data_dev, uint64_t rel, uint64_t n, uint64_t *lo, uint64_t *len)
+{
+	uint64_t size;
+
+	if (!strcmp(t->level, "raid1")) {
+		*lo = t->data_offset + rel;
+		*len = n;
+		return 0;
+	}
+	if (!t->whole) {
+		fail(w->top->path, "a part of a dm-raid '%s' volume lies beneath (dm %u:%u): only raid1 can be held in parts yet",
+		     t->level, e->major, e->minor);
+		return -1;
+	}
+	if (token_sectors(data_dev, &size) || size < t->data_offset)
+		return -2;
+	*lo = t->data_offset;
+	*len = size - t->data_offset;
+	return 0;
+}
+
+/*
+ * dm-raid, as LVM's raid LVs use it. Each leg's data device holds what
+ * raid_leg_range() says; each leg's metadata device (md's superblock and
+ * bitmap, which dm-raid keeps writing) is held at its node only, as for
+ * an md member.
+ */
+static int map_raid(struct stack_walk *w, const struct extent *e, unsigned int depth,
+		    char **argv, int argc, uint64_t rel, uint64_t n, uint64_t tlen)
+{
+	struct raid_table t = { .whole = !rel && n == tlen };
+	struct extent meta = { .node_only = true };
+	uint64_t i, lo, len;
+	int err = raid_parse(argv, argc, &t);
+
+	if (err)
+		return err;
 	if (raid_check_idle(w, e))
 		return -1;
-	for (i = 0; i < ndevs; i++) {
-		const char *meta_dev = argv[3 + nparams + 2 * i];
-		const char *data_dev = argv[4 + nparams + 2 * i];
-		char dir[64];
+	for (i = 0; i < t.ndevs; i++) {
+		const char *meta_dev = t.legs[2 * i], *data_dev = t.legs[2 * i + 1];
 
-		if (strcmp(data_dev, "-") && descend(w, depth, data_dev, data_offset + rel, n))
-			return -1;
+		if (strcmp(data_dev, "-")) {
+			err = raid_leg_range(w, e, &t, data_dev, rel, n, &lo, &len);
+			if (!err && descend(w, depth, data_dev, lo, len))
+				err = -1;
+			if (err)
+				return err;
+		}
 		if (!strcmp(meta_dev, "-"))
 			continue;
-		if (lower_device(meta_dev, &meta.major, &meta.minor))
+		if (lower_device(meta_dev, &meta.major, &meta.minor) ||
+		    token_sectors(meta_dev, &meta.sectors))
 			return -2;
-		sysfs_dir(meta.major, meta.minor, dir, sizeof(dir));
-		if (read_sysfs_u64(dir, "size", &meta.sectors) || place(w, &meta))
+		if (place(w, &meta))
 			return -1;
 	}
 	return 0;
+}
+
+
+/* Is dm device @token ("MAJ:MIN") the origin of the snapshots on @real? */
+static bool is_origin_of(struct stack_walk *w, const char *token, const char *real,
+			 uint64_t *sectors)
+{
+	struct dm_target_spec *spec;
+	unsigned int major, minor;
+	struct dm_ioctl *dmi;
+	char lower[32];
+	bool origin = false;
+
+	if (lower_device(token, &major, &minor))
+		return false;
+	dmi = dm_table(w->control, major, minor);
+	if (dmi && dmi->target_count == 1) {
+		spec = (struct dm_target_spec *)((char *)dmi + dmi->data_start);
+		origin = !strcmp(spec->target_type, "snapshot-origin") &&
+			 sscanf((char *)(spec + 1), "%31s", lower) == 1 && !strcmp(lower, real);
+		*sectors = spec->length;
+	}
+	free(dmi);
+	return origin;
+}
+
+/*
+ * Hold, whole, the origin device over @real: a write to it would copy the
+ * chunk it changes into every snapshot's COW device first, and a held
+ * snapshot's COW device is held; the write would invalidate the snapshot.
+ */
+static int hold_origin(struct stack_walk *w, unsigned int depth, const char *real)
+{
+	char dir[64], holders[96], holder[128 + 256], token[32];
+	unsigned int major, minor, origins = 0;
+	uint64_t sectors;
+	struct dirent *de;
+	int err = 0;
+	DIR *d;
+
+	if (lower_device(real, &major, &minor))
+		return -2;
+	sysfs_dir(major, minor, dir, sizeof(dir));
+	snprintf(holders, sizeof(holders), "%s/holders", dir);
+	d = opendir(holders);
+	while (d && !err && (de = readdir(d))) {
+		snprintf(holder, sizeof(holder), "%s/%s", holders, de->d_name);
+		if (de->d_name[0] == '.' || read_sysfs(holder, "dev", token, sizeof(token)) ||
+		    !is_origin_of(w, token, real, &sectors))
+			continue;
+		err = descend(w, depth, token, 0, sectors);
+		origins++;
+	}
+	if (d)
+		closedir(d);
+	if (!err && !origins) {
+		fail(w->top->path, "cannot find the origin of a snapshot beneath (over dm %s)", real);
+		return -1;
+	}
+	return err ? -1 : 0;
+}
+
+/*
+ * A snapshot (LVM's non-thin snapshots): a chunk it shares with its origin
+ * lies on the origin's device, one it changed or that the origin changed
+ * since, on its COW device, which the snapshot's exception table maps.
+ * Held: the COW device whole, and the origin whole (hold_origin()).
+ */
+static int map_snapshot(struct stack_walk *w, unsigned int depth, char **argv, int argc)
+{
+	uint64_t cow_sectors;
+	int err;
+
+	if (argc < 4 || token_sectors(argv[1], &cow_sectors))
+		return -2;
+	err = hold_origin(w, depth, argv[0]);
+	if (err)
+		return err;
+	return descend(w, depth, argv[1], 0, cow_sectors);
 }
 
 /* Split @params into words, in place. */
@@ -428,11 +567,77 @@ static int split_words(char *params, char **argv, int max)
 	return word ? -1 : argc;
 }
 
-/* The part [@rel, +@n) of target @type at @tstart of dm device @e. */
-static int map_target(struct stack_walk *w, const struct extent *e, unsigned int depth,
-		      const char *type, char *params, uint64_t tstart,
-		      uint64_t rel, uint64_t n)
+/*
+ * dm-mirror (LVM's "mirror" LVs) must be in sync with every leg alive, as
+ * dm-raid must: its status is "<#legs> <leg>... <in sync>/<regions> 1
+ * <health> ...".
+ */
+static int mirror_check_sync(struct stack_walk *w, const struct extent *e)
 {
+	char status[512], *argv[64], health[64] = "?";
+	uint64_t legs, synced = 0, regions = 1;
+	int argc;
+
+	if (dm_target_status(w, e, status, sizeof(status)) ||
+	    (argc = split_words(status, argv, 64)) < 1 ||
+	    sscanf(argv[0], "%" SCNu64, &legs) != 1 || (uint64_t)argc < legs + 4 ||
+	    sscanf(argv[legs + 1], "%" SCNu64 "/%" SCNu64, &synced, &regions) != 2) {
+		fail(w->top->path, "cannot read the status of dm-mirror %u:%u", e->major, e->minor);
+		return -1;
+	}
+	snprintf(health, sizeof(health), "%s", argv[legs + 3]);
+	if (synced != regions || strspn(health, "A") != strlen(health)) {
+		fail(w->top->path, "dm-mirror %u:%u is not in sync with every leg alive (%" PRIu64 "/%" PRIu64 ", %s): wait until it is",
+		     e->major, e->minor, synced, regions, health);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * dm-mirror: every leg carries the range at its offset. A disk log (the
+ * regions in sync, which dm-mirror keeps writing) is held at its node only.
+ */
+static int map_mirror(struct stack_walk *w, const struct extent *e, unsigned int depth,
+		      char **argv, int argc, uint64_t rel, uint64_t n)
+{
+	struct extent log = { .node_only = true };
+	uint64_t nlog, legs, i, off;
+	char **leg;
+
+	if (argc < 3 || sscanf(argv[1], "%" SCNu64, &nlog) != 1 || (uint64_t)argc < 3 + nlog ||
+	    sscanf(argv[2 + nlog], "%" SCNu64, &legs) != 1 || (uint64_t)argc < 3 + nlog + 2 * legs)
+		return -2;
+	if (strcmp(argv[0], "core") && strcmp(argv[0], "disk")) {
+		fail(w->top->path, "a dm-mirror with a '%s' log lies beneath (dm %u:%u): not supported",
+		     argv[0], e->major, e->minor);
+		return -1;
+	}
+	if (mirror_check_sync(w, e))
+		return -1;
+	if (!strcmp(argv[0], "disk")) {
+		if (nlog < 1 || lower_device(argv[2], &log.major, &log.minor) ||
+		    token_sectors(argv[2], &log.sectors))
+			return -2;
+		if (place(w, &log))
+			return -1;
+	}
+	leg = argv + 3 + nlog;
+	for (i = 0; i < legs; i++) {
+		if (sscanf(leg[2 * i + 1], "%" SCNu64, &off) != 1)
+			return -2;
+		if (descend(w, depth, leg[2 * i], off + rel, n))
+			return -1;
+	}
+	return 0;
+}
+
+/* The part [@rel, +@n) of the target @spec of dm device @e. */
+static int map_target(struct stack_walk *w, const struct extent *e, unsigned int depth,
+		      struct dm_target_spec *spec, uint64_t rel, uint64_t n)
+{
+	const char *type = spec->target_type;
+	char *params = (char *)(spec + 1);
 	char *argv[512];
 	uint64_t off;
 	int argc = split_words(params, argv, 512), err = -2;
@@ -451,9 +656,16 @@ static int map_target(struct stack_walk *w, const struct extent *e, unsigned int
 	} else if (!strcmp(type, "thin")) {
 		err = map_thin(w, depth, argv, argc, rel, n);
 	} else if (!strcmp(type, "raid")) {
-		err = map_raid(w, e, depth, argv, argc, rel, n);
+		err = map_raid(w, e, depth, argv, argc, rel, n, spec->length);
+	} else if (!strcmp(type, "mirror")) {
+		err = map_mirror(w, e, depth, argv, argc, rel, n);
+	} else if (!strcmp(type, "snapshot-origin")) {
+		if (argc >= 1)
+			err = descend(w, depth, argv[0], rel, n);
+	} else if (!strcmp(type, "snapshot")) {
+		err = map_snapshot(w, depth, argv, argc);
 	} else if (!strcmp(type, "multipath")) {
-		err = map_multipath(w, depth, argv, argc, tstart + rel, n);
+		err = map_multipath(w, depth, argv, argc, spec->sector_start + rel, n);
 	} else if (!strcmp(type, "zero") || !strcmp(type, "error")) {
 		err = 0;	/* no data beneath */
 	} else {
@@ -495,8 +707,7 @@ static int walk_dm(struct stack_walk *w, const struct extent *e, unsigned int de
 		to = spec->sector_start + spec->length < end ?
 		     spec->sector_start + spec->length : end;
 		if (from < to)
-			err = map_target(w, e, depth, spec->target_type, (char *)(spec + 1),
-					 spec->sector_start, from - spec->sector_start, to - from);
+			err = map_target(w, e, depth, spec, from - spec->sector_start, to - from);
 	}
 	free(dmi);
 	return err;
@@ -534,7 +745,8 @@ static int place(struct stack_walk *w, const struct extent *e)
 	    nla_put_u32(msg, BLKHOLD_A_ROOT_MAJOR, w->top->major) ||
 	    nla_put_u32(msg, BLKHOLD_A_ROOT_MINOR, w->top->minor) ||
 	    nla_put_u64(msg, BLKHOLD_A_ROOT_DISKSEQ, w->top->diskseq) ||
-	    (e->node_only && nla_put_flag(msg, BLKHOLD_A_NODE_ONLY))) {
+	    (e->node_only && nla_put_flag(msg, BLKHOLD_A_NODE_ONLY)) ||
+	    nla_put_flag(msg, BLKHOLD_A_DRAIN_LATER)) {
 		nlmsg_free(msg);
 		fail(w->top->path, "out of memory");
 		return -1;
@@ -800,6 +1012,29 @@ static void clear_staged_table(struct stack_walk *w, const struct device *dev)
 }
 
 /*
+ * Every range was placed without waiting for the writes in flight to it:
+ * wait once for all of them (one RCU Tasks grace period, not one per
+ * range: a thin LV can have thousands).
+ */
+static int stack_drain(struct stack_walk *w)
+{
+	char errmsg[256];
+	struct nl_msg *msg;
+	int err;
+
+	msg = conn_request(&w->conn, BLKHOLD_CMD_DRAIN, 0);
+	if (!msg) {
+		fail(w->top->path, "out of memory");
+		return -1;
+	}
+	err = conn_transact(&w->conn, msg, NULL, NULL, errmsg, sizeof(errmsg));
+	if (err)
+		fail(w->top->path, "cannot wait for the writes in flight beneath to drain: %s",
+		     errmsg[0] ? errmsg : strerror(-err));
+	return err ? -1 : 0;
+}
+
+/*
  * The top device @dev is held: hold what lies beneath. On failure the
  * top's hold is released, which releases what was placed here.
  */
@@ -820,6 +1055,8 @@ int stack_hold(const struct args *args, const struct device *dev,
 			clear_staged_table(&w, dev);
 			err = walk_dm(&w, &top, 0);
 		}
+		if (!err)
+			err = stack_drain(&w);
 		conn_close(&w.conn);
 	}
 	if (w.control >= 0)
