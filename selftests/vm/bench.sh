@@ -88,18 +88,19 @@ END {
 
 # The targets, per configuration: (b) >= 0.995, (c) and (d) >= 0.99,
 # blkhold's overhead (1 - c) at most a fifth of dm-linear's, and 1,000
-# ranges on a disk within 1% of 4: (f) >= 0.99 (g).
+# ranges on a disk within 2% of 4: (f) >= 0.98 (g) (benchmark.rst: a
+# write passes three lookups of log2(ranges) halvings each).
 awk -F, '
 NR > 1 { key = $1 "," $2 "," $3 "," $4; r[key "," $5] = $8
 	 if (!(key in seen)) { seen[key] = 1; keys[++nk] = key } }
 function verdict(ok) { return ok ? "met" : "MISSED" }
 END {
-	print "kernel,device,rw,jobs,b>=0.995,c>=0.99,d>=0.99,c_overhead/e_overhead<=0.2,f/g>=0.99"
+	print "kernel,device,rw,jobs,b>=0.995,c>=0.99,d>=0.99,c_overhead/e_overhead<=0.2,f/g>=0.98"
 	for (k = 1; k <= nk; k++) {
 		key = keys[k]
 		d = (key ",d") in r ? verdict(r[key ",d"] >= 0.99) : "-"
 		f = (key ",f") in r && (key ",g") in r ?
-			sprintf("%.4f %s", r[key ",f"] / r[key ",g"], verdict(r[key ",f"] >= 0.99 * r[key ",g"])) : "-"
+			sprintf("%.4f %s", r[key ",f"] / r[key ",g"], verdict(r[key ",f"] >= 0.98 * r[key ",g"])) : "-"
 		oe = 1 - r[key ",e"]; oc = 1 - r[key ",c"]
 		share = oc <= 0 ? "0" : oe > 0 ? sprintf("%.2f", oc / oe) : "n/a"
 		printf "%s,%s,%s,%s,%s %s,%s\n", key, verdict(r[key ",b"] >= 0.995),
