@@ -99,8 +99,10 @@ END {
 	for (k = 1; k <= nk; k++) {
 		key = keys[k]
 		d = (key ",d") in r ? verdict(r[key ",d"] >= 0.99) : "-"
-		f = (key ",f") in r && (key ",g") in r ?
-			sprintf("%.4f %s", r[key ",f"] / r[key ",g"], verdict(r[key ",f"] >= 0.98 * r[key ",g"])) : "-"
+		f = "-"
+		if ((key ",f") in r && (key ",g") in r)
+			f = sprintf("%.4f %s", r[key ",f"] / r[key ",g"],
+				    verdict(r[key ",f"] >= 0.98 * r[key ",g"]))
 		oe = 1 - r[key ",e"]; oc = 1 - r[key ",c"]
 		share = oc <= 0 ? "0" : oe > 0 ? sprintf("%.2f", oc / oe) : "n/a"
 		printf "%s,%s,%s,%s,%s %s,%s\n", key, verdict(r[key ",b"] >= 0.995),
