@@ -21,8 +21,14 @@ struct bh_span {
 	struct bh_volume *vol;
 };
 
+/*
+ * @first and @reach bound every span: a request outside them, the common
+ * case for a disk's other tenants, is answered without a search.
+ */
 struct bh_span_array {
 	unsigned int nr;
+	sector_t first;
+	sector_t reach;
 	struct rcu_head rcu;
 	struct bh_span span[];
 };
@@ -93,8 +99,11 @@ static unsigned int bh_spans_before(const struct bh_span_array *arr,
 static struct bh_volume *bh_span_search(const struct bh_span_array *arr,
 					sector_t sector, sector_t end, bool bio)
 {
-	unsigned int i = bh_spans_before(arr, end);
+	unsigned int i;
 
+	if (end <= arr->first || sector >= arr->reach)
+		return NULL;
+	i = bh_spans_before(arr, end);
 	/* back from there, until no span before reaches @sector */
 	while (i-- > 0) {
 		const struct bh_span *s = &arr->span[i];
@@ -179,6 +188,8 @@ static struct bh_span_array *bh_span_array_build(u64 diskseq)
 		reach = max(reach, arr->span[i].end);
 		arr->span[i].reach = reach;
 	}
+	arr->first = nr ? arr->span[0].start : 0;
+	arr->reach = reach;
 	return arr;
 }
 
