@@ -7,7 +7,9 @@
 # and summary and a final "N passed, N failed, N skipped" line.
 #
 # Environment: BLKHOLD_KERNELS (releases to test), BLKHOLD_TESTS (test
-# programs to run), BLKHOLD_ACCEL (tcg, kvm, auto), BLKHOLD_NO_INSTALL=1,
+# programs to run; a "|" between them starts another group, which each
+# kernel runs in a VM of its own beside the first: a fresh boot, and
+# build/vm/RELEASE.vmN), BLKHOLD_ACCEL (tcg, kvm, auto), BLKHOLD_NO_INSTALL=1,
 # BLKHOLD_TIMEOUT_FACTOR (multiplies every test's timeout and the VM's, 7200 s, on a
 # slow host; a busy host is measured: guest-run.sh), BLKHOLD_VM_TIMEOUT (the
 # VM's, in seconds), BLKHOLD_VM_MEM (MiB).
@@ -76,12 +78,17 @@ for k in "${kernels[@]}"; do
 	"$here/build-module.sh" "$k" || die "building the module for $k failed"
 done
 
-# One kernel's run: its VM with the test programs, then the boot path,
-# which needs two boots of its own with Debian's initramfs in the second
-# (it counts as one more test program). Output goes to OUT/ktap.log, the
-# VM's status to OUT/vm.status.
+# Where group G's VM of kernel K writes: build/vm/K for the first group.
+vm_out() {
+	if [ "$2" = 0 ]; then echo "$project/build/vm/$1"; else echo "$project/build/vm/$1.vm$(($2 + 1))"; fi
+}
+
+# One VM's run: its test programs, then, for a kernel's first group, the
+# boot path, which needs two boots of its own with Debian's initramfs in
+# the second (it counts as one more test program). Output goes to
+# OUT/ktap.log, the VM's status to OUT/vm.status.
 run_kernel() {
-	local k=$1 tests=$2 out=$project/build/vm/$1
+	local k=$1 tests=$2 out=$3 with_boot_path=$4
 	# Each test has its own timeout, counted in an idle host's time
 	# (guest-run.sh); this one only catches a hung guest: two hours, the
 	# suite's time on a host four times as busy as an idle one.
@@ -99,8 +106,8 @@ run_kernel() {
 		: >"$out/run-vm.log"
 		echo 0 >"$out/vm.status"
 	fi
-	if $boot_path; then
-		echo "--- $k: test programs done, booting for the boot path"
+	if $with_boot_path; then
+		echo "--- ${out##*/}: test programs done, booting for the boot path"
 		{
 			echo "# selftests: blkhold: boot-path.sh"
 			"$here/boot-path.sh" "$k" 2>&1 | sed 's/^/# /'
@@ -111,19 +118,25 @@ run_kernel() {
 			fi
 		} >>"$out/ktap.log"
 	fi
-	echo "--- $k: done"
+	echo "--- ${out##*/}: done"
 }
 
 # BLKHOLD_TESTS may name boot-path.sh too; without it the boot path is left out.
-vm_tests=
+groups=()
 boot_path=true
 if [ -n "${BLKHOLD_TESTS:-}" ]; then
 	boot_path=false
+	group=
 	for t in $BLKHOLD_TESTS; do
-		if [ "$t" = boot-path.sh ]; then boot_path=true; else vm_tests+="$t "; fi
+		case $t in
+		"|") groups+=("$group") group= ;;
+		boot-path.sh) boot_path=true ;;
+		*) group+="$t " ;;
+		esac
 	done
+	groups+=("$group")
 else
-	vm_tests=$(make -s --no-print-directory -C selftests list_tests)
+	groups=("$(make -s --no-print-directory -C selftests list_tests)")
 fi
 
 # Tests of what does not depend on the running kernel run in one VM each:
@@ -131,9 +144,9 @@ fi
 # the Ansible collection. The newest kernel's VM takes the first, and so
 # on backwards, to keep the VMs' run times even.
 single_vm_tests=(package.sh ansible.sh)
-tests_for() {	# tests_for INDEX: the test programs of kernel INDEX
+tests_for() {	# tests_for INDEX TESTS: those of TESTS kernel INDEX runs
 	local i t owner out=
-	for t in $vm_tests; do
+	for t in $2; do
 		owner=$1
 		for i in "${!single_vm_tests[@]}"; do
 			[ "${single_vm_tests[$i]}" = "$t" ] &&
@@ -148,25 +161,34 @@ tests_for() {	# tests_for INDEX: the test programs of kernel INDEX
 # TCG), so two kernels take about as long as one on a two-core host.
 for i in "${!kernels[@]}"; do
 	k=${kernels[$i]}
-	rm -f "$project/build/vm/$k/vm.status"
-	echo "--- $k: starting its VM"
-	run_kernel "$k" "$(tests_for "$i")" &
+	for g in "${!groups[@]}"; do
+		out=$(vm_out "$k" "$g")
+		rm -f "$out/vm.status"
+		echo "--- ${out##*/}: starting its VM"
+		with_boot_path=false
+		[ "$g" = 0 ] && with_boot_path=$boot_path
+		run_kernel "$k" "$(tests_for "$i" "${groups[$g]}")" "$out" "$with_boot_path" &
+	done
 done
 wait
 
 passed=0 failed=0 skipped=0 status=0
 for k in "${kernels[@]}"; do
-	out=$project/build/vm/$k
-	echo "=== $k"
-	cat "$out/run-vm.log" "$out/ktap.log"
-	vm_status=$(cat "$out/vm.status" 2>/dev/null || echo 1)
-	read -r p f s < <("$here/ktap-count.sh" "$out/ktap.log")
-	if [ "$vm_status" != 0 ] && [ "$f" = 0 ]; then
-		f=1	# the VM itself failed: kernel splat, hang or crash
-	fi
-	echo "$k: $p passed, $f failed, $s skipped"
-	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
-	[ "$vm_status" = 0 ] && [ "$f" = 0 ] || status=1
+	for g in "${!groups[@]}"; do
+		out=$(vm_out "$k" "$g")
+		name=${out##*/}
+		echo "=== $name"
+		cat "$out/run-vm.log" "$out/ktap.log" 2>/dev/null
+		vm_status=$(cat "$out/vm.status" 2>/dev/null || echo 1)
+		p=0 f=0 s=0
+		[ -f "$out/ktap.log" ] && read -r p f s < <("$here/ktap-count.sh" "$out/ktap.log")
+		if [ "$vm_status" != 0 ] && [ "$f" = 0 ]; then
+			f=1	# the VM itself failed: kernel splat, hang or crash
+		fi
+		echo "$name: $p passed, $f failed, $s skipped"
+		passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+		[ "$vm_status" = 0 ] && [ "$f" = 0 ] || status=1
+	done
 done
 echo "blkhold: $passed passed, $failed failed, $skipped skipped"
 exit $status

@@ -38,5 +38,6 @@ modprobe -S "$rel" --show-depends -a virtio_pci 9pnet_virtio 9p |
 		esac
 	done
 
-(cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) | gzip -1 >"$out.tmp"
-mv "$out.tmp" "$out"
+# Two VMs of one kernel may build it at once: each renames its own.
+(cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) | gzip -1 >"$out.$$"
+mv "$out.$$" "$out"
