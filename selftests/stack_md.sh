@@ -7,7 +7,8 @@
 # and wipefs on a member are refused; md keeps writing its superblock and
 # bitmap, and the array stays healthy ([UU]). A volume on the array holds
 # only its part of the members; on raid5, the whole rows it touches; on
-# raid1 over partitions, its part of each partition.
+# raid10, the chunks each member carries; on raid1 over partitions, its
+# part of each partition.
 . "$(dirname "$0")/lib.sh"
 require_root
 require_cmd mdadm jq
@@ -18,16 +19,17 @@ md=/dev/md90
 name=md-test
 
 md5=/dev/md91
-r5_images=()
-r5_members=()
+md10=/dev/md92
+loop_images=()
+loop_members=()
 
 cleanup() {
 	release_all
-	dmsetup remove --noudevsync bh-onmd bh-onr5 >/dev/null 2>&1
-	mdadm --stop "$md" "$md5" >/dev/null 2>&1
+	dmsetup remove --noudevsync bh-onmd bh-onr5 bh-onr10 >/dev/null 2>&1
+	mdadm --stop "$md" "$md5" "$md10" >/dev/null 2>&1
 	mdadm --zero-superblock "$a" "$b" >/dev/null 2>&1
-	for m in "${r5_members[@]}"; do losetup -d "$m"; done
-	rm -f "${r5_images[@]}"
+	for m in "${loop_members[@]}"; do losetup -d "$m"; done
+	rm -f "${loop_images[@]}"
 	if [ -b "${a}2" ]; then
 		wipefs -a -f -q "${a}2" "${b}2" "$a" "$b" 2>/dev/null
 		blockdev --rereadpt "$a" 2>/dev/null
@@ -105,29 +107,35 @@ else
 fi
 assert "... and the array can be stopped" mdadm --stop "$md"
 
-# A volume on raid5 (as an LV would be): the rows it touches, since a
-# row's parity is written with any of its data.
-raid5_volume() {
-	local i m off data total tail sum
+# loop_array_volume LEVEL MD NAME: an array MD of LEVEL (64 KiB chunks)
+# over three new loop devices (members[]), filled with random data, and
+# a dm volume NAME on its sectors [300, 1300), as an LV would be.
+loop_array_volume() {
+	local i md_minor=${2#/dev/md}
+	members=()
 	for i in 1 2 3; do
-		r5_images+=("$(mktemp /tmp/bh-r5.XXXXXX)")
-		truncate -s 16M "${r5_images[-1]}"
-		r5_members+=("$(losetup -f --show "${r5_images[-1]}")") || return 1
+		loop_images+=("$(mktemp /tmp/bh-md.XXXXXX)")
+		truncate -s 16M "${loop_images[-1]}"
+		members+=("$(losetup -f --show "${loop_images[-1]}")") || return 1
+		loop_members+=("${members[-1]}")
 	done
-	yes | mdadm --create "$md5" --run --force --level=5 --raid-devices=3 --chunk=64 \
-		--metadata=1.2 --bitmap=none --assume-clean "${r5_members[@]}" >/dev/null 2>&1 ||
+	yes | mdadm --create "$2" --run --force --level="$1" --raid-devices=3 --chunk=64 \
+		--metadata=1.2 --bitmap=none --assume-clean "${members[@]}" >/dev/null 2>&1 ||
 		return 1
-	[ -b "$md5" ] || mknod "$md5" b 9 91
-	dd if=/dev/urandom of="$md5" bs=1M count=8 oflag=direct status=none &&
-		dmsetup create --noudevsync bh-onr5 --table "0 1000 linear 9:91 300" &&
-		dmsetup mknodes bh-onr5
+	[ -b "$2" ] || mknod "$2" b 9 "$md_minor"
+	dd if=/dev/urandom of="$2" bs=1M count=8 oflag=direct status=none &&
+		dmsetup create --noudevsync "$3" --table "0 1000 linear 9:$md_minor 300" &&
+		dmsetup mknodes "$3"
 }
+
+# A volume on raid5: the rows it touches, since a row's parity is
+# written with any of its data.
 if ! modprobe raid456 2>/dev/null; then
 	skip "holds on a volume on raid5" "no raid456 module"
-elif ! raid5_volume; then
+elif ! loop_array_volume 5 "$md5" bh-onr5; then
 	not_ok "a volume on a raid5 array of three loop devices can be made"
 else
-	m=${r5_members[0]}
+	m=${members[0]}
 	off=$(cat "/sys/block/md91/md/dev-${m#/dev/}/offset")
 	data=$(($(cat "/sys/block/md91/md/dev-${m#/dev/}/size") * 2))
 	total=$(blockdev --getsz "$m")
@@ -154,6 +162,47 @@ else
 	expect_eq "... releases the members" "" "$(held_beneath "$m")"
 	dmsetup remove --noudevsync bh-onr5
 	assert "... and the raid5 array can be stopped" mdadm --stop "$md5"
+fi
+
+# A volume on raid10 (near, two copies, three members): array chunks
+# [2, 11) are sequence chunks [4, 22) laid across the members row by
+# row; each member holds those it carries, the neighbours' chunks of the
+# same rows stay writable.
+raid10_share() {	# raid10_share SLOT: sectors from the data offset
+	local lo=$(( (4 + 2 - $1) / 3 )) hi=$(( (22 + 2 - $1) / 3 ))
+	echo "$((lo * 128))+$(((hi - lo) * 128))"
+}
+if ! modprobe raid10 2>/dev/null; then
+	skip "holds on a volume on raid10" "no raid10 module"
+elif ! loop_array_volume 10 "$md10" bh-onr10; then
+	not_ok "a volume on a raid10 array of three loop devices can be made"
+else
+	sum=$(sha256_direct /dev/mapper/bh-onr10)
+	assert "hold on a volume on a raid10 array" \
+		"$BLKHOLD" hold /dev/mapper/bh-onr10 --name $name --transient
+	expect_eq "the array is held in the whole chunks the volume touches" \
+		"256+1152 " "$(held_beneath "$md10")"
+	for m in "${members[@]}"; do
+		dir=/sys/block/md92/md/dev-${m#/dev/}
+		off=$(cat "$dir/offset")
+		share=$(raid10_share "$(cat "$dir/slot")")
+		expect_match "member ${m#/dev/} (slot $(cat "$dir/slot")) holds the chunks it carries" \
+			"(^| )$((off + ${share%+*}))\\+${share#*+} " "$(held_beneath "$m")"
+		refute "... dd into them is refused" write_at "$m" $((off + ${share%+*} + 8))
+		assert "... its chunk before them stays writable" \
+			write_at "$m" $((off + ${share%+*} - 128))
+	done
+	refute "a write to the volume is refused" write_at /dev/mapper/bh-onr10 0
+	refute "a write to a chunk it shares is refused on the array" write_at "$md10" 260
+	assert "a write to the array's chunk before works" write_at "$md10" 128
+	assert "a write to the array after the part works" write_at "$md10" 1408
+	refute "mdadm --stop is refused" mdadm --stop "$md10"
+	expect_match "the raid10 array is healthy" '\[UUU\]' "$(grep -A2 '^md92 ' /proc/mdstat)"
+	expect_eq "no member failed" "" "$(grep -l -E 'faulty|write_error' /sys/block/md92/md/dev-*/state)"
+	expect_eq "the volume is unchanged" "$sum" "$(sha256_direct /dev/mapper/bh-onr10)"
+	assert "release" "$BLKHOLD" release /dev/mapper/bh-onr10 --name $name
+	dmsetup remove --noudevsync bh-onr10
+	assert "... and the raid10 array can be stopped" mdadm --stop "$md10"
 fi
 
 # A volume on raid1 over partitions (an LV on md on partitions): the held

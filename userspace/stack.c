@@ -141,6 +141,18 @@ static int lower_device(const char *token, unsigned int *major, unsigned int *mi
 }
 
 /* One level down: [@start, +@n) of the device @dev_token ("MAJ:MIN"). */
+/* The size of the volume named by @token ("MAJ:MIN"), in sectors. */
+static int token_sectors(const char *token, uint64_t *sectors)
+{
+	unsigned int major, minor;
+	char dir[64];
+
+	if (lower_device(token, &major, &minor))
+		return -1;
+	sysfs_dir(major, minor, dir, sizeof(dir));
+	return read_sysfs_u64(dir, "size", sectors);
+}
+
 static int descend(struct stack_walk *w, unsigned int depth, const char *dev_token,
 		   uint64_t start, uint64_t n)
 {
@@ -287,12 +299,30 @@ static int thin_descend(struct stack_walk *w, unsigned int depth, const char *da
 	return 0;
 }
 
+/* What the external origin @token carries of a thin volume's [@rel, +@n). */
+static int thin_external_origin(struct stack_walk *w, unsigned int depth, const char *token,
+				uint64_t rel, uint64_t n)
+{
+	uint64_t sectors;
+
+	if (token_sectors(token, &sectors)) {
+		fail(w->top->path, "cannot read the external origin '%s' of a thin volume beneath",
+		     token);
+		return -1;
+	}
+	if (rel >= sectors)
+		return 0;
+	return descend(w, depth, token, rel, n < sectors - rel ? n : sectors - rel);
+}
+
 /*
  * A thin volume: the blocks it has mapped in its pool's data device, and
  * the pool device itself for its node only (every thin volume's bios go
  * through it), so that the pool's map is frozen too. Blocks it
  * has not mapped carry no data, and none can be mapped for it while it is
- * held: its writes are refused.
+ * held: its writes are refused. With an external origin, an unmapped
+ * block reads the origin's block at the same offset: the origin is held
+ * over the part of [@rel, +@n) it covers.
  */
 static int map_thin(struct stack_walk *w, unsigned int depth, char **argv, int argc,
 		    uint64_t rel, uint64_t n)
@@ -305,11 +335,7 @@ static int map_thin(struct stack_walk *w, unsigned int depth, char **argv, int a
 	uint32_t dev_id;
 	int err;
 
-	if (argc > 2) {
-		fail(w->top->path, "a thin volume with an external origin lies beneath: not supported yet");
-		return -1;
-	}
-	if (argc < 2 || lower_device(argv[0], &pool.major, &pool.minor) ||
+	if (argc < 2 || argc > 3 || lower_device(argv[0], &pool.major, &pool.minor) ||
 	    sscanf(argv[1], "%" SCNu32, &dev_id) != 1)
 		return -2;
 	if (thin_pool_table(w, &pool, data_dev, sizeof(data_dev), &block, &pool_range.sectors))
@@ -327,6 +353,8 @@ static int map_thin(struct stack_walk *w, unsigned int depth, char **argv, int a
 	else
 		err = thin_descend(w, depth, data_dev, &runs, block, rel, n);
 	thin_runs_free(&runs);
+	if (!err && argc == 3)
+		err = thin_external_origin(w, depth, argv[2], rel, n);
 	return err ? -1 : 0;
 }
 
@@ -369,18 +397,6 @@ static int raid_check_idle(struct stack_walk *w, const struct extent *e)
 		return -1;
 	}
 	return 0;
-}
-
-/* The size of the volume named by @token ("MAJ:MIN"), in sectors. */
-static int token_sectors(const char *token, uint64_t *sectors)
-{
-	unsigned int major, minor;
-	char dir[64];
-
-	if (lower_device(token, &major, &minor))
-		return -1;
-	sysfs_dir(major, minor, dir, sizeof(dir));
-	return read_sysfs_u64(dir, "size", sectors);
 }
 
 /* dm-raid's table: level, parameters, then a metadata and a data device per leg. */
@@ -825,7 +841,7 @@ static int md_freeze(struct stack_walk *w, const struct extent *e)
 static int md_member(struct stack_walk *w, const char *member, uint64_t data_start,
 		     uint64_t sectors, uint64_t offset, uint64_t data_sectors)
 {
-	char path[PATH_MAX], devnum[32];
+	char path[PATH_MAX + 8], devnum[32];	/* member, then "/block" */
 	struct extent e = { 0 };
 	uint64_t total;
 
@@ -841,10 +857,11 @@ static int md_member(struct stack_walk *w, const char *member, uint64_t data_sta
 	/*
 	 * A member that is itself a dm device (LUKS, multipath) is held
 	 * down to its disks too; its metadata only at its node: beneath,
-	 * md's own writes would be bios like any other.
+	 * md's own writes would be bios like any other. A raid10 member
+	 * may carry none of a part.
 	 */
-	if (place(w, &e) ||
-	    (has_sysfs(e.major, e.minor, "dm/name") && walk_dm(w, &e, 1)))
+	if (sectors && (place(w, &e) ||
+			(has_sysfs(e.major, e.minor, "dm/name") && walk_dm(w, &e, 1))))
 		return -1;
 	e.node_only = true;
 	e.start = 0;
@@ -861,6 +878,8 @@ struct md_part {
 	const char *level;
 	uint64_t first, count;	/* from each member's data offset */
 	bool whole, rows;
+	/* raid10 near copies: each member carries its own share of the part */
+	uint64_t copies, disks, chunk, chunk0, chunk1;
 };
 
 /*
@@ -903,6 +922,59 @@ static int md_rows(struct stack_walk *w, struct extent *e, struct md_part *part)
 	return 0;
 }
 
+/*
+ * raid10's near layout (md's default): the copies of array chunk c are
+ * chunks c * copies to c * copies + copies - 1 of a sequence laid across
+ * the members row by row, so member m holds the sequence's chunks p with
+ * p % disks == m, as its chunk p / disks. A part is rounded out to whole
+ * chunks of the array; each member holds just the chunks it carries, and
+ * a neighbour's chunks on the same rows stay writable (no parity here).
+ */
+static int md_raid10_near(struct stack_walk *w, struct extent *e, struct md_part *part)
+{
+	uint64_t layout, chunk_bytes;
+
+	if (strcmp(part->level, "raid10"))
+		return 1;
+	if (md_attr_u64(e, "md/layout", &layout) ||
+	    md_attr_u64(e, "md/chunk_size", &chunk_bytes) ||
+	    md_attr_u64(e, "md/raid_disks", &part->disks) ||
+	    chunk_bytes < 512 || !part->disks) {
+		fail(w->top->path, "cannot read the layout of md %u:%u", e->major, e->minor);
+		return -1;
+	}
+	if (((layout >> 8) & 0xff) != 1 || (layout & 0x10000)) {
+		fail(w->top->path, "part of md %u:%u lies beneath, a raid10 of far or offset layout: only the near layout can be held in parts yet",
+		     e->major, e->minor);
+		return -1;
+	}
+	part->copies = layout & 0xff;
+	part->chunk = chunk_bytes / 512;
+	part->chunk0 = e->start / part->chunk;
+	part->chunk1 = (e->start + e->sectors + part->chunk - 1) / part->chunk;
+	e->start = part->chunk0 * part->chunk;
+	e->sectors = (part->chunk1 - part->chunk0) * part->chunk;
+	return 0;
+}
+
+/* The part of member @slot's data area that carries the array's part. */
+static void md_member_share(const struct md_part *part, uint64_t slot,
+			    uint64_t *first, uint64_t *count)
+{
+	uint64_t lo, hi;
+
+	if (!part->copies) {
+		*first = part->first;
+		*count = part->count;
+		return;
+	}
+	/* the member's chunks among sequence chunks [lo, hi) */
+	lo = (part->chunk0 * part->copies + part->disks - 1 - slot) / part->disks;
+	hi = (part->chunk1 * part->copies + part->disks - 1 - slot) / part->disks;
+	*first = lo * part->chunk;
+	*count = (hi - lo) * part->chunk;
+}
+
 /* Which part of each member carries [e->start, +e->sectors); may round @e out. */
 static int md_part_of(struct stack_walk *w, struct extent *e, struct md_part *part)
 {
@@ -918,9 +990,11 @@ static int md_part_of(struct stack_walk *w, struct extent *e, struct md_part *pa
 		part->count = e->sectors;
 		return 0;
 	}
-	err = md_rows(w, e, part);
+	err = md_raid10_near(w, e, part);
 	if (err > 0)
-		fail(w->top->path, "part of md %u:%u (%s) lies beneath: only raid0, raid1, raid4, raid5 and raid6 can be held in parts yet",
+		err = md_rows(w, e, part);
+	if (err > 0)
+		fail(w->top->path, "part of md %u:%u (%s) lies beneath: only raid0, raid1, raid4, raid5, raid6 and raid10 (near) can be held in parts yet",
 		     e->major, e->minor, part->level);
 	return err ? -1 : 0;
 }
@@ -951,8 +1025,8 @@ static int walk_md(struct stack_walk *w, const struct extent *range, bool hold_s
 {
 	char dir[64], mddir[96], member[PATH_MAX], level[32], slot[32];
 	struct md_part part = { .level = level };
+	uint64_t offset, kib, first_kib = 0, slot_nr = 0, first, count;
 	struct extent e = *range;
-	uint64_t offset, kib, first_kib = 0;
 	struct dirent *d;
 	DIR *md;
 	int err = 0;
@@ -978,17 +1052,21 @@ static int walk_md(struct stack_walk *w, const struct extent *range, bool hold_s
 		if (!read_sysfs(member, "slot", slot, sizeof(slot)) && !strcmp(slot, "none"))
 			continue;
 		if (read_sysfs_u64(member, "offset", &offset) ||
-		    read_sysfs_u64(member, "size", &kib)) {
+		    read_sysfs_u64(member, "size", &kib) ||
+		    (part.copies && read_sysfs_u64(member, "slot", &slot_nr))) {
 			fail(w->top->path, "cannot read md member %s", member);
 			err = -1;
 			break;
 		}
+		if (part.whole) {
+			first = 0;
+			count = kib * 2;
+		} else {
+			md_member_share(&part, slot_nr, &first, &count);
+		}
 		err = md_check_member(w, &e, &part, kib, &first_kib);
 		if (!err)
-			err = part.whole ?
-			      md_member(w, member, offset, kib * 2, offset, kib * 2) :
-			      md_member(w, member, offset + part.first, part.count,
-					offset, kib * 2);
+			err = md_member(w, member, offset + first, count, offset, kib * 2);
 	}
 	closedir(md);
 	return err;
