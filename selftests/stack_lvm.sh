@@ -5,7 +5,8 @@
 # with issue_discards=1, pvmove, vgremove, and blkdiscard, dd and wipefs
 # on the physical volumes. The held LV's extents on its PVs stay
 # byte-for-byte unchanged; another LV on the same PV stays writable and
-# removable. Linear, striped, raid1, raid0, mirror, thin and snapshot LVs.
+# removable. Linear, striped, raid1, raid0, mirror, thin (also with an
+# external origin) and snapshot LVs.
 . "$(dirname "$0")/lib.sh"
 require_root
 require_cmd lvm dmsetup jq
@@ -76,7 +77,7 @@ held_sum=$(range_sum "$a" "$start" 16384)
 
 assert "hold on the LV" "$BLKHOLD" hold /dev/$vg/held --name $name --transient
 # devtmpfs keeps /dev/dm-N whatever LVM does to its own links
-held_node=/dev/dm-$(dmsetup info -c --noheadings -o minor $vg-held | tr -d ' ')
+held_node=$(dm_node held)
 expect_eq "its extents on the PV are held, exactly" "$ranges" "$(held_beneath "$a")"
 assert "the neighbour LV on the same PV stays writable" write_at /dev/$vg/other 0
 refute "lvremove -f is refused" lvm_quiet lvremove -f -y $vg/held
@@ -117,7 +118,7 @@ expect_eq "... and on the second" "$rb" "$(held_beneath "$b")"
 refute "lvremove -f is refused" lvm_quiet lvremove -f -y $vg/striped
 refute "dd into its stripe on the second PV is refused" write_at "$b" $((${rb%%+*} + 8))
 # A refused lvremove leaves the LV but LVM takes its /dev/VG/LV link away.
-assert "release" "$BLKHOLD" release "/dev/dm-$(dmsetup info -c --noheadings -o minor $vg-striped | tr -d ' ')" \
+assert "release" "$BLKHOLD" release "$(dm_node striped)" \
 	--name $name
 assert "... then lvremove works" lvm_quiet lvremove -f -y $vg/striped
 
@@ -150,9 +151,9 @@ else
 	assert "the LV beside it on the second PV stays writable" write_at /dev/$vg/beside 0
 	assert "both legs stay alive and in sync" raid_in_sync
 	expect_eq "the raid1 LV is unchanged" "$mirror_sum" \
-		"$(sha256_direct "/dev/dm-$(dmsetup info -c --noheadings -o minor $vg-mirror | tr -d ' ')")"
+		"$(sha256_direct "$(dm_node mirror)")"
 	assert "release" "$BLKHOLD" release \
-		"/dev/dm-$(dmsetup info -c --noheadings -o minor $vg-mirror | tr -d ' ')" --name $name
+		"$(dm_node mirror)" --name $name
 	expect_eq "... releases its images" "" "$(held_beneath "$b")"
 	assert "... then lvremove works" lvm_quiet lvremove -f -y $vg/mirror $vg/beside
 fi
@@ -227,12 +228,14 @@ refused_in_each() {
 	echo $n
 }
 
-if ! modprobe dm_thin_pool 2>/dev/null || ! command -v thin_dump >/dev/null; then
+thin_tools() { modprobe dm_thin_pool 2>/dev/null && command -v thin_dump >/dev/null; }
+
+if ! thin_tools; then
 	skip "holds on a thin LV" "no dm_thin_pool module or no thin_dump"
 elif ! thin_setup; then
 	not_ok "a thin pool with two thin LVs can be made"
 else
-	thin_node=/dev/dm-$(dmsetup info -c --noheadings -o minor $vg-thin1 | tr -d ' ')
+	thin_node=$(dm_node thin1)
 	thin_sum=$(sha256_direct "$thin_node")
 	assert "hold on a thin LV" "$BLKHOLD" hold /dev/$vg/thin1 --name $name --transient
 	expect_eq "its 4 mapped blocks are held on the PV, and nothing else there" \
@@ -257,6 +260,38 @@ else
 	expect_eq "... releases its blocks" 0 "$(held_sectors "$a")"
 	assert "... then lvremove of the pool works" lvm_quiet lvremove -f -y $vg/pool
 fi
+# ---- thin with an external origin: its mapped blocks, and the origin ----
+ext_setup() {
+	lvm_quiet lvcreate -y -L 4M -n ext --zero n -W n $vg "$b" &&
+		dd if=/dev/urandom of=/dev/$vg/ext bs=64k count=64 oflag=direct status=none &&
+		lvm_quiet lvchange -y -p r $vg/ext && lvm_quiet lvchange -y -a n $vg/ext &&
+		lvm_quiet lvcreate -y -L 8M -c 64k -T $vg/pool2 --zero n "$a" &&
+		lvm_quiet lvcreate -y -s --thinpool $vg/pool2 $vg/ext -n extthin &&
+		write_block extthin 2
+}
+if ! thin_tools; then
+	skip "holds on a thin LV with an external origin" "no dm_thin_pool module or no thin_dump"
+elif ! ext_setup; then
+	not_ok "a thin LV with an external origin can be made"
+else
+	ext_node=$(dm_node extthin)
+	# the thin table's fourth argument, the origin LVM activated for it
+	ext_origin=$(dmsetup table $vg-extthin | awk '{ print $6 }')
+	ext_start=$(dmsetup table -j "${ext_origin%:*}" -m "${ext_origin#*:}" | awk '{ print $5 }')
+	ext_sum=$(sha256_direct "$ext_node")
+	assert "hold on a thin LV with an external origin" \
+		"$BLKHOLD" hold /dev/$vg/extthin --name $name --transient
+	expect_eq "its one mapped block is held in the pool" 128 "$(held_sectors "$a")"
+	expect_eq "... and the origin whole on its PV" "$ext_start+8192 " "$(held_beneath "$b")"
+	refute "dd into the origin's extents is refused" write_at "$b" $((ext_start + 1000))
+	assert "the PV after the origin stays writable" write_at "$b" $((ext_start + 8192))
+	refute "lvremove -f of the thin LV is refused" lvm_quiet lvremove -f -y $vg/extthin
+	expect_eq "the thin LV is unchanged" "$ext_sum" "$(sha256_direct "$ext_node")"
+	assert "release" "$BLKHOLD" release "$ext_node" --name $name
+	expect_eq "... releases the origin" "" "$(held_beneath "$b")"
+	assert "... then lvremove works" lvm_quiet lvremove -f -y $vg/extthin $vg/pool2 $vg/ext
+fi
+
 # ---- snapshot: its COW LV whole, and its origin whole ----
 snap_setup() {
 	lvm_quiet lvcreate -y -L 8M -n origin --zero n -W n $vg "$a" &&
