@@ -41,7 +41,7 @@ fi
 # What the tests load, with everything those modules need.
 wanted="virtio_pci 9pnet_virtio 9p virtio_blk nvme scsi_debug sd_mod sg
 	null_blk loop brd dm_mod dm_multipath dm_round_robin dm_delay
-	dm_crypt dm_thin_pool dm_snapshot dm_mirror dm_raid md_mod raid1
+	dm_crypt dm_thin_pool dm_snapshot dm_mirror dm_raid md_mod raid1 raid10
 	raid456 ext4 overlay ahci dummy xts aesni_intel cbc"
 modprobe -S "$base" --show-depends -a $wanted |
 	awk '$1 == "insmod" { n = $2; sub(".*/", "", n); sub("\\.ko.*", "", n);
