@@ -140,7 +140,6 @@ static int lower_device(const char *token, unsigned int *major, unsigned int *mi
 	return sscanf(token, "%u:%u%c", major, minor, &extra) == 2 ? 0 : -1;
 }
 
-/* One level down: [@start, +@n) of the device @dev_token ("MAJ:MIN"). */
 /* The size of the volume named by @token ("MAJ:MIN"), in sectors. */
 static int token_sectors(const char *token, uint64_t *sectors)
 {
@@ -153,6 +152,7 @@ static int token_sectors(const char *token, uint64_t *sectors)
 	return read_sysfs_u64(dir, "size", sectors);
 }
 
+/* One level down: [@start, +@n) of the device @dev_token ("MAJ:MIN"). */
 static int descend(struct stack_walk *w, unsigned int depth, const char *dev_token,
 		   uint64_t start, uint64_t n)
 {
@@ -1053,7 +1053,8 @@ static int walk_md(struct stack_walk *w, const struct extent *range, bool hold_s
 			continue;
 		if (read_sysfs_u64(member, "offset", &offset) ||
 		    read_sysfs_u64(member, "size", &kib) ||
-		    (part.copies && read_sysfs_u64(member, "slot", &slot_nr))) {
+		    (part.copies && (read_sysfs_u64(member, "slot", &slot_nr) ||
+				     slot_nr >= part.disks))) {
 			fail(w->top->path, "cannot read md member %s", member);
 			err = -1;
 			break;
