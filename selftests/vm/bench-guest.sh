@@ -10,6 +10,10 @@
 #      ranges beneath it); I/O to the first half: what a fragmented LV's
 #      hold costs every other bio of its PV
 #   g  the same with a volume of 4 pieces, to compare (f) with
+#   h  the 1,000 pieces of (f) held, and I/O to the gaps between them:
+#      what a thin LV's hold costs the other thin LVs' blocks beside its
+#      own in the pool
+#   i  the 4 pieces of (g) held, the same I/O as (h), to compare it with
 # Each round runs every case once, (a) included, so each case has an (a)
 # of the same round and boot to compare with. Prints "csv,..." lines for
 # bench.sh.
@@ -86,9 +90,9 @@ state() {
 	   place_others ;;
 	d) load; drop_others
 	   blkhold hold "$2" --name bench --transient >/dev/null ;;
-	f | g) load; drop_others
+	f | g | h | i) load; drop_others
 	   blkhold release "$2" --name bench >/dev/null 2>&1
-	   place_stack "$2" "$([ "$1" = f ] && echo $stack_ranges || echo 4)" ||
+	   place_stack "$2" "$(case $1 in f | h) echo $stack_ranges ;; *) echo 4 ;; esac)" ||
 		{ echo "# bench: cannot hold the stacked volume of case $1"; exit 1; } ;;
 	esac
 	if [ "$1" = e ]; then
@@ -101,20 +105,38 @@ state() {
 	sleep 2
 }
 
-# run DEV RW JOBS [SIZE]: prints "IOPS P99_USEC"
+# Where a case's I/O goes, as fio options: the first half for (f) and
+# (g); for (h) and (i) the 4 KiB gaps between the pieces of (f), a block
+# of every two from the device's middle on (a zone of one block, then
+# the held piece skipped).
+region() {
+	local half
+	case $1 in
+	f | g) echo --size=50% ;;
+	h | i) half=$(($(blockdev --getsz "$2") / 2))
+	       echo --offset=$((half * 512 + 4096)) --size=$((stack_ranges * 8192)) \
+		--zonemode=strided --zonerange=4k --zonesize=4k --zoneskip=4k ;;
+	esac
+}
+
+# run DEV RW JOBS [FIO OPTION...]: prints "IOPS P99_USEC"; a refused
+# write stops fio and shows as its error
 run() {
-	fio --name=bench --filename="$1" --rw="$2" --bs=4k --iodepth=32 ${4:+--size=$4} \
-		--ioengine=libaio --direct=1 --numjobs="$3" --group_reporting \
+	local dev=$1 rw=$2 jobs=$3
+	shift 3
+	fio --name=bench --filename="$dev" --rw="$rw" --bs=4k --iodepth=32 "$@" \
+		--ioengine=libaio --direct=1 --numjobs="$jobs" --group_reporting \
 		--time_based --runtime="$runtime" --output-format=json 2>/dev/null |
-		jq -r --arg rw "${2#rand}" '.jobs[0][$rw] |
-			"\(.iops | floor) \(.clat_ns.percentile["99.000000"] / 1000 | floor)"'
+		jq -r --arg rw "${rw#rand}" '.jobs[0] |
+			if .error != 0 then "fio-error-\(.error) 0" else .[$rw] |
+			"\(.iops | floor) \(.clat_ns.percentile["99.000000"] / 1000 | floor)" end'
 }
 
 echo "# blkhold bench on $rel: fio 4k, iodepth 32, ${runtime}s a run, $rounds rounds, ${BENCH_CLOCK:-host} clock"
 # A round brings the system into each case once and runs every
 # configuration there, so (c) places its 10,000 holds once a round.
 for round in $(seq 1 "$rounds"); do
-	for c in a b c d e f g; do
+	for c in a b c d e f g h i; do
 		for dev in /dev/nullb0 /dev/ram0; do
 			state $c "$dev"
 			target=$dev
@@ -122,8 +144,7 @@ for round in $(seq 1 "$rounds"); do
 			for rw in randread randwrite; do
 				[ $c = d ] && [ $rw = randwrite ] && continue
 				for jobs in 1 2; do
-					read -r iops p99 < <(run "$target" $rw $jobs \
-						"$(case $c in f | g) echo 50% ;; esac)")
+					read -r iops p99 < <(run "$target" $rw $jobs $(region $c "$dev"))
 					echo "csv,$rel,${dev#/dev/},$rw,$jobs,$c,$round,$iops,$p99"
 				done
 			done
