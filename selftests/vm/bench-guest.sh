@@ -106,16 +106,15 @@ state() {
 }
 
 # Where a case's I/O goes, as fio options: the first half for (f) and
-# (g); for (h) and (i) the 4 KiB gaps between the pieces of (f), a block
-# of every two from the device's middle on (a zone of one block, then
-# the held piece skipped).
+# (g); for (h) and (i) the 4 KiB gaps between the pieces of (f): blocks
+# aligned to 8 KiB from the first gap on, over the pieces' span.
 region() {
 	local half
 	case $1 in
 	f | g) echo --size=50% ;;
 	h | i) half=$(($(blockdev --getsz "$2") / 2))
 	       echo --offset=$((half * 512 + 4096)) --size=$((stack_ranges * 8192)) \
-		--zonemode=strided --zonerange=4k --zonesize=4k --zoneskip=4k ;;
+		--blockalign=8k ;;
 	esac
 }
 
