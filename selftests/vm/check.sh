@@ -90,8 +90,8 @@ vm_out() {
 run_kernel() {
 	local k=$1 tests=$2 out=$3 with_boot_path=$4
 	# Each test has its own timeout, counted in an idle host's time
-	# (guest-run.sh); this one only catches a hung guest: two hours, the
-	# suite's time on a host four times as busy as an idle one.
+	# (guest-run.sh); this one only catches a hung guest: two hours of an
+	# idle host's time too (run-vm.sh), over three times the suite's.
 	local vm_timeout=${BLKHOLD_VM_TIMEOUT:-$((7200 * ${BLKHOLD_TIMEOUT_FACTOR:-1}))}
 	mkdir -p "$out"
 	if [ -n "$tests" ]; then
