@@ -11,7 +11,7 @@
 # kernel runs in a VM of its own beside the first: a fresh boot, and
 # build/vm/RELEASE.vmN), BLKHOLD_ACCEL (tcg, kvm, auto), BLKHOLD_NO_INSTALL=1,
 # BLKHOLD_TIMEOUT_FACTOR (multiplies every test's timeout and the VM's, 7200 s, on a
-# slow host; a busy host is measured: guest-run.sh), BLKHOLD_VM_TIMEOUT (the
+# slow host; a busy host is measured: guest-run.sh, run-vm.sh), BLKHOLD_VM_TIMEOUT (the
 # VM's, in seconds), BLKHOLD_VM_MEM (MiB).
 set -uo pipefail
 
