@@ -20,6 +20,13 @@ packages=(
 	flex bison bc libelf-dev libssl-dev
 )
 
+# Two runs starting at once on a fresh host (two CI jobs) would race for
+# dpkg's lock: the second waits here, then finds the packages installed.
+if [ "$(id -u)" = 0 ]; then
+	exec 9>/run/lock/blkhold-install-deps.lock
+	flock 9
+fi
+
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
