@@ -26,6 +26,8 @@ export PATH=$project/userspace:$PATH
 BLKHOLD_STATE_DIR=$(mktemp -d) && export BLKHOLD_STATE_DIR
 runtime=${BENCH_RUNTIME:-3}
 rounds=${BENCH_ROUNDS:-3}
+cases=${BENCH_CASES:-a,b,c,d,e,f,g,h,i}
+cases=${cases//,/ }
 
 modprobe null_blk nr_devices=101 gb=1 bs=4096 irqmode=0 submit_queues=2 || exit 1
 modprobe brd rd_nr=1 rd_size=262144 || exit 1
@@ -135,7 +137,7 @@ echo "# blkhold bench on $rel: fio 4k, iodepth 32, ${runtime}s a run, $rounds ro
 # A round brings the system into each case once and runs every
 # configuration there, so (c) places its 10,000 holds once a round.
 for round in $(seq 1 "$rounds"); do
-	for c in a b c d e f g h i; do
+	for c in $cases; do
 		for dev in /dev/nullb0 /dev/ram0; do
 			state $c "$dev"
 			target=$dev

@@ -6,7 +6,8 @@
 # per kernel: median IOPS and p99 latency per case and their ratio to (a),
 # computed per round against the (a) of the same round; writes
 # build/bench/results.csv (every run) and build/bench/summary.csv.
-# BENCH_RUNTIME (seconds per fio run) and BENCH_ROUNDS tune it.
+# BENCH_RUNTIME (seconds per fio run) and BENCH_ROUNDS tune it;
+# BENCH_CASES="a h i" runs only those cases ((a) always: the ratios need it).
 #
 # BENCH_CLOCK=icount (the default) runs the guest clock on instructions
 # executed (run-vm.sh --icount): a guest second is a fixed number of
@@ -30,6 +31,12 @@ measure() {
 	echo "kernel,device,rw,jobs,case,round,iops,p99_us" >"$out/results.csv"
 	: >"$out/holds.csv"
 	local clock=()
+	local cases=${BENCH_CASES:-a b c d e f g h i}
+	cases=${cases//,/ }
+	if ! [[ " $cases " =~ \ a\  && $cases =~ ^[a-i\ ]+$ ]]; then
+		echo "bench: BENCH_CASES must be letters a to i with a among them, not '$cases'" >&2
+		exit 1
+	fi
 	case ${BENCH_CLOCK:=icount} in
 	icount) clock=(--icount 1) ;;	# 2 ns an instruction: 500 MIPS
 	host) ;;
@@ -45,7 +52,8 @@ measure() {
 			--out "$out/$k" --timeout 3000 --mem 2048 "${clock[@]}" \
 			--env "BENCH_CLOCK=$BENCH_CLOCK" \
 			--env "BENCH_RUNTIME=${BENCH_RUNTIME:-2}" \
-			--env "BENCH_ROUNDS=${BENCH_ROUNDS:-3}" || exit 1
+			--env "BENCH_ROUNDS=${BENCH_ROUNDS:-3}" \
+			--env "BENCH_CASES=${cases// /,}" || exit 1
 		sed -n 's/^csv,//p' "$out/$k/ktap.log" >>"$out/results.csv"
 		sed -n 's/^holds,//p' "$out/$k/ktap.log" >>"$out/holds.csv"
 	done
