@@ -27,6 +27,7 @@
 
 #include "blkhold.h"
 #include "hold.h"
+#include "raid_layout.h"
 #include "thin.h"
 
 /* dm tables nest; more levels than this is a loop or a mistake. */
@@ -402,49 +403,85 @@ static int raid_check_idle(struct stack_walk *w, const struct extent *e)
 /* dm-raid's table: level, parameters, then a metadata and a data device per leg. */
 struct raid_table {
 	const char *level;
+	uint64_t chunk;		/* the first parameter, in sectors */
 	uint64_t data_offset;
+	uint64_t copies;	/* raid10_copies, 2 unless given */
+	const char *format;	/* raid10_format, "near" unless given */
 	uint64_t ndevs;
 	char **legs;		/* meta0 data0 meta1 data1 ... ("-" when absent) */
-	bool whole;		/* the hold covers the whole target */
 };
 
 static int raid_parse(char **argv, int argc, struct raid_table *t)
 {
 	uint64_t nparams, i;
 
-	if (argc < 3 || sscanf(argv[1], "%" SCNu64, &nparams) != 1 ||
+	if (argc < 3 || sscanf(argv[1], "%" SCNu64, &nparams) != 1 || !nparams ||
 	    (uint64_t)argc < 3 + nparams || sscanf(argv[2 + nparams], "%" SCNu64, &t->ndevs) != 1 ||
-	    (uint64_t)argc < 3 + nparams + 2 * t->ndevs)
+	    (uint64_t)argc < 3 + nparams + 2 * t->ndevs ||
+	    sscanf(argv[2], "%" SCNu64, &t->chunk) != 1)
 		return -2;
 	t->level = argv[0];
-	for (i = 0; i + 1 < nparams; i++)
-		if (!strcmp(argv[2 + i], "data_offset") &&
-		    sscanf(argv[3 + i], "%" SCNu64, &t->data_offset) != 1)
+	t->copies = 2;
+	t->format = "near";
+	for (i = 1; i + 1 < nparams; i++) {
+		const char *key = argv[2 + i], *value = argv[3 + i];
+
+		if ((!strcmp(key, "data_offset") &&
+		     sscanf(value, "%" SCNu64, &t->data_offset) != 1) ||
+		    (!strcmp(key, "raid10_copies") &&
+		     sscanf(value, "%" SCNu64, &t->copies) != 1))
 			return -2;
+		if (!strcmp(key, "raid10_format"))
+			t->format = value;
+	}
 	t->legs = argv + 3 + nparams;
 	return 0;
 }
 
 /*
- * What leg @i's data device carries of the volume: on raid1 the range
- * itself after the data offset; on the other levels, whose legs interleave
- * (raid0, raid4/5/6 with parity, raid10's copies), a whole volume only:
- * everything after the data offset.
+ * Which part of each leg's data carries the target's [@rel, +@n): the
+ * part itself on raid1; whole rows of the striped levels, and each leg's
+ * own chunks of raid10's near layout, as for an md array (raid_layout.h).
+ * The part is rounded out on the dm-raid device too, and held there: a
+ * neighbour's write into a shared row is refused before it becomes leg
+ * writes, one of which, refused beneath, would fail the leg.
  */
-static int raid_leg_range(struct stack_walk *w, const struct extent *e, const struct raid_table *t,
-			  const char *data_dev, uint64_t rel, uint64_t n, uint64_t *lo, uint64_t *len)
+static int raid_part_of(struct stack_walk *w, const struct extent *e, const struct raid_table *t,
+			struct raid_part *part, uint64_t rel, uint64_t n)
+{
+	struct extent rounded = { .major = e->major, .minor = e->minor, .start = rel, .sectors = n };
+	int parity = raid_parity(t->level);
+
+	if (!strcmp(t->level, "raid1")) {
+		raid_part_mirror(part, rel, n);
+		return 0;
+	}
+	if (parity >= 0) {
+		if (raid_part_rows(part, t->chunk, t->ndevs, parity, &rounded.start, &rounded.sectors))
+			return -2;
+	} else if (!strcmp(t->level, "raid10") && !strcmp(t->format, "near") &&
+		   t->copies && t->chunk) {
+		raid_part_near(part, t->copies, t->ndevs, t->chunk, &rounded.start, &rounded.sectors);
+	} else {
+		fail(w->top->path, "a part of a dm-raid '%s' volume lies beneath (dm %u:%u): only raid0, raid1, raid4, raid5, raid6 and raid10 (near) can be held in parts yet",
+		     t->level, e->major, e->minor);
+		return -1;
+	}
+	if (rounded.start == rel && rounded.sectors == n)
+		return 0;
+	return place(w, &rounded);
+}
+
+/* What leg @i's data device carries of the volume. */
+static int raid_leg_range(const struct raid_table *t, const struct raid_part *part, uint64_t i,
+			  const char *data_dev, uint64_t *lo, uint64_t *len)
 {
 	uint64_t size;
 
-	if (!strcmp(t->level, "raid1")) {
-		*lo = t->data_offset + rel;
-		*len = n;
+	if (!part->whole) {
+		raid_member_share(part, i, lo, len);
+		*lo += t->data_offset;
 		return 0;
-	}
-	if (!t->whole) {
-		fail(w->top->path, "a part of a dm-raid '%s' volume lies beneath (dm %u:%u): only raid1 can be held in parts yet",
-		     t->level, e->major, e->minor);
-		return -1;
 	}
 	if (token_sectors(data_dev, &size) || size < t->data_offset)
 		return -2;
@@ -457,25 +494,37 @@ static int raid_leg_range(struct stack_walk *w, const struct extent *e, const st
  * dm-raid, as LVM's raid LVs use it. Each leg's data device holds what
  * raid_leg_range() says; each leg's metadata device (md's superblock and
  * bitmap, which dm-raid keeps writing) is held at its node only, as for
- * an md member.
+ * an md member. The target must start the device (LVM's raid LVs do).
  */
 static int map_raid(struct stack_walk *w, const struct extent *e, unsigned int depth,
-		    char **argv, int argc, uint64_t rel, uint64_t n, uint64_t tlen)
+		    struct dm_target_spec *spec, char **argv, int argc, uint64_t rel, uint64_t n)
 {
-	struct raid_table t = { .whole = !rel && n == tlen };
+	struct raid_table t = { 0 };
+	struct raid_part part = { .whole = !rel && n == spec->length };
 	struct extent meta = { .node_only = true };
 	uint64_t i, lo, len;
 	int err = raid_parse(argv, argc, &t);
 
 	if (err)
 		return err;
+	if (spec->sector_start && !part.whole) {
+		fail(w->top->path, "a part of a dm-raid target not at the start of dm %u:%u lies beneath: not supported",
+		     e->major, e->minor);
+		return -1;
+	}
 	if (raid_check_idle(w, e))
 		return -1;
+	part.level = t.level;
+	if (!part.whole) {
+		err = raid_part_of(w, e, &t, &part, rel, n);
+		if (err)
+			return err;
+	}
 	for (i = 0; i < t.ndevs; i++) {
 		const char *meta_dev = t.legs[2 * i], *data_dev = t.legs[2 * i + 1];
 
 		if (strcmp(data_dev, "-")) {
-			err = raid_leg_range(w, e, &t, data_dev, rel, n, &lo, &len);
+			err = raid_leg_range(&t, &part, i, data_dev, &lo, &len);
 			if (!err && descend(w, depth, data_dev, lo, len))
 				err = -1;
 			if (err)
@@ -491,7 +540,6 @@ static int map_raid(struct stack_walk *w, const struct extent *e, unsigned int d
 	}
 	return 0;
 }
-
 
 /* Is dm device @token ("MAJ:MIN") the origin of the snapshots on @real? */
 static bool is_origin_of(struct stack_walk *w, const char *token, const char *real,
@@ -672,7 +720,7 @@ static int map_target(struct stack_walk *w, const struct extent *e, unsigned int
 	} else if (!strcmp(type, "thin")) {
 		err = map_thin(w, depth, argv, argc, rel, n);
 	} else if (!strcmp(type, "raid")) {
-		err = map_raid(w, e, depth, argv, argc, rel, n, spec->length);
+		err = map_raid(w, e, depth, spec, argv, argc, rel, n);
 	} else if (!strcmp(type, "mirror")) {
 		err = map_mirror(w, e, depth, argv, argc, rel, n);
 	} else if (!strcmp(type, "snapshot-origin")) {
@@ -873,135 +921,68 @@ static int md_member(struct stack_walk *w, const char *member, uint64_t data_sta
 	return total > e.start ? place(w, &e) : 0;
 }
 
-/* What a part of an md array needs of each member. */
-struct md_part {
-	const char *level;
-	uint64_t first, count;	/* from each member's data offset */
-	bool whole, rows;
-	/* raid10 near copies: each member carries its own share of the part */
-	uint64_t copies, disks, chunk, chunk0, chunk1;
-};
-
-/*
- * Levels whose array is rows of one chunk on every member: raid0 (of
- * members of one size, else md makes zones), raid4, raid5, raid6. A part
- * of one is held as the whole rows it touches, on every member: the
- * parity of a row is written with any of its data, and a member write
- * refused under md would fail the member. Rounding the part out on the
- * array as well refuses a neighbour's write to a shared row before md
- * turns it into member writes.
- */
-static int md_rows(struct stack_walk *w, struct extent *e, struct md_part *part)
+/* The chunk size and member count of md array @e, and its layout word. */
+static int md_geometry(struct stack_walk *w, const struct extent *e, uint64_t *chunk,
+		       uint64_t *disks, uint64_t *layout)
 {
-	uint64_t chunk_bytes, disks, chunk, row, r0, r1;
-	unsigned int parity;
+	uint64_t chunk_bytes;
 
-	if (!strcmp(part->level, "raid0"))
-		parity = 0;
-	else if (!strcmp(part->level, "raid4") || !strcmp(part->level, "raid5"))
-		parity = 1;
-	else if (!strcmp(part->level, "raid6"))
-		parity = 2;
-	else
-		return 1;
 	if (md_attr_u64(e, "md/chunk_size", &chunk_bytes) ||
-	    md_attr_u64(e, "md/raid_disks", &disks) ||
-	    chunk_bytes < 512 || disks <= parity) {
+	    md_attr_u64(e, "md/raid_disks", disks) ||
+	    md_attr_u64(e, "md/layout", layout) ||
+	    chunk_bytes < 512 || !*disks) {
 		fail(w->top->path, "cannot read the layout of md %u:%u", e->major, e->minor);
 		return -1;
 	}
-	chunk = chunk_bytes / 512;
-	row = chunk * (disks - parity);
-	r0 = e->start / row;
-	r1 = (e->start + e->sectors + row - 1) / row;
-	e->start = r0 * row;
-	e->sectors = (r1 - r0) * row;
-	part->first = r0 * chunk;
-	part->count = (r1 - r0) * chunk;
-	part->rows = true;
+	*chunk = chunk_bytes / 512;
 	return 0;
 }
 
 /*
- * raid10's near layout (md's default): the copies of array chunk c are
- * chunks c * copies to c * copies + copies - 1 of a sequence laid across
- * the members row by row, so member m holds the sequence's chunks p with
- * p % disks == m, as its chunk p / disks. A part is rounded out to whole
- * chunks of the array; each member holds just the chunks it carries, and
- * a neighbour's chunks on the same rows stay writable (no parity here).
+ * Which part of each member carries [e->start, +e->sectors); may round @e
+ * out. Rounding the part out on the array as well refuses a neighbour's
+ * write to a shared row before md turns it into member writes, one of
+ * which, refused beneath, would fail the member.
  */
-static int md_raid10_near(struct stack_walk *w, struct extent *e, struct md_part *part)
+static int md_part_of(struct stack_walk *w, struct extent *e, struct raid_part *part)
 {
-	uint64_t layout, chunk_bytes;
-
-	if (strcmp(part->level, "raid10"))
-		return 1;
-	if (md_attr_u64(e, "md/layout", &layout) ||
-	    md_attr_u64(e, "md/chunk_size", &chunk_bytes) ||
-	    md_attr_u64(e, "md/raid_disks", &part->disks) ||
-	    chunk_bytes < 512 || !part->disks) {
-		fail(w->top->path, "cannot read the layout of md %u:%u", e->major, e->minor);
-		return -1;
-	}
-	if (((layout >> 8) & 0xff) != 1 || (layout & 0x10000)) {
-		fail(w->top->path, "part of md %u:%u lies beneath, a raid10 of far or offset layout: only the near layout can be held in parts yet",
-		     e->major, e->minor);
-		return -1;
-	}
-	part->copies = layout & 0xff;
-	part->chunk = chunk_bytes / 512;
-	part->chunk0 = e->start / part->chunk;
-	part->chunk1 = (e->start + e->sectors + part->chunk - 1) / part->chunk;
-	e->start = part->chunk0 * part->chunk;
-	e->sectors = (part->chunk1 - part->chunk0) * part->chunk;
-	return 0;
-}
-
-/* The part of member @slot's data area that carries the array's part. */
-static void md_member_share(const struct md_part *part, uint64_t slot,
-			    uint64_t *first, uint64_t *count)
-{
-	uint64_t lo, hi;
-
-	if (!part->copies) {
-		*first = part->first;
-		*count = part->count;
-		return;
-	}
-	/* the member's chunks among sequence chunks [lo, hi) */
-	lo = (part->chunk0 * part->copies + part->disks - 1 - slot) / part->disks;
-	hi = (part->chunk1 * part->copies + part->disks - 1 - slot) / part->disks;
-	*first = lo * part->chunk;
-	*count = (hi - lo) * part->chunk;
-}
-
-/* Which part of each member carries [e->start, +e->sectors); may round @e out. */
-static int md_part_of(struct stack_walk *w, struct extent *e, struct md_part *part)
-{
-	uint64_t array_sectors = 0;
-	int err;
+	uint64_t array_sectors = 0, chunk, disks, layout;
+	int parity = raid_parity(part->level);
 
 	md_attr_u64(e, "size", &array_sectors);
 	part->whole = !e->start && e->sectors >= array_sectors;
 	if (part->whole)
 		return 0;
 	if (!strcmp(part->level, "raid1")) {
-		part->first = e->start;
-		part->count = e->sectors;
+		raid_part_mirror(part, e->start, e->sectors);
 		return 0;
 	}
-	err = md_raid10_near(w, e, part);
-	if (err > 0)
-		err = md_rows(w, e, part);
-	if (err > 0)
+	if (parity < 0 && strcmp(part->level, "raid10")) {
 		fail(w->top->path, "part of md %u:%u (%s) lies beneath: only raid0, raid1, raid4, raid5, raid6 and raid10 (near) can be held in parts yet",
 		     e->major, e->minor, part->level);
-	return err ? -1 : 0;
+		return -1;
+	}
+	if (md_geometry(w, e, &chunk, &disks, &layout))
+		return -1;
+	if (parity >= 0 && !raid_part_rows(part, chunk, disks, parity, &e->start, &e->sectors))
+		return 0;
+	if (parity >= 0) {
+		fail(w->top->path, "cannot read the layout of md %u:%u", e->major, e->minor);
+		return -1;
+	}
+	/* md's raid10 layout word: near copies, far copies << 8, offset flag */
+	if (((layout >> 8) & 0xff) != 1 || (layout & 0x10000)) {
+		fail(w->top->path, "part of md %u:%u lies beneath, a raid10 of far or offset layout: only the near layout can be held in parts yet",
+		     e->major, e->minor);
+		return -1;
+	}
+	raid_part_near(part, layout & 0xff, disks, chunk, &e->start, &e->sectors);
+	return 0;
 }
 
 /* raid0 of members of different sizes is zones, not rows. */
 static int md_check_member(struct stack_walk *w, const struct extent *e,
-			   const struct md_part *part, uint64_t kib, uint64_t *first_kib)
+			   const struct raid_part *part, uint64_t kib, uint64_t *first_kib)
 {
 	if (!part->rows || strcmp(part->level, "raid0"))
 		return 0;
@@ -1024,7 +1005,7 @@ static int md_check_member(struct stack_walk *w, const struct extent *e,
 static int walk_md(struct stack_walk *w, const struct extent *range, bool hold_self)
 {
 	char dir[64], mddir[96], member[PATH_MAX], level[32], slot[32];
-	struct md_part part = { .level = level };
+	struct raid_part part = { .level = level };
 	uint64_t offset, kib, first_kib = 0, slot_nr = 0, first, count;
 	struct extent e = *range;
 	struct dirent *d;
@@ -1063,7 +1044,7 @@ static int walk_md(struct stack_walk *w, const struct extent *range, bool hold_s
 			first = 0;
 			count = kib * 2;
 		} else {
-			md_member_share(&part, slot_nr, &first, &count);
+			raid_member_share(&part, slot_nr, &first, &count);
 		}
 		err = md_check_member(w, &e, &part, kib, &first_kib);
 		if (!err)

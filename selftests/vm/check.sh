@@ -50,6 +50,7 @@ mapfile -t sources < <(ls module/*.[ch] | grep -v '\.mod\.c$')
 	include/uapi/linux/blkhold.h || die "checkpatch.pl --strict found problems"
 
 make -s -C userspace || die "building the CLI failed"
+make -s -C userspace test || die "the CLI's unit tests failed"
 "$here/ynl-check.sh" || die "the netlink spec and the uapi header disagree"
 # The boot files, with the CLI they name built.
 for unit in boot/systemd/*.service boot/systemd/*.timer; do
