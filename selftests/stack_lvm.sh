@@ -6,7 +6,7 @@
 # on the physical volumes. The held LV's extents on its PVs stay
 # byte-for-byte unchanged; another LV on the same PV stays writable and
 # removable. Linear, striped, raid1, raid0, mirror, thin (also with an
-# external origin) and snapshot LVs.
+# external origin, and on a raid5 LV) and snapshot LVs.
 . "$(dirname "$0")/lib.sh"
 require_root
 require_cmd lvm dmsetup jq
@@ -20,20 +20,25 @@ export DM_DISABLE_UDEV=1 LVM_SYSTEM_DIR=/tmp/bh-lvm
 mkdir -p "$LVM_SYSTEM_DIR" /run/lock/lvm
 cat >"$LVM_SYSTEM_DIR/lvm.conf" <<EOF
 devices { use_devicesfile = 0 obtain_device_list_from_udev = 0 issue_discards = 1
-	  filter = [ "a|^$a\$|", "a|^$b\$|", "r|.*|" ] }
+	  filter = [ "a|^$a\$|", "a|^$b\$|", "a|^/dev/loop[0-9]+\$|", "r|.*|" ] }
 activation { udev_sync = 0 udev_rules = 0 verify_udev_operations = 1 monitoring = 0 }
 backup { backup = 0 archive = 0 }
 global { locking_dir = "/run/lock/lvm" }
 EOF
 
+vg5=bhvg5
+loops=()
+loop_images=()
 cleanup() {
 	local m
 	release_all
-	vgremove -f -y $vg >/dev/null 2>&1
-	for m in $(dmsetup ls 2>/dev/null | awk -v p="^$vg-" '$1 ~ p { print $1 }'); do
+	vgremove -f -y $vg $vg5 >/dev/null 2>&1
+	for m in $(dmsetup ls 2>/dev/null | awk -v p="^($vg|$vg5)-" '$1 ~ p { print $1 }'); do
 		dmsetup remove --noudevsync "$m"
 	done
-	pvremove -ff -y "$a" "$b" >/dev/null 2>&1
+	pvremove -ff -y "$a" "$b" "${loops[@]}" >/dev/null 2>&1
+	for m in "${loops[@]}"; do losetup -d "$m"; done
+	rm -f "${loop_images[@]}"
 }
 trap cleanup EXIT
 
@@ -290,6 +295,80 @@ else
 	assert "release" "$BLKHOLD" release "$ext_node" --name $name
 	expect_eq "... releases the origin" "" "$(held_beneath "$b")"
 	assert "... then lvremove works" lvm_quiet lvremove -f -y $vg/extthin $vg/pool2 $vg/ext
+fi
+
+# ---- thin on a raid5 LV: whole rows of the blocks it maps, on every leg ----
+# The pool's blocks (64 KiB) are half a row (two 64 KiB data chunks): the
+# rows are held on the raid LV itself and on each leg, parity and all.
+r5_setup() {
+	local i
+	for i in 1 2 3; do
+		loop_images+=("$(mktemp /tmp/bh-lvm.XXXXXX)") &&
+			truncate -s 24M "${loop_images[-1]}" &&
+			loops+=("$(losetup -f --show "${loop_images[-1]}")") || return 1
+	done
+	lvm_quiet pvcreate -ff -y "${loops[@]}" &&
+		lvm_quiet vgcreate -s 1M $vg5 "${loops[@]}" &&
+		lvm_quiet lvcreate -y --type raid5 -i 2 -I 64k -L 16M -n pool5 --zero n -W n $vg5 &&
+		wait_for r5_in_sync pool5 &&
+		lvm_quiet lvconvert -y --type thin-pool -c 64k --zero n $vg5/pool5 &&
+		lvm_quiet lvcreate -y -V 32M -T $vg5/pool5 -n t5held &&
+		lvm_quiet lvcreate -y -V 32M -T $vg5/pool5 -n t5other || return 1
+	for i in 0 1 2 3; do
+		write_block5 t5held $((i * 4)) && write_block5 t5other $((i * 4)) || return 1
+	done
+}
+write_block5() { dd if=/dev/urandom of="/dev/$vg5/$1" bs=64k seek="$2" count=1 oflag=direct status=none; }
+r5_in_sync() { dmsetup status "$vg5-$1" | awk '{ exit !($6 == "AAA" && $8 == "idle") }'; }
+# rows (256 sectors) of the union of the ranges held on DEV
+held_rows() {
+	held_beneath "$1" | tr ' ' '\n' | awk -F+ 'NF == 2 {
+		for (r = int($1 / 256); r * 256 < $1 + $2; r++) rows[r] = 1 }
+		END { n = 0; for (r in rows) n++; print n }'
+}
+# the loop device and offset beneath each leg of the raid LV, "LOOP:OFFSET"
+r5_legs() {
+	local leg
+	for leg in $(dmsetup table "$vg5-pool5_tdata" | awk '{ n = $5; d = $(6 + n); for (i = 0; i < d; i++) print $(8 + n + 2 * i) }'); do
+		dmsetup table -j "${leg%:*}" -m "${leg#*:}" |
+			awk '{ split($4, d, ":"); print "/dev/loop" d[2] ":" $5 }'
+	done
+}
+if ! modprobe -a dm_raid loop 2>/dev/null || ! thin_tools; then
+	skip "holds on a thin LV on a raid5 LV" "no dm_raid, loop or dm_thin_pool module, or no thin_dump"
+elif ! r5_setup; then
+	not_ok "a thin pool on a raid5 LV of three loop devices can be made"
+else
+	t5_node=/dev/dm-$(dmsetup info -c --noheadings -o minor "$vg5-t5held" | tr -d ' ')
+	t5_sum=$(sha256_direct "$t5_node")
+	assert "hold on a thin LV of a pool on raid5" \
+		"$BLKHOLD" hold /dev/$vg5/t5held --name $name --transient
+	rows=$(held_rows "/dev/mapper/$vg5-pool5_tdata")
+	expect_eq "the raid LV holds whole rows: the 4 the thin LV's blocks lie in" 4 "$rows"
+	n=0 refused=0
+	for leg in $(r5_legs); do
+		n=$((n + 1))
+		expect_eq "... leg $n holds those rows' chunk on its loop device" \
+			$((rows * 128)) "$(held_sectors "${leg%:*}")"
+		for r in $(held_beneath "${leg%:*}"); do
+			write_at "${leg%:*}" "${r%%+*}" 2>/dev/null || refused=$((refused + 1))
+		done
+	done
+	expect_eq "the raid LV has three legs" 3 "$n"
+	expect_eq "dd into each held range of each leg is refused" \
+		"$(for leg in $(r5_legs); do held_beneath "${leg%:*}"; done | wc -w)" "$refused"
+	refute "the other thin LV's block in a shared row is refused (its parity is the held row's)" \
+		write_block5 t5other 0
+	assert "... and it can map new blocks, in rows of its own" write_block5 t5other 20
+	refute "lvremove -f of the thin LV is refused" lvm_quiet lvremove -f -y $vg5/t5held
+	refute "a table reload of the raid LV is refused" \
+		dmsetup reload --noudevsync $vg5-pool5_tdata --table "$(dmsetup table $vg5-pool5_tdata)"
+	assert "every leg stays alive and in sync" r5_in_sync pool5_tdata
+	expect_eq "the thin LV is unchanged" "$t5_sum" "$(sha256_direct "$t5_node")"
+	assert "release" "$BLKHOLD" release "$t5_node" --name $name
+	expect_eq "... releases the rows on every leg" "0 0 0" \
+		"$(for leg in $(r5_legs); do held_sectors "${leg%:*}"; done | tr '\n' ' ' | sed 's/ $//')"
+	assert "... then lvremove works" lvm_quiet lvremove -f -y $vg5
 fi
 
 # ---- snapshot: its COW LV whole, and its origin whole ----
