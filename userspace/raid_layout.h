@@ -14,9 +14,21 @@ struct raid_part {
 	const char *level;
 	uint64_t first, count;	/* from each member's data start */
 	bool whole, rows;
-	/* raid10 near copies: each member carries its own share of the part */
+	/* raid10: each member carries its own share of the part */
 	uint64_t copies, disks, chunk, chunk0, chunk1;
+	uint64_t far;		/* far copies (1: the near layout) */
+	bool offset;		/* far copies a chunk after each other */
+	uint64_t stride;	/* chunks between far copies, when not @offset */
 };
+
+/* A run of a member's data area: [first, +count) sectors from its start. */
+struct raid_run {
+	uint64_t first, count;
+};
+
+/* The most runs a member's share can take: far copies are at most this. */
+#define RAID_FAR_MAX 8
+#define RAID_RUNS_MAX (2 * RAID_FAR_MAX + 1)
 
 /*
  * Parity chunks a row of @level has when its array is rows of one chunk
@@ -47,8 +59,24 @@ int raid_part_rows(struct raid_part *part, uint64_t chunk, uint64_t disks,
 void raid_part_near(struct raid_part *part, uint64_t copies, uint64_t disks,
 		    uint64_t chunk, uint64_t *start, uint64_t *sectors);
 
-/* The part of member @slot's data area that carries the array's part. */
-void raid_member_share(const struct raid_part *part, uint64_t slot,
-		       uint64_t *first, uint64_t *count);
+/*
+ * md raid10 with @far copies (md's layout word without far sets; @near or
+ * @far is 1, as mdadm makes them): the near layout fills the first of
+ * @far sections of each member, and section f repeats it @near * f
+ * members on. In the far layout a section is @dev_chunks / @far chunks
+ * long; in the offset layout (@offset) the sections are interleaved a
+ * chunk at a time instead, each row followed by its copies. Fails for
+ * other layouts and beyond RAID_FAR_MAX copies.
+ */
+int raid_part_raid10(struct raid_part *part, uint64_t near, uint64_t far, bool offset,
+		     uint64_t disks, uint64_t chunk, uint64_t dev_chunks,
+		     uint64_t *start, uint64_t *sectors);
+
+/*
+ * The runs of member @slot's data area that carry the array's part, in
+ * order, into @runs (RAID_RUNS_MAX of them): how many.
+ */
+unsigned int raid_member_runs(const struct raid_part *part, uint64_t slot,
+			      struct raid_run *runs);
 
 #endif

@@ -472,22 +472,23 @@ static int raid_part_of(struct stack_walk *w, const struct extent *e, const stru
 	return place(w, &rounded);
 }
 
-/* What leg @i's data device carries of the volume. */
-static int raid_leg_range(const struct raid_table *t, const struct raid_part *part, uint64_t i,
-			  const char *data_dev, uint64_t *lo, uint64_t *len)
+/* The runs of leg @i's data device that carry the volume: how many. */
+static int raid_leg_runs(const struct raid_table *t, const struct raid_part *part, uint64_t i,
+			 const char *data_dev, struct raid_run *runs)
 {
+	unsigned int j, n;
 	uint64_t size;
 
 	if (!part->whole) {
-		raid_member_share(part, i, lo, len);
-		*lo += t->data_offset;
-		return 0;
+		n = raid_member_runs(part, i, runs);
+		for (j = 0; j < n; j++)
+			runs[j].first += t->data_offset;
+		return n;
 	}
 	if (token_sectors(data_dev, &size) || size < t->data_offset)
 		return -2;
-	*lo = t->data_offset;
-	*len = size - t->data_offset;
-	return 0;
+	runs[0] = (struct raid_run){ t->data_offset, size - t->data_offset };
+	return 1;
 }
 
 /*
@@ -502,8 +503,8 @@ static int map_raid(struct stack_walk *w, const struct extent *e, unsigned int d
 	struct raid_table t = { 0 };
 	struct raid_part part = { .whole = !rel && n == spec->length };
 	struct extent meta = { .node_only = true };
-	uint64_t i, lo, len;
 	int err = raid_parse(argv, argc, &t);
+	uint64_t i;
 
 	if (err)
 		return err;
@@ -522,14 +523,16 @@ static int map_raid(struct stack_walk *w, const struct extent *e, unsigned int d
 	}
 	for (i = 0; i < t.ndevs; i++) {
 		const char *meta_dev = t.legs[2 * i], *data_dev = t.legs[2 * i + 1];
+		struct raid_run runs[RAID_RUNS_MAX];
+		int j, nr = 0;
 
-		if (strcmp(data_dev, "-")) {
-			err = raid_leg_range(&t, &part, i, data_dev, &lo, &len);
-			if (!err && descend(w, depth, data_dev, lo, len))
-				err = -1;
-			if (err)
-				return err;
-		}
+		if (strcmp(data_dev, "-"))
+			nr = raid_leg_runs(&t, &part, i, data_dev, runs);
+		if (nr < 0)
+			return nr;
+		for (j = 0; j < nr; j++)
+			if (descend(w, depth, data_dev, runs[j].first, runs[j].count))
+				return -1;
 		if (!strcmp(meta_dev, "-"))
 			continue;
 		if (lower_device(meta_dev, &meta.major, &meta.minor) ||
@@ -885,13 +888,17 @@ static int md_freeze(struct stack_walk *w, const struct extent *e)
 	return 0;
 }
 
-/* A member's data area, and its metadata around it for the node only. */
-static int md_member(struct stack_walk *w, const char *member, uint64_t data_start,
-		     uint64_t sectors, uint64_t offset, uint64_t data_sectors)
+/*
+ * Runs of a member's data area (from @offset, @data_sectors long), and its
+ * metadata around the data area for the node only.
+ */
+static int md_member(struct stack_walk *w, const char *member, const struct raid_run *runs,
+		     unsigned int nr, uint64_t offset, uint64_t data_sectors)
 {
 	char path[PATH_MAX + 8], devnum[32];	/* member, then "/block" */
 	struct extent e = { 0 };
 	uint64_t total;
+	unsigned int i;
 
 	snprintf(path, sizeof(path), "%s/block", member);
 	if (read_sysfs(path, "dev", devnum, sizeof(devnum)) ||
@@ -900,17 +907,19 @@ static int md_member(struct stack_walk *w, const char *member, uint64_t data_sta
 		fail(w->top->path, "cannot read md member %s", member);
 		return -1;
 	}
-	e.start = data_start;
-	e.sectors = sectors;
 	/*
 	 * A member that is itself a dm device (LUKS, multipath) is held
 	 * down to its disks too; its metadata only at its node: beneath,
 	 * md's own writes would be bios like any other. A raid10 member
 	 * may carry none of a part.
 	 */
-	if (sectors && (place(w, &e) ||
-			(has_sysfs(e.major, e.minor, "dm/name") && walk_dm(w, &e, 1))))
-		return -1;
+	for (i = 0; i < nr; i++) {
+		e.start = offset + runs[i].first;
+		e.sectors = runs[i].count;
+		if (place(w, &e) ||
+		    (has_sysfs(e.major, e.minor, "dm/name") && walk_dm(w, &e, 1)))
+			return -1;
+	}
 	e.node_only = true;
 	e.start = 0;
 	e.sectors = offset;
@@ -939,6 +948,31 @@ static int md_geometry(struct stack_walk *w, const struct extent *e, uint64_t *c
 }
 
 /*
+ * raid10: md's layout word is near copies, far copies << 8, the offset
+ * flag (1 << 16) and, from bit 17, far sets, which only dm-raid makes.
+ */
+static int md_raid10_part(struct stack_walk *w, struct extent *e, struct raid_part *part,
+			  uint64_t chunk, uint64_t disks, uint64_t layout)
+{
+	uint64_t near = layout & 0xff, far = (layout >> 8) & 0xff, dev_kib;
+
+	/* mdadm makes near, far or offset layouts, never two at once */
+	if ((layout >> 17) || (near > 1 && far > 1) || far > RAID_FAR_MAX) {
+		fail(w->top->path, "part of md %u:%u lies beneath, a raid10 of layout %#" PRIx64 " (far sets, near and far copies at once, or more than %d far copies): not supported",
+		     e->major, e->minor, layout, RAID_FAR_MAX);
+		return -1;
+	}
+	if (md_attr_u64(e, "md/component_size", &dev_kib) ||
+	    raid_part_raid10(part, near, far, layout & 0x10000, disks, chunk,
+			     dev_kib * 2 / chunk, &e->start, &e->sectors)) {
+		fail(w->top->path, "cannot read the layout of md %u:%u (raid10, layout %#" PRIx64 ")",
+		     e->major, e->minor, layout);
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * Which part of each member carries [e->start, +e->sectors); may round @e
  * out. Rounding the part out on the array as well refuses a neighbour's
  * write to a shared row before md turns it into member writes, one of
@@ -958,7 +992,7 @@ static int md_part_of(struct stack_walk *w, struct extent *e, struct raid_part *
 		return 0;
 	}
 	if (parity < 0 && strcmp(part->level, "raid10")) {
-		fail(w->top->path, "part of md %u:%u (%s) lies beneath: only raid0, raid1, raid4, raid5, raid6 and raid10 (near) can be held in parts yet",
+		fail(w->top->path, "part of md %u:%u (%s) lies beneath: only raid0, raid1, raid4, raid5, raid6 and raid10 can be held in parts yet",
 		     e->major, e->minor, part->level);
 		return -1;
 	}
@@ -970,14 +1004,7 @@ static int md_part_of(struct stack_walk *w, struct extent *e, struct raid_part *
 		fail(w->top->path, "cannot read the layout of md %u:%u", e->major, e->minor);
 		return -1;
 	}
-	/* md's raid10 layout word: near copies, far copies << 8, offset flag */
-	if (((layout >> 8) & 0xff) != 1 || (layout & 0x10000)) {
-		fail(w->top->path, "part of md %u:%u lies beneath, a raid10 of far or offset layout: only the near layout can be held in parts yet",
-		     e->major, e->minor);
-		return -1;
-	}
-	raid_part_near(part, layout & 0xff, disks, chunk, &e->start, &e->sectors);
-	return 0;
+	return md_raid10_part(w, e, part, chunk, disks, layout);
 }
 
 /* raid0 of members of different sizes is zones, not rows. */
@@ -1006,8 +1033,10 @@ static int walk_md(struct stack_walk *w, const struct extent *range, bool hold_s
 {
 	char dir[64], mddir[96], member[PATH_MAX], level[32], slot[32];
 	struct raid_part part = { .level = level };
-	uint64_t offset, kib, first_kib = 0, slot_nr = 0, first, count;
+	uint64_t offset, kib, first_kib = 0, slot_nr = 0;
+	struct raid_run runs[RAID_RUNS_MAX];
 	struct extent e = *range;
+	unsigned int nr;
 	struct dirent *d;
 	DIR *md;
 	int err = 0;
@@ -1041,14 +1070,14 @@ static int walk_md(struct stack_walk *w, const struct extent *range, bool hold_s
 			break;
 		}
 		if (part.whole) {
-			first = 0;
-			count = kib * 2;
+			runs[0] = (struct raid_run){ 0, kib * 2 };
+			nr = 1;
 		} else {
-			raid_member_share(&part, slot_nr, &first, &count);
+			nr = raid_member_runs(&part, slot_nr, runs);
 		}
 		err = md_check_member(w, &e, &part, kib, &first_kib);
 		if (!err)
-			err = md_member(w, member, offset + first, count, offset, kib * 2);
+			err = md_member(w, member, runs, nr, offset, kib * 2);
 	}
 	closedir(md);
 	return err;

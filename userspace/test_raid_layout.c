@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * raid_layout.c against md's own walk of its layouts: for random arrays
- * and parts, every copy (raid10) or row (striped levels) of every chunk
- * of the part lies in the member shares, and the shares hold nothing
- * else. Run by "make -C userspace test" (make check).
+ * and parts, every copy (raid10: near, far, offset) or row (striped
+ * levels) of every chunk of the part lies in the member runs, and the
+ * runs hold nothing else. Run by "make -C userspace test" (make check).
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -40,73 +41,125 @@ static void expect_rounded(uint64_t start, uint64_t sectors, uint64_t rstart,
 }
 
 /*
- * md raid10's near layout, as raid10.c's __raid10_find_phys() walks it
- * (one far copy): where copy @k of array chunk @c lies, as a member and
- * a chunk on it.
+ * md raid10, as raid10.c's __raid10_find_phys() walks it (far sets of all
+ * members): where copy @k of array chunk @c lies, as a member and a chunk
+ * on it. Copies are numbered near copy by near copy, each followed by its
+ * far copies.
  */
-static void near_copy(uint64_t c, uint64_t k, uint64_t copies, uint64_t disks,
-		      uint64_t *dev, uint64_t *dev_chunk)
-{
-	uint64_t seq = c * copies;
+struct geom {
+	uint64_t near, far, disks, stride;	/* stride in chunks */
+	bool offset;
+};
 
-	*dev = seq % disks;
-	*dev_chunk = seq / disks;
-	while (k--) {
-		if (++*dev == disks) {
+static void raid10_copy(const struct geom *g, uint64_t c, uint64_t k,
+			uint64_t *dev, uint64_t *dev_chunk)
+{
+	uint64_t seq = c * g->near, n, f, d, s;
+
+	*dev = seq % g->disks;
+	*dev_chunk = seq / g->disks * (g->offset ? g->far : 1);
+	for (n = 0; n < g->near; n++) {
+		d = *dev;
+		s = *dev_chunk;
+		for (f = 0; f < g->far; f++) {
+			if (f) {
+				d = (d + g->near) % g->disks;
+				s += g->offset ? 1 : g->stride;
+			}
+			if (!k--) {
+				*dev = d;
+				*dev_chunk = s;
+				return;
+			}
+		}
+		if (++*dev == g->disks) {
 			*dev = 0;
 			++*dev_chunk;
 		}
 	}
 }
 
-static void test_near(void)
+/* Is member chunk @dc inside one of @runs? */
+static bool in_runs(const struct raid_run *runs, unsigned int n, uint64_t dc, uint64_t chunk)
 {
-	uint64_t disks = 2 + rnd(7), copies = 2 + rnd(disks - 1), chunk = 1 + rnd(16);
-	uint64_t start = rnd(4000), sectors = 1 + rnd(600), rs = start, rn = sectors;
-	uint64_t c, k, dev, dc, first, count, total = 0;
-	struct raid_part part = { .level = "raid10" };
+	while (n--)
+		if (dc * chunk >= runs[n].first && dc * chunk + chunk <= runs[n].first + runs[n].count)
+			return true;
+	return false;
+}
 
-	raid_part_near(&part, copies, disks, chunk, &rs, &rn);
+static void test_raid10(void)
+{
+	struct geom g = { .disks = 2 + rnd(7), .near = 1, .far = 1 };
+	uint64_t chunk = 1 + rnd(16), rows = 20 + rnd(200), c, k, dev, dc, total = 0;
+	uint64_t start, sectors, rs, rn, dev_chunks;
+	struct raid_part part = { .level = "raid10" };
+	struct raid_run runs[RAID_RUNS_MAX];
+	unsigned int n, i;
+
+	if (rnd(2))
+		g.near = 2 + rnd(g.disks - 1);
+	else
+		g.far = 2 + rnd(g.disks - 1 < RAID_FAR_MAX - 1 ? g.disks - 1 : RAID_FAR_MAX - 1);
+	g.offset = g.far > 1 && rnd(2);
+	/* a member of rows * far chunks and a few more md does not use */
+	dev_chunks = rows * g.far + rnd(g.far);
+	g.stride = dev_chunks / g.far;
+	/* a part of the array, which has rows * disks / near chunks */
+	start = rnd(rows * g.disks / g.near * chunk / 2);
+	sectors = 1 + rnd(rows * g.disks / g.near * chunk - start - chunk);
+	rs = start;
+	rn = sectors;
+	EXPECT(!raid_part_raid10(&part, g.near, g.far, g.offset, g.disks, chunk, dev_chunks,
+				 &rs, &rn), "raid10 refused");
 	expect_rounded(start, sectors, rs, rn, chunk);
 	for (c = rs / chunk; c < (rs + rn) / chunk; c++)
-		for (k = 0; k < copies; k++) {
-			near_copy(c, k, copies, disks, &dev, &dc);
-			raid_member_share(&part, dev, &first, &count);
-			EXPECT(dc * chunk >= first && dc * chunk + chunk <= first + count,
-			       "near %llu of %llu disks: copy %llu of chunk %llu outside member %llu's share",
-			       (unsigned long long)copies, (unsigned long long)disks,
+		for (k = 0; k < g.near * g.far; k++) {
+			raid10_copy(&g, c, k, &dev, &dc);
+			n = raid_member_runs(&part, dev, runs);
+			EXPECT(in_runs(runs, n, dc, chunk),
+			       "raid10 n%llu f%llu%s of %llu disks: copy %llu of chunk %llu (member %llu chunk %llu) outside the runs",
+			       (unsigned long long)g.near, (unsigned long long)g.far,
+			       g.offset ? " offset" : "", (unsigned long long)g.disks,
 			       (unsigned long long)k, (unsigned long long)c,
-			       (unsigned long long)dev);
+			       (unsigned long long)dev, (unsigned long long)dc);
 		}
-	for (dev = 0; dev < disks; dev++) {
-		raid_member_share(&part, dev, &first, &count);
-		EXPECT(first % chunk == 0 && count % chunk == 0, "share not whole chunks");
-		total += count / chunk;
+	for (dev = 0; dev < g.disks; dev++) {
+		n = raid_member_runs(&part, dev, runs);
+		for (i = 0; i < n; i++) {
+			EXPECT(runs[i].first % chunk == 0 && runs[i].count % chunk == 0 &&
+			       runs[i].count && (!i || runs[i].first > runs[i - 1].first + runs[i - 1].count),
+			       "runs not whole chunks, apart and in order");
+			total += runs[i].count / chunk;
+		}
 	}
-	/* each member chunk carries one copy: no share holds anything else */
-	EXPECT(total == rn / chunk * copies, "near %llu of %llu disks: shares hold %llu chunks, copies %llu",
-	       (unsigned long long)copies, (unsigned long long)disks,
-	       (unsigned long long)total, (unsigned long long)(rn / chunk * copies));
+	/* each member chunk carries one copy: no run holds anything else */
+	EXPECT(total == rn / chunk * g.near * g.far,
+	       "raid10 n%llu f%llu%s of %llu disks: runs hold %llu chunks, copies %llu",
+	       (unsigned long long)g.near, (unsigned long long)g.far, g.offset ? " offset" : "",
+	       (unsigned long long)g.disks, (unsigned long long)total,
+	       (unsigned long long)(rn / chunk * g.near * g.far));
 }
 
 static void test_rows(const char *level, unsigned int parity)
 {
 	uint64_t disks = parity + 1 + rnd(7), chunk = 1 + rnd(16), row = chunk * (disks - parity);
 	uint64_t start = rnd(4000), sectors = 1 + rnd(600), rs = start, rn = sectors;
-	uint64_t c, first, count, slot = rnd(disks);
+	uint64_t c, slot = rnd(disks);
 	struct raid_part part = { .level = level };
+	struct raid_run run;
 
 	EXPECT(raid_parity(level) == (int)parity, "%s: parity %d", level, raid_parity(level));
 	EXPECT(!raid_part_rows(&part, chunk, disks, parity, &rs, &rn), "%s: rows refused", level);
 	expect_rounded(start, sectors, rs, rn, row);
-	raid_member_share(&part, slot, &first, &count);
+	EXPECT(raid_member_runs(&part, slot, &run) == 1, "%s: not one run", level);
 	/* array chunk c is data on row c / (disks - parity), member chunk that row */
 	for (c = start / chunk; c <= (start + sectors - 1) / chunk; c++)
-		EXPECT((c / (disks - parity)) * chunk >= first &&
-		       (c / (disks - parity) + 1) * chunk <= first + count,
-		       "%s: chunk %llu's row outside the share", level, (unsigned long long)c);
-	EXPECT(count == rn / row * chunk && first == rs / row * chunk,
-	       "%s: share is not the rows of the rounded part", level);
+		EXPECT((c / (disks - parity)) * chunk >= run.first &&
+		       (c / (disks - parity) + 1) * chunk <= run.first + run.count,
+		       "%s: chunk %llu's row outside the run", level, (unsigned long long)c);
+	EXPECT(run.count == rn / row * chunk && run.first == rs / row * chunk,
+	       "%s: the run is not the rows of the rounded part", level);
 }
 
 int main(void)
@@ -115,7 +168,7 @@ int main(void)
 
 	srandom(1);
 	for (i = 0; i < 20000; i++) {
-		test_near();
+		test_raid10();
 		test_rows("raid0", 0);
 		test_rows("raid4", 1);
 		test_rows("raid5", 1);
