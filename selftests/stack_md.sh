@@ -7,8 +7,8 @@
 # and wipefs on a member are refused; md keeps writing its superblock and
 # bitmap, and the array stays healthy ([UU]). A volume on the array holds
 # only its part of the members; on raid5, the whole rows it touches; on
-# raid10, the chunks each member carries; on raid1 over partitions, its
-# part of each partition.
+# raid10 (near, far and offset layouts), the chunks each member carries;
+# on raid1 over partitions, its part of each partition.
 . "$(dirname "$0")/lib.sh"
 require_root
 require_cmd mdadm jq
@@ -20,13 +20,14 @@ name=md-test
 
 md5=/dev/md91
 md10=/dev/md92
+md10f=/dev/md93
 loop_images=()
 loop_members=()
 
 cleanup() {
 	release_all
-	dmsetup remove --noudevsync bh-onmd bh-onr5 bh-onr10 >/dev/null 2>&1
-	mdadm --stop "$md" "$md5" "$md10" >/dev/null 2>&1
+	dmsetup remove --noudevsync bh-onmd bh-onr5 bh-onr10 bh-onr10f >/dev/null 2>&1
+	mdadm --stop "$md" "$md5" "$md10" "$md10f" >/dev/null 2>&1
 	mdadm --zero-superblock "$a" "$b" >/dev/null 2>&1
 	for m in "${loop_members[@]}"; do losetup -d "$m"; done
 	rm -f "${loop_images[@]}"
@@ -107,9 +108,9 @@ else
 fi
 assert "... and the array can be stopped" mdadm --stop "$md"
 
-# loop_array_volume LEVEL MD NAME: an array MD of LEVEL (64 KiB chunks)
-# over three new loop devices (members[]), filled with random data, and
-# a dm volume NAME on its sectors [300, 1300), as an LV would be.
+# loop_array_volume LEVEL MD NAME [LAYOUT]: an array MD of LEVEL (64 KiB
+# chunks) over three new loop devices (members[]), filled with random
+# data, and a dm volume NAME on its sectors [300, 1300), as an LV would be.
 loop_array_volume() {
 	local i md_minor=${2#/dev/md}
 	members=()
@@ -120,7 +121,8 @@ loop_array_volume() {
 		loop_members+=("${members[-1]}")
 	done
 	yes | mdadm --create "$2" --run --force --level="$1" --raid-devices=3 --chunk=64 \
-		--metadata=1.2 --bitmap=none --assume-clean "${members[@]}" >/dev/null 2>&1 ||
+		${4:+--layout=$4} --metadata=1.2 --bitmap=none --assume-clean "${members[@]}" \
+		>/dev/null 2>&1 ||
 		return 1
 	[ -b "$2" ] || mknod "$2" b 9 "$md_minor"
 	dd if=/dev/urandom of="$2" bs=1M count=8 oflag=direct status=none &&
@@ -204,6 +206,65 @@ else
 	dmsetup remove --noudevsync bh-onr10
 	assert "... and the raid10 array can be stopped" mdadm --stop "$md10"
 fi
+
+# A volume on raid10 of the far and offset layouts (two copies, three
+# members): array chunks [2, 11) again. Far: the near layout fills each
+# member's first half, and the second half repeats it one member on.
+# Offset: each row is followed by its copy, one member on. Each member
+# holds exactly the chunks it carries ("FIRST+COUNT" chunks a slot, from
+# its data offset; far2_* adds the half's start).
+far_runs() {	# far_runs LAYOUT SLOT HALF
+	case $1$2 in
+	f20) echo "1+3 $(($3 + 0))+3" ;;
+	f21) echo "1+3 $(($3 + 1))+3" ;;
+	f22) echo "0+3 $(($3 + 1))+3" ;;
+	o20) echo "1+6" ;;
+	o21) echo "2+6" ;;
+	o22) echo "0+1 2+4 7+1" ;;
+	esac
+}
+held_data() { held_beneath "$1" | tr ' ' '\n' | grep -v 'n$' | tr '\n' ' '; }
+for layout in f2 o2; do
+	if ! modprobe raid10 2>/dev/null; then
+		skip "holds on a volume on raid10 ($layout)" "no raid10 module"
+		continue
+	fi
+	if ! loop_array_volume 10 "$md10f" bh-onr10f $layout; then
+		not_ok "a volume on a raid10 ($layout) array of three loop devices can be made"
+		continue
+	fi
+	sum=$(sha256_direct /dev/mapper/bh-onr10f)
+	half=$(( $(cat /sys/block/md93/md/component_size) * 2 / 128 / 2 ))
+	assert "hold on a volume on a raid10 array, layout $layout" \
+		"$BLKHOLD" hold /dev/mapper/bh-onr10f --name $name --transient
+	expect_eq "... the array is held in the whole chunks the volume touches" \
+		"256+1152 " "$(held_beneath "$md10f")"
+	for m in "${members[@]}"; do
+		dir=/sys/block/md93/md/dev-${m#/dev/}
+		off=$(cat "$dir/offset")
+		want=
+		for r in $(far_runs $layout "$(cat "$dir/slot")" "$half"); do
+			want+="$((off + ${r%+*} * 128))+$((${r#*+} * 128)) "
+		done
+		expect_eq "... member ${m#/dev/} (slot $(cat "$dir/slot")) holds the chunks it carries" \
+			"$want" "$(held_data "$m")"
+		n=0
+		for r in $want; do
+			write_at "$m" $((${r%+*} + 8)) 2>/dev/null || n=$((n + 1))
+		done
+		expect_eq "... dd into each of them is refused" "$(wc -w <<<"$want")" "$n"
+	done
+	assert "... a write to the array's chunk before works" write_at "$md10f" 128
+	assert "... a write to the array after the part works" write_at "$md10f" 1408
+	refute "... mdadm --stop is refused" mdadm --stop "$md10f"
+	expect_match "... the array is healthy" '\[UUU\]' "$(grep -A2 '^md93 ' /proc/mdstat)"
+	expect_eq "... no member failed" "" \
+		"$(grep -l -E 'faulty|write_error' /sys/block/md93/md/dev-*/state)"
+	expect_eq "... the volume is unchanged" "$sum" "$(sha256_direct /dev/mapper/bh-onr10f)"
+	assert "... release" "$BLKHOLD" release /dev/mapper/bh-onr10f --name $name
+	dmsetup remove --noudevsync bh-onr10f
+	assert "... and the array can be stopped" mdadm --stop "$md10f"
+done
 
 # A volume on raid1 over partitions (an LV on md on partitions): the held
 # range is found through the partition, down to the disk.
