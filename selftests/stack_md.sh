@@ -8,7 +8,8 @@
 # bitmap, and the array stays healthy ([UU]). A volume on the array holds
 # only its part of the members; on raid5, the whole rows it touches; on
 # raid10 (near, far and offset layouts), the chunks each member carries;
-# on raid1 over partitions, its part of each partition.
+# on linear, its part of each member it spans; on raid1 over partitions,
+# its part of each partition.
 . "$(dirname "$0")/lib.sh"
 require_root
 require_cmd mdadm jq
@@ -21,13 +22,14 @@ name=md-test
 md5=/dev/md91
 md10=/dev/md92
 md10f=/dev/md93
+mdlin=/dev/md94
 loop_images=()
 loop_members=()
 
 cleanup() {
 	release_all
-	dmsetup remove --noudevsync bh-onmd bh-onr5 bh-onr10 bh-onr10f >/dev/null 2>&1
-	mdadm --stop "$md" "$md5" "$md10" "$md10f" >/dev/null 2>&1
+	dmsetup remove --noudevsync bh-onmd bh-onr5 bh-onr10 bh-onr10f bh-onlin >/dev/null 2>&1
+	mdadm --stop "$md" "$md5" "$md10" "$md10f" "$mdlin" >/dev/null 2>&1
 	mdadm --zero-superblock "$a" "$b" >/dev/null 2>&1
 	for m in "${loop_members[@]}"; do losetup -d "$m"; done
 	rm -f "${loop_images[@]}"
@@ -265,6 +267,56 @@ for layout in f2 o2; do
 	dmsetup remove --noudevsync bh-onr10f
 	assert "... and the array can be stopped" mdadm --stop "$md10f"
 done
+
+# A volume on a linear array (6.1; 6.12 has no md linear) of members of
+# 4, 6 and 8 MiB: their data areas follow each other on the array, so a
+# volume across the first boundary holds the first member's last 1024
+# sectors and the second's first 1024.
+linear_setup() {
+	local i
+	members=()
+	for i in 4 6 8; do
+		loop_images+=("$(mktemp /tmp/bh-md.XXXXXX)")
+		truncate -s ${i}M "${loop_images[-1]}"
+		members+=("$(losetup -f --show "${loop_images[-1]}")") || return 1
+		loop_members+=("${members[-1]}")
+	done
+	yes | mdadm --create "$mdlin" --run --force --level=linear --raid-devices=3 \
+		--metadata=1.2 "${members[@]}" >/dev/null 2>&1 || return 1
+	[ -b "$mdlin" ] || mknod "$mdlin" b 9 94
+	dd if=/dev/urandom of="$mdlin" bs=1M count=12 oflag=direct status=none
+}
+member_dir() { echo "/sys/block/md94/md/dev-${1#/dev/}"; }
+if ! modprobe linear 2>/dev/null; then
+	skip "holds on a volume on a linear array" "no md linear module (6.12 has none)"
+elif ! linear_setup; then
+	not_ok "a linear array of three loop devices can be made"
+else
+	# members[] is in slot order, as mdadm --create gave them
+	end0=$(( $(cat "$(member_dir "${members[0]}")/size") * 2 ))
+	off0=$(cat "$(member_dir "${members[0]}")/offset")
+	off1=$(cat "$(member_dir "${members[1]}")/offset")
+	dmsetup create --noudevsync bh-onlin --table "0 2048 linear 9:94 $((end0 - 1024))" &&
+		dmsetup mknodes bh-onlin
+	sum=$(sha256_direct /dev/mapper/bh-onlin)
+	assert "hold on a volume on a linear array, across a member's end" \
+		"$BLKHOLD" hold /dev/mapper/bh-onlin --name $name --transient
+	expect_eq "... the first member holds its last 1024 sectors" \
+		"$((off0 + end0 - 1024))+1024 " "$(held_data "${members[0]}")"
+	expect_eq "... the second its first 1024" "$off1+1024 " "$(held_data "${members[1]}")"
+	expect_eq "... the third nothing" "" "$(held_data "${members[2]}")"
+	refute "... dd into the first member's part is refused" write_at "${members[0]}" $((off0 + end0 - 16))
+	refute "... dd into the second's is refused" write_at "${members[1]}" "$off1"
+	assert "... the array before the volume stays writable" write_at "$mdlin" $((end0 - 1032))
+	assert "... and after it" write_at "$mdlin" $((end0 + 1024))
+	refute "... mdadm --stop is refused" mdadm --stop "$mdlin"
+	expect_eq "... no member failed" "" \
+		"$(grep -l -E 'faulty|write_error' /sys/block/md94/md/dev-*/state)"
+	expect_eq "... the volume is unchanged" "$sum" "$(sha256_direct /dev/mapper/bh-onlin)"
+	assert "... release" "$BLKHOLD" release /dev/mapper/bh-onlin --name $name
+	dmsetup remove --noudevsync bh-onlin
+	assert "... and the array can be stopped" mdadm --stop "$mdlin"
+fi
 
 # A volume on raid1 over partitions (an LV on md on partitions): the held
 # range is found through the partition, down to the disk.

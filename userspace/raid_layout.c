@@ -21,6 +21,27 @@ void raid_part_mirror(struct raid_part *part, uint64_t start, uint64_t sectors)
 	part->count = sectors;
 }
 
+void raid_part_linear(struct raid_part *part, uint64_t start, uint64_t sectors)
+{
+	part->linear = true;
+	part->first = start;
+	part->count = sectors;
+}
+
+unsigned int raid_linear_runs(const struct raid_part *part, uint64_t member_start,
+			      uint64_t member_sectors, struct raid_run *runs)
+{
+	uint64_t from = part->first > member_start ? part->first : member_start;
+	uint64_t to = part->first + part->count;
+
+	if (to > member_start + member_sectors)
+		to = member_start + member_sectors;
+	if (from >= to)
+		return 0;
+	runs[0] = (struct raid_run){ from - member_start, to - from };
+	return 1;
+}
+
 int raid_part_rows(struct raid_part *part, uint64_t chunk, uint64_t disks,
 		   unsigned int parity, uint64_t *start, uint64_t *sectors)
 {

@@ -16,6 +16,7 @@ struct raid_part {
 	bool whole, rows;
 	/* raid10: each member carries its own share of the part */
 	uint64_t copies, disks, chunk, chunk0, chunk1;
+	bool linear;		/* md linear: members one after another */
 	uint64_t far;		/* far copies (1: the near layout) */
 	bool offset;		/* far copies a chunk after each other */
 	uint64_t stride;	/* chunks between far copies, when not @offset */
@@ -72,9 +73,19 @@ int raid_part_raid10(struct raid_part *part, uint64_t near, uint64_t far, bool o
 		     uint64_t disks, uint64_t chunk, uint64_t dev_chunks,
 		     uint64_t *start, uint64_t *sectors);
 
+/* md linear: the part [@start, +@sectors) of the array, as it is. */
+void raid_part_linear(struct raid_part *part, uint64_t start, uint64_t sectors);
+
+/*
+ * md linear: the run of the member that holds array sectors [@member_start,
+ * +@member_sectors) which carries the part (0 or 1 of them).
+ */
+unsigned int raid_linear_runs(const struct raid_part *part, uint64_t member_start,
+			      uint64_t member_sectors, struct raid_run *runs);
+
 /*
  * The runs of member @slot's data area that carry the array's part, in
- * order, into @runs (RAID_RUNS_MAX of them): how many.
+ * order, into @runs (RAID_RUNS_MAX of them): how many. Not for linear.
  */
 unsigned int raid_member_runs(const struct raid_part *part, uint64_t slot,
 			      struct raid_run *runs);

@@ -991,8 +991,12 @@ static int md_part_of(struct stack_walk *w, struct extent *e, struct raid_part *
 		raid_part_mirror(part, e->start, e->sectors);
 		return 0;
 	}
+	if (!strcmp(part->level, "linear")) {
+		raid_part_linear(part, e->start, e->sectors);
+		return 0;
+	}
 	if (parity < 0 && strcmp(part->level, "raid10")) {
-		fail(w->top->path, "part of md %u:%u (%s) lies beneath: only raid0, raid1, raid4, raid5, raid6 and raid10 can be held in parts yet",
+		fail(w->top->path, "part of md %u:%u (%s) lies beneath: only linear, raid0, raid1, raid4, raid5, raid6 and raid10 can be held in parts yet",
 		     e->major, e->minor, part->level);
 		return -1;
 	}
@@ -1005,6 +1009,50 @@ static int md_part_of(struct stack_walk *w, struct extent *e, struct raid_part *
 		return -1;
 	}
 	return md_raid10_part(w, e, part, chunk, disks, layout);
+}
+
+/*
+ * md linear: where each member's data starts on the array, by slot: the
+ * members' sizes one after another (md-linear.c). NULL on failure.
+ */
+static uint64_t *md_linear_starts(struct stack_walk *w, const struct extent *e,
+				  const char *mddir, uint64_t *nr_disks)
+{
+	char member[PATH_MAX];
+	uint64_t disks, slot, kib, *starts = NULL, *sizes, i;
+	struct dirent *d;
+	DIR *md = NULL;
+
+	if (md_attr_u64(e, "md/raid_disks", &disks) || !disks || disks > 4096 ||
+	    !(sizes = calloc(disks + 1, sizeof(*sizes))))
+		goto fail;
+	md = opendir(mddir);
+	while (md && (d = readdir(md))) {
+		if (strncmp(d->d_name, "dev-", 4))
+			continue;
+		snprintf(member, sizeof(member), "%s/%s", mddir, d->d_name);
+		if (read_sysfs_u64(member, "slot", &slot) || slot >= disks ||
+		    read_sysfs_u64(member, "size", &kib))
+			continue;	/* a spare; a missing slot fails below */
+		sizes[slot + 1] = kib * 2;
+	}
+	if (md) {
+		closedir(md);
+		starts = sizes;
+		for (i = 1; i <= disks && starts; i++)
+			if (!sizes[i])
+				starts = NULL;
+		for (i = 1; i <= disks && starts; i++)
+			starts[i] += starts[i - 1];
+	}
+	if (starts) {
+		*nr_disks = disks;
+		return starts;
+	}
+	free(sizes);
+fail:
+	fail(w->top->path, "cannot read the members of md %u:%u (linear)", e->major, e->minor);
+	return NULL;
 }
 
 /* raid0 of members of different sizes is zones, not rows. */
@@ -1035,6 +1083,7 @@ static int walk_md(struct stack_walk *w, const struct extent *range, bool hold_s
 	struct raid_part part = { .level = level };
 	uint64_t offset, kib, first_kib = 0, slot_nr = 0;
 	struct raid_run runs[RAID_RUNS_MAX];
+	uint64_t *starts = NULL;
 	struct extent e = *range;
 	unsigned int nr;
 	struct dirent *d;
@@ -1049,9 +1098,13 @@ static int walk_md(struct stack_walk *w, const struct extent *range, bool hold_s
 		return -1;
 	sysfs_dir(e.major, e.minor, dir, sizeof(dir));
 	snprintf(mddir, sizeof(mddir), "%s/md", dir);
+	if (part.linear && !part.whole &&
+	    !(starts = md_linear_starts(w, &e, mddir, &part.disks)))
+		return -1;
 	md = opendir(mddir);
 	if (!md) {
 		fail(w->top->path, "cannot read %s: %s", mddir, strerror(errno));
+		free(starts);
 		return -1;
 	}
 	while (!err && (d = readdir(md))) {
@@ -1063,8 +1116,8 @@ static int walk_md(struct stack_walk *w, const struct extent *range, bool hold_s
 			continue;
 		if (read_sysfs_u64(member, "offset", &offset) ||
 		    read_sysfs_u64(member, "size", &kib) ||
-		    (part.copies && (read_sysfs_u64(member, "slot", &slot_nr) ||
-				     slot_nr >= part.disks))) {
+		    ((part.copies || starts) && (read_sysfs_u64(member, "slot", &slot_nr) ||
+					       slot_nr >= part.disks))) {
 			fail(w->top->path, "cannot read md member %s", member);
 			err = -1;
 			break;
@@ -1072,6 +1125,8 @@ static int walk_md(struct stack_walk *w, const struct extent *range, bool hold_s
 		if (part.whole) {
 			runs[0] = (struct raid_run){ 0, kib * 2 };
 			nr = 1;
+		} else if (starts) {
+			nr = raid_linear_runs(&part, starts[slot_nr], kib * 2, runs);
 		} else {
 			nr = raid_member_runs(&part, slot_nr, runs);
 		}
@@ -1080,6 +1135,7 @@ static int walk_md(struct stack_walk *w, const struct extent *range, bool hold_s
 			err = md_member(w, member, runs, nr, offset, kib * 2);
 	}
 	closedir(md);
+	free(starts);
 	return err;
 }
 

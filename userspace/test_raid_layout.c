@@ -3,7 +3,7 @@
  * raid_layout.c against md's own walk of its layouts: for random arrays
  * and parts, every copy (raid10: near, far, offset) or row (striped
  * levels) of every chunk of the part lies in the member runs, and the
- * runs hold nothing else. Run by "make -C userspace test" (make check).
+ * runs hold nothing else; linear arrays' runs are the part, cut. Run by "make -C userspace test" (make check).
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -141,6 +141,33 @@ static void test_raid10(void)
 	       (unsigned long long)(rn / chunk * g.near * g.far));
 }
 
+/* md linear: the members' runs are the part, cut at the members' ends. */
+static void test_linear(void)
+{
+	uint64_t disks = 1 + rnd(6), sizes[8], at = 0, start, sectors, covered = 0, i;
+	struct raid_part part = { .level = "linear" };
+	struct raid_run run;
+
+	for (i = 0; i < disks; i++)
+		at += sizes[i] = 1 + rnd(100);
+	start = rnd(at);
+	sectors = 1 + rnd(at - start);
+	raid_part_linear(&part, start, sectors);
+	for (at = 0, i = 0; i < disks; at += sizes[i++]) {
+		if (!raid_linear_runs(&part, at, sizes[i], &run))
+			continue;
+		EXPECT(run.first + run.count <= sizes[i] && at + run.first >= start &&
+		       at + run.first + run.count <= start + sectors &&
+		       (at + run.first == start || run.first == 0),
+		       "linear: member %llu's run [%llu, +%llu) is not its part",
+		       (unsigned long long)i, (unsigned long long)run.first,
+		       (unsigned long long)run.count);
+		covered += run.count;
+	}
+	EXPECT(covered == sectors, "linear: runs cover %llu of %llu sectors",
+	       (unsigned long long)covered, (unsigned long long)sectors);
+}
+
 static void test_rows(const char *level, unsigned int parity)
 {
 	uint64_t disks = parity + 1 + rnd(7), chunk = 1 + rnd(16), row = chunk * (disks - parity);
@@ -169,6 +196,7 @@ int main(void)
 	srandom(1);
 	for (i = 0; i < 20000; i++) {
 		test_raid10();
+		test_linear();
 		test_rows("raid0", 0);
 		test_rows("raid4", 1);
 		test_rows("raid5", 1);
