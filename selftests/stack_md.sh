@@ -21,15 +21,14 @@ name=md-test
 
 md5=/dev/md91
 md10=/dev/md92
-md10f=/dev/md93
 mdlin=/dev/md94
 loop_images=()
 loop_members=()
 
 cleanup() {
 	release_all
-	dmsetup remove --noudevsync bh-onmd bh-onr5 bh-onr10 bh-onr10f bh-onlin >/dev/null 2>&1
-	mdadm --stop "$md" "$md5" "$md10" "$md10f" "$mdlin" >/dev/null 2>&1
+	dmsetup remove --noudevsync bh-onmd bh-onr5 bh-onr10 bh-onlin >/dev/null 2>&1
+	mdadm --stop "$md" "$md5" "$md10" "$mdlin" >/dev/null 2>&1
 	mdadm --zero-superblock "$a" "$b" >/dev/null 2>&1
 	for m in "${loop_members[@]}"; do losetup -d "$m"; done
 	rm -f "${loop_images[@]}"
@@ -168,55 +167,32 @@ else
 	assert "... and the raid5 array can be stopped" mdadm --stop "$md5"
 fi
 
-# A volume on raid10 (near, two copies, three members): array chunks
-# [2, 11) are sequence chunks [4, 22) laid across the members row by
-# row; each member holds those it carries, the neighbours' chunks of the
-# same rows stay writable.
-raid10_share() {	# raid10_share SLOT: sectors from the data offset
-	local lo=$(( (4 + 2 - $1) / 3 )) hi=$(( (22 + 2 - $1) / 3 ))
-	echo "$((lo * 128))+$(((hi - lo) * 128))"
+# held_array_intact MD VOLUME SUM: the array under held dm VOLUME cannot
+# be stopped, no member failed, VOLUME reads SUM still; then release it,
+# remove it and stop the array.
+held_array_intact() {
+	refute "... mdadm --stop is refused" mdadm --stop "$1"
+	expect_eq "... no member failed" "" \
+		"$(grep -l -E 'faulty|write_error' "/sys/block/${1#/dev/}/md/"dev-*/state)"
+	expect_eq "... the volume is unchanged" "$3" "$(sha256_direct "/dev/mapper/$2")"
+	assert "... release" "$BLKHOLD" release "/dev/mapper/$2" --name $name
+	dmsetup remove --noudevsync "$2"
+	assert "... and the array can be stopped" mdadm --stop "$1"
 }
-if ! modprobe raid10 2>/dev/null; then
-	skip "holds on a volume on raid10" "no raid10 module"
-elif ! loop_array_volume 10 "$md10" bh-onr10; then
-	not_ok "a volume on a raid10 array of three loop devices can be made"
-else
-	sum=$(sha256_direct /dev/mapper/bh-onr10)
-	assert "hold on a volume on a raid10 array" \
-		"$BLKHOLD" hold /dev/mapper/bh-onr10 --name $name --transient
-	expect_eq "the array is held in the whole chunks the volume touches" \
-		"256+1152 " "$(held_beneath "$md10")"
-	for m in "${members[@]}"; do
-		dir=/sys/block/md92/md/dev-${m#/dev/}
-		off=$(cat "$dir/offset")
-		share=$(raid10_share "$(cat "$dir/slot")")
-		expect_match "member ${m#/dev/} (slot $(cat "$dir/slot")) holds the chunks it carries" \
-			"(^| )$((off + ${share%+*}))\\+${share#*+} " "$(held_beneath "$m")"
-		refute "... dd into them is refused" write_at "$m" $((off + ${share%+*} + 8))
-		assert "... its chunk before them stays writable" \
-			write_at "$m" $((off + ${share%+*} - 128))
-	done
-	refute "a write to the volume is refused" write_at /dev/mapper/bh-onr10 0
-	refute "a write to a chunk it shares is refused on the array" write_at "$md10" 260
-	assert "a write to the array's chunk before works" write_at "$md10" 128
-	assert "a write to the array after the part works" write_at "$md10" 1408
-	refute "mdadm --stop is refused" mdadm --stop "$md10"
-	expect_match "the raid10 array is healthy" '\[UUU\]' "$(grep -A2 '^md92 ' /proc/mdstat)"
-	expect_eq "no member failed" "" "$(grep -l -E 'faulty|write_error' /sys/block/md92/md/dev-*/state)"
-	expect_eq "the volume is unchanged" "$sum" "$(sha256_direct /dev/mapper/bh-onr10)"
-	assert "release" "$BLKHOLD" release /dev/mapper/bh-onr10 --name $name
-	dmsetup remove --noudevsync bh-onr10
-	assert "... and the raid10 array can be stopped" mdadm --stop "$md10"
-fi
 
-# A volume on raid10 of the far and offset layouts (two copies, three
-# members): array chunks [2, 11) again. Far: the near layout fills each
-# member's first half, and the second half repeats it one member on.
-# Offset: each row is followed by its copy, one member on. Each member
-# holds exactly the chunks it carries ("FIRST+COUNT" chunks a slot, from
-# its data offset; far2_* adds the half's start).
-far_runs() {	# far_runs LAYOUT SLOT HALF
+# A volume on raid10 (two copies, three members; md's near, far and
+# offset layouts): array chunks [2, 11), rounded out on the array. Near:
+# they are sequence chunks [4, 22) laid across the members row by row.
+# Far: the near layout of one copy fills each member's first half, and
+# the second half repeats it one member on. Offset: each row is followed
+# by its copy, one member on. Each member holds exactly the chunks it
+# carries ("FIRST+COUNT" chunks a slot, from its data offset; HALF is
+# where a far member's second half starts); the neighbours' chunks of
+# the same rows stay writable.
+raid10_runs() {	# raid10_runs LAYOUT SLOT HALF
 	case $1$2 in
+	n20) echo "2+6" ;;
+	n21 | n22) echo "1+6" ;;
 	f20) echo "1+3 $(($3 + 0))+3" ;;
 	f21) echo "1+3 $(($3 + 1))+3" ;;
 	f22) echo "0+3 $(($3 + 1))+3" ;;
@@ -226,26 +202,26 @@ far_runs() {	# far_runs LAYOUT SLOT HALF
 	esac
 }
 held_data() { held_beneath "$1" | tr ' ' '\n' | grep -v 'n$' | tr '\n' ' '; }
-for layout in f2 o2; do
+for layout in n2 f2 o2; do
 	if ! modprobe raid10 2>/dev/null; then
 		skip "holds on a volume on raid10 ($layout)" "no raid10 module"
 		continue
 	fi
-	if ! loop_array_volume 10 "$md10f" bh-onr10f $layout; then
+	if ! loop_array_volume 10 "$md10" bh-onr10 $layout; then
 		not_ok "a volume on a raid10 ($layout) array of three loop devices can be made"
 		continue
 	fi
-	sum=$(sha256_direct /dev/mapper/bh-onr10f)
-	half=$(( $(cat /sys/block/md93/md/component_size) * 2 / 128 / 2 ))
+	sum=$(sha256_direct /dev/mapper/bh-onr10)
+	half=$(( $(cat /sys/block/md92/md/component_size) * 2 / 128 / 2 ))
 	assert "hold on a volume on a raid10 array, layout $layout" \
-		"$BLKHOLD" hold /dev/mapper/bh-onr10f --name $name --transient
+		"$BLKHOLD" hold /dev/mapper/bh-onr10 --name $name --transient
 	expect_eq "... the array is held in the whole chunks the volume touches" \
-		"256+1152 " "$(held_beneath "$md10f")"
+		"256+1152 " "$(held_beneath "$md10")"
 	for m in "${members[@]}"; do
-		dir=/sys/block/md93/md/dev-${m#/dev/}
+		dir=/sys/block/md92/md/dev-${m#/dev/}
 		off=$(cat "$dir/offset")
 		want=
-		for r in $(far_runs $layout "$(cat "$dir/slot")" "$half"); do
+		for r in $(raid10_runs $layout "$(cat "$dir/slot")" "$half"); do
 			want+="$((off + ${r%+*} * 128))+$((${r#*+} * 128)) "
 		done
 		expect_eq "... member ${m#/dev/} (slot $(cat "$dir/slot")) holds the chunks it carries" \
@@ -256,16 +232,12 @@ for layout in f2 o2; do
 		done
 		expect_eq "... dd into each of them is refused" "$(wc -w <<<"$want")" "$n"
 	done
-	assert "... a write to the array's chunk before works" write_at "$md10f" 128
-	assert "... a write to the array after the part works" write_at "$md10f" 1408
-	refute "... mdadm --stop is refused" mdadm --stop "$md10f"
-	expect_match "... the array is healthy" '\[UUU\]' "$(grep -A2 '^md93 ' /proc/mdstat)"
-	expect_eq "... no member failed" "" \
-		"$(grep -l -E 'faulty|write_error' /sys/block/md93/md/dev-*/state)"
-	expect_eq "... the volume is unchanged" "$sum" "$(sha256_direct /dev/mapper/bh-onr10f)"
-	assert "... release" "$BLKHOLD" release /dev/mapper/bh-onr10f --name $name
-	dmsetup remove --noudevsync bh-onr10f
-	assert "... and the array can be stopped" mdadm --stop "$md10f"
+	refute "... a write to the volume is refused" write_at /dev/mapper/bh-onr10 0
+	refute "... a write to a chunk it shares is refused on the array" write_at "$md10" 260
+	assert "... a write to the array's chunk before works" write_at "$md10" 128
+	assert "... a write to the array after the part works" write_at "$md10" 1408
+	expect_match "... the array is healthy" '\[UUU\]' "$(grep -A2 '^md92 ' /proc/mdstat)"
+	held_array_intact "$md10" bh-onr10 "$sum"
 done
 
 # A volume on a linear array (6.1; 6.12 has no md linear) of members of
@@ -309,13 +281,7 @@ else
 	refute "... dd into the second's is refused" write_at "${members[1]}" "$off1"
 	assert "... the array before the volume stays writable" write_at "$mdlin" $((end0 - 1032))
 	assert "... and after it" write_at "$mdlin" $((end0 + 1024))
-	refute "... mdadm --stop is refused" mdadm --stop "$mdlin"
-	expect_eq "... no member failed" "" \
-		"$(grep -l -E 'faulty|write_error' /sys/block/md94/md/dev-*/state)"
-	expect_eq "... the volume is unchanged" "$sum" "$(sha256_direct /dev/mapper/bh-onlin)"
-	assert "... release" "$BLKHOLD" release /dev/mapper/bh-onlin --name $name
-	dmsetup remove --noudevsync bh-onlin
-	assert "... and the array can be stopped" mdadm --stop "$mdlin"
+	held_array_intact "$mdlin" bh-onlin "$sum"
 fi
 
 # A volume on raid1 over partitions (an LV on md on partitions): the held
