@@ -22,13 +22,14 @@ name=md-test
 md5=/dev/md91
 md10=/dev/md92
 mdlin=/dev/md94
+md0=/dev/md95
 loop_images=()
 loop_members=()
 
 cleanup() {
 	release_all
-	dmsetup remove --noudevsync bh-onmd bh-onr5 bh-onr10 bh-onlin >/dev/null 2>&1
-	mdadm --stop "$md" "$md5" "$md10" "$mdlin" >/dev/null 2>&1
+	dmsetup remove --noudevsync bh-onmd bh-onr5 bh-onr10 bh-onlin bh-onr0 >/dev/null 2>&1
+	mdadm --stop "$md" "$md5" "$md10" "$mdlin" "$md0" >/dev/null 2>&1
 	mdadm --zero-superblock "$a" "$b" >/dev/null 2>&1
 	for m in "${loop_members[@]}"; do losetup -d "$m"; done
 	rm -f "${loop_images[@]}"
@@ -176,6 +177,10 @@ held_array_intact() {
 		"$(grep -l -E 'faulty|write_error' "/sys/block/${1#/dev/}/md/"dev-*/state)"
 	expect_eq "... the volume is unchanged" "$3" "$(sha256_direct "/dev/mapper/$2")"
 	assert "... release" "$BLKHOLD" release "/dev/mapper/$2" --name $name
+	if [ -e "/sys/block/${1#/dev/}/md/sync_action" ]; then
+		expect_eq "... which lets the array's resync run again" idle \
+			"$(cat "/sys/block/${1#/dev/}/md/sync_action")"
+	fi
 	dmsetup remove --noudevsync "$2"
 	assert "... and the array can be stopped" mdadm --stop "$1"
 }
@@ -239,6 +244,29 @@ for layout in n2 f2 o2; do
 	expect_match "... the array is healthy" '\[UUU\]' "$(grep -A2 '^md92 ' /proc/mdstat)"
 	held_array_intact "$md10" bh-onr10 "$sum"
 done
+
+# A volume on raid0 (no parity, no resync to freeze): the rows of three
+# 64 KiB chunks it touches, [0, 1536) of the array and the first four
+# chunks of each member.
+if ! modprobe raid0 2>/dev/null; then
+	skip "holds on a volume on raid0" "no raid0 module"
+elif ! loop_array_volume 0 "$md0" bh-onr0; then
+	not_ok "a volume on a raid0 array of three loop devices can be made"
+else
+	sum=$(sha256_direct /dev/mapper/bh-onr0)
+	assert "hold on a volume on a raid0 array" \
+		"$BLKHOLD" hold /dev/mapper/bh-onr0 --name $name --transient
+	expect_eq "... the array is held in the rows the volume touches" \
+		"0+1536 " "$(held_beneath "$md0")"
+	for m in "${members[@]}"; do
+		off=$(cat "/sys/block/md95/md/dev-${m#/dev/}/offset")
+		expect_eq "... member ${m#/dev/} holds those rows' chunks" "$off+512 " "$(held_data "$m")"
+		refute "... dd into them is refused" write_at "$m" $((off + 504))
+		assert "... the chunk after them stays writable" write_at "$m" $((off + 512))
+	done
+	assert "... the array after those rows stays writable" write_at "$md0" 1536
+	held_array_intact "$md0" bh-onr0 "$sum"
+fi
 
 # A volume on a linear array (6.1; 6.12 has no md linear) of members of
 # 4, 6 and 8 MiB: their data areas follow each other on the array, so a

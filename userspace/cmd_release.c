@@ -221,24 +221,34 @@ static int release_identity(const struct args *args)
 	return err ? -1 : 0;
 }
 
-static int run(int argc, char *argv[], const struct command *self)
+/* Release, with what was held before in @before (empty by identity). */
+static int release(const struct args *args, struct volume_list *before)
 {
 	struct device dev;
+
+	if (strchr(args->device, '=') && args->device[0] != '/')
+		return release_identity(args);
+	if (device_resolve(args, &dev) || volumes_fetch(before))
+		return -1;
+	return release_device(args, &dev);
+}
+
+static int run(int argc, char *argv[], const struct command *self)
+{
+	struct volume_list before = { 0 };
 	struct args args;
+	int err;
 
 	if (parse_args(argc, argv, self, OPT_DEVICE | OPT_NAME | OPT_REASON | OPT_DISKSEQ, &args) ||
 	    check_hold_args(&args))
 		return -1;
-	if (strchr(args.device, '=') && args.device[0] != '/') {
-		if (release_identity(&args))
-			return -1;
-	} else if (device_resolve(&args, &dev) || release_device(&args, &dev)) {
-		return -1;
-	} else {
-		stack_released(&dev);
+	err = release(&args, &before);
+	if (!err) {
+		stack_released(&before);
+		printf("%s: hold '%s' released\n", args.device, args.name);
 	}
-	printf("%s: hold '%s' released\n", args.device, args.name);
-	return 0;
+	volumes_free(&before);
+	return err ? -1 : 0;
 }
 
 const struct command cmd_release = {

@@ -12,7 +12,7 @@ bool stack_is_md(const struct device *dev);
 struct stack_store;
 int stack_hold(const struct args *args, const struct device *dev,
 	       struct stack_store *store);
-void stack_released(const struct device *dev);
+void stack_released(const struct volume_list *before);
 
 /* stack_store.c: stored holds on stacked volumes */
 struct entry;

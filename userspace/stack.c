@@ -868,8 +868,14 @@ static int md_freeze(struct stack_walk *w, const struct extent *e)
 		fail(w->top->path, "md %u:%u is reshaping: wait until it is done", e->major, e->minor);
 		return -1;
 	}
-	if (md_attr(e, "md/sync_action", value, sizeof(value)) ||
-	    (strcmp(value, "idle") && strcmp(value, "frozen"))) {
+	/* linear and raid0 have no resync, and no sync_action */
+	if (!has_sysfs(e->major, e->minor, "md/sync_action"))
+		return 0;
+	if (md_attr(e, "md/sync_action", value, sizeof(value))) {
+		fail(w->top->path, "cannot read the sync action of md %u:%u", e->major, e->minor);
+		return -1;
+	}
+	if (strcmp(value, "idle") && strcmp(value, "frozen")) {
 		fail(w->top->path, "md %u:%u is busy (%s): wait until it is idle",
 		     e->major, e->minor, value);
 		return -1;
@@ -1216,22 +1222,49 @@ int stack_hold(const struct args *args, const struct device *dev,
 	return err;
 }
 
-/* The last hold on md array @dev is gone: let its resync run again. */
-void stack_released(const struct device *dev)
+/* md array @v is no longer held: if blkhold froze its resync, let it run. */
+static void md_thaw(const struct volume *v)
 {
-	struct volume_list list;
-	char path[96];
-	bool held;
+	char dir[64], path[96], action[32];
 	int fd;
 
-	if (!stack_is_md(dev) || volumes_fetch(&list))
+	sysfs_dir(v->major, v->minor, dir, sizeof(dir));
+	if (read_sysfs(dir, "md/sync_action", action, sizeof(action)) || strcmp(action, "frozen"))
 		return;
-	held = volumes_find(&list, dev);
-	volumes_free(&list);
-	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/md/sync_action", dev->major, dev->minor);
-	if (held || (fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
+	snprintf(path, sizeof(path), "%s/md/sync_action", dir);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, "idle", 4) != 4)
+		warn(v->name, "cannot let the array's resync run again: %s", strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
+static bool volume_on(const struct volume_list *list, const struct volume *v)
+{
+	size_t i;
+
+	for (i = 0; i < list->n; i++)
+		if (list->v[i].major == v->major && list->v[i].minor == v->minor &&
+		    list->v[i].diskseq == v->diskseq)
+			return true;
+	return false;
+}
+
+/*
+ * A hold is gone: each md array that carried a held volume in @before and
+ * carries none now (held itself, or beneath a volume on it) gets its
+ * resync back, which holding it had frozen.
+ */
+void stack_released(const struct volume_list *before)
+{
+	struct volume_list now;
+	size_t i;
+
+	if (!before->n || volumes_fetch(&now))
 		return;
-	if (write(fd, "idle", 4) != 4)
-		warn(dev->path, "cannot let the array's resync run again: %s", strerror(errno));
-	close(fd);
+	for (i = 0; i < before->n; i++)
+		if (has_sysfs(before->v[i].major, before->v[i].minor, "md/level") &&
+		    !volume_on(&now, &before->v[i]))
+			md_thaw(&before->v[i]);
+	volumes_free(&now);
 }
