@@ -175,6 +175,33 @@ expect_eq "... the ledger says so" "not placed" \
 	"$(tail -n +$((lines + 1)) "$store/ledger" | grep " release " | tail -n 1 | grep -o "not%20placed" | sed 's/%20/ /')"
 assert "... and the volume can be removed" dmsetup remove --noudevsync bh-sp-loop
 
+# unclean_assembly OFFSET: the held array comes back as after an unclean
+# shutdown, at a reboot: assembled read-only until its first write (md_mod
+# start_ro=1, which Debian's mdadm sets) and then marked unclean, as md
+# marks an array whose superblock says so (resync_start 0: mdadm's
+# --update=resync would write the held superblock). Its resync waits;
+# restore holds it again and freezes the resync before anything writes,
+# and no member fails.
+unclean_assembly() {
+	local off=$1 sums start_ro
+	sums="$(range_sum "$a" $((10240 + off)) 4096) $(range_sum "$b" $((10240 + off)) 4096)"
+	start_ro=$(cat /sys/module/md_mod/parameters/start_ro)
+	echo 1 >/sys/module/md_mod/parameters/start_ro
+	assert "the array's own hold goes (as at a reboot)" drop_top_hold "$md"
+	assert "... it stops" mdadm --stop "$md"
+	assert "... and is assembled again" mdadm --assemble "$md" "${a}2" "${b}2"
+	assert "... unclean" sh -c "echo 0 >/sys/block/md92/md/resync_start"
+	expect_match "... read-only until written, its resync pending" \
+		"auto-read-only.*resync=PENDING" "$(grep -A3 "^md92 " /proc/mdstat | tr '\n' ' ')"
+	expect_match "restore holds it again" "held now" "$("$BLKHOLD" restore 2>&1)"
+	expect_eq "... freezing its resync" frozen "$(cat /sys/block/md92/md/sync_action)"
+	refute "... a write to the array is refused" write_at "$md" 0
+	expect_match "... it stays healthy" '\[UU\]' "$(grep -A2 "^md92 " /proc/mdstat)"
+	expect_eq "... and its members' data unchanged" "$sums" \
+		"$(range_sum "$a" $((10240 + off)) 4096) $(range_sum "$b" $((10240 + off)) 4096)"
+	echo "$start_ro" >/sys/module/md_mod/parameters/start_ro
+}
+
 # ---- md raid1 over partitions: md's own metadata stored node-only ----
 partitions_made() { [ -b "${a}2" ] && [ -b "${b}2" ]; }
 for d in "$a" "$b"; do
@@ -199,7 +226,9 @@ if wait_for partitions_made &&
 	assert "verify: store and kernel agree" "$BLKHOLD" verify --initramfs none
 	expect_match "the array is healthy" '\[UU\]' \
 		"$(grep -A2 "^$(basename "$(readlink -f "$md")") " /proc/mdstat)"
+	[ -n "$have_ynl" ] && unclean_assembly "$off"
 	assert "release of the array" "$BLKHOLD" release "$md" --name $name
+	expect_eq "... which lets its resync run again" idle "$(cat "/sys/block/md92/md/sync_action")"
 	expect_eq "nothing stored" 0 "$("$BLKHOLD" list --json | jq '.stored | length')"
 	mdadm --stop "$md" >/dev/null 2>&1
 else
