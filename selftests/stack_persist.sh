@@ -180,10 +180,10 @@ assert "... and the volume can be removed" dmsetup remove --noudevsync bh-sp-loo
 # start_ro=1, which Debian's mdadm sets) and then marked unclean, as md
 # marks an array whose superblock says so (resync_start 0: mdadm's
 # --update=resync would write the held superblock). Its resync waits;
-# restore holds it again and freezes the resync before anything writes,
-# and no member fails.
+# restore freezes it, since the members carry held ranges, and holds the
+# array again before anything writes; no member fails.
 unclean_assembly() {
-	local off=$1 sums start_ro
+	local off=$1 sums start_ro out
 	sums="$(range_sum "$a" $((10240 + off)) 4096) $(range_sum "$b" $((10240 + off)) 4096)"
 	start_ro=$(cat /sys/module/md_mod/parameters/start_ro)
 	echo 1 >/sys/module/md_mod/parameters/start_ro
@@ -193,8 +193,11 @@ unclean_assembly() {
 	assert "... unclean" sh -c "echo 0 >/sys/block/md92/md/resync_start"
 	expect_match "... read-only until written, its resync pending" \
 		"auto-read-only.*resync=PENDING" "$(grep -A3 "^md92 " /proc/mdstat | tr '\n' ' ')"
-	expect_match "restore holds it again" "held now" "$("$BLKHOLD" restore 2>&1)"
-	expect_eq "... freezing its resync" frozen "$(cat /sys/block/md92/md/sync_action)"
+	out=$("$BLKHOLD" restore 2>&1)
+	expect_match "restore first freezes its resync: its members carry held ranges" \
+		"froze the resync of md92: its members carry held ranges" "$out"
+	expect_match "... then holds it again" "1 held now" "$out"
+	expect_eq "... and its resync stays frozen" frozen "$(cat /sys/block/md92/md/sync_action)"
 	refute "... a write to the array is refused" write_at "$md" 0
 	expect_match "... it stays healthy" '\[UU\]' "$(grep -A2 "^md92 " /proc/mdstat)"
 	expect_eq "... and its members' data unchanged" "$sums" \

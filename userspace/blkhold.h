@@ -35,6 +35,7 @@ struct device {
 int device_resolve(const struct args *args, struct device *dev);
 int read_sysfs(const char *dir, const char *file, char *buf, size_t len);
 int read_sysfs_u64(const char *dir, const char *file, uint64_t *val);
+int sysfs_diskseq(const char *dir, uint64_t *diskseq);
 int read_uevent(unsigned int major, unsigned int minor, const char *key, char *buf,
 		size_t len);
 void device_warn_writers(const struct device *dev);

@@ -98,6 +98,7 @@ static int run(int argc, char *argv[], const struct command *self)
 			arm(active[i], before.n > 0, &c);
 	report_drift(&before, active, n);
 	/* the ranges beneath first: held before the stacks are looked at */
+	md_guard_arrays();
 	if (stack_restore(active, n, &stacks))
 		err = -1;
 	log_to_kernel(&l, n, &c);

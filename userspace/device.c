@@ -73,7 +73,7 @@ int read_sysfs_u64(const char *dir, const char *file, uint64_t *val)
 }
 
 /* Whole disks carry diskseq in sysfs; a partition shares its disk's. */
-static int sysfs_diskseq(const char *dir, uint64_t *diskseq)
+int sysfs_diskseq(const char *dir, uint64_t *diskseq)
 {
 	char parent[PATH_MAX + 4];
 

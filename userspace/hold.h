@@ -12,6 +12,10 @@ bool stack_is_md(const struct device *dev);
 struct stack_store;
 int stack_hold(const struct args *args, const struct device *dev,
 	       struct stack_store *store);
+
+/* md_guard.c: md resyncs that would write into held ranges */
+size_t md_guard_arrays(void);
+/* A hold is gone: let the resync of each md array it freed run again. */
 void stack_released(const struct volume_list *before);
 
 /* stack_store.c: stored holds on stacked volumes */

@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * md resyncs that would fail a member. Holding an md array, or a volume on
+ * one, freezes the array's resync (stack.c): its writes into held member
+ * ranges would be refused, and md fails a member whose write fails. At
+ * boot an array comes back before the volumes on it are held again, while
+ * the ranges its members carry for them are held since the disks
+ * appeared; after an unclean shutdown md resyncs it at its first write
+ * (at once without md_mod start_ro=1). So restore freezes every array
+ * whose members carry held ranges, and a release lets the resync of each
+ * array it frees run again.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "blkhold.h"
+#include "hold.h"
+
+/* Does member @member (an md/dev-* directory) carry a held range in its data area? */
+static bool member_carries_held(const char *member, const struct volume_list *held)
+{
+	char blk[400];
+	uint64_t offset, kib, start = 0, diskseq, from, to;
+	size_t i;
+
+	snprintf(blk, sizeof(blk), "%s/block", member);
+	if (read_sysfs_u64(member, "offset", &offset) || read_sysfs_u64(member, "size", &kib) ||
+	    sysfs_diskseq(blk, &diskseq))
+		return false;
+	read_sysfs_u64(blk, "start", &start);	/* a partition's, on its disk */
+	from = start + offset;
+	to = from + kib * 2;
+	for (i = 0; i < held->n; i++) {
+		const struct volume *v = &held->v[i];
+
+		if (v->diskseq == diskseq && !v->node_only &&
+		    v->start < to && v->start + v->sectors > from)
+			return true;
+	}
+	return false;
+}
+
+/* Is array @name held itself, or do its members carry held ranges? */
+static bool array_held(const char *name, const struct volume_list *held)
+{
+	char dir[96], member[384];
+	uint64_t diskseq;
+	bool found = false;
+	struct dirent *d;
+	size_t i;
+	DIR *md;
+
+	snprintf(dir, sizeof(dir), "/sys/block/%s", name);
+	if (!sysfs_diskseq(dir, &diskseq))
+		for (i = 0; i < held->n && !found; i++)
+			found = held->v[i].diskseq == diskseq;
+	snprintf(dir, sizeof(dir), "/sys/block/%s/md", name);
+	md = found ? NULL : opendir(dir);
+	while (md && !found && (d = readdir(md))) {
+		if (strncmp(d->d_name, "dev-", 4))
+			continue;
+		snprintf(member, sizeof(member), "%s/%s", dir, d->d_name);
+		found = member_carries_held(member, held);
+	}
+	if (md)
+		closedir(md);
+	return found;
+}
+
+/* Set array @name's sync_action to @to if it is @from ("" for any but it): did it? */
+static bool sync_action_set(const char *name, const char *from, const char *to)
+{
+	char dir[96], path[128], action[32];
+	bool done;
+	int fd;
+
+	snprintf(dir, sizeof(dir), "/sys/block/%s/md", name);
+	if (read_sysfs(dir, "sync_action", action, sizeof(action)) ||
+	    (*from ? strcmp(action, from) : !strcmp(action, to)))
+		return false;	/* linear and raid0 have no resync, nor sync_action */
+	snprintf(path, sizeof(path), "%s/sync_action", dir);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	done = fd >= 0 && write(fd, to, strlen(to)) == (ssize_t)strlen(to);
+	if (!done)
+		warn(name, "cannot set the array's sync_action to %s: %s", to, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return done;
+}
+
+/* Calls @fn for each md array of the host. */
+static void for_each_array(void (*fn)(const char *name, void *data), void *data)
+{
+	struct dirent *d;
+	DIR *blocks = opendir("/sys/block");
+
+	while (blocks && (d = readdir(blocks)))
+		if (!strncmp(d->d_name, "md", 2))
+			fn(d->d_name, data);
+	if (blocks)
+		closedir(blocks);
+}
+
+struct guard {
+	const struct volume_list *held, *before;
+	size_t frozen;
+};
+
+static void guard_array(const char *name, void *data)
+{
+	struct guard *g = data;
+
+	if (array_held(name, g->held) && sync_action_set(name, "", "frozen")) {
+		printf("restore: froze the resync of %s: its members carry held ranges\n", name);
+		g->frozen++;
+	}
+}
+
+size_t md_guard_arrays(void)
+{
+	struct volume_list held;
+	struct guard g = { .held = &held };
+
+	if (volumes_fetch(&held))
+		return 0;
+	for_each_array(guard_array, &g);
+	volumes_free(&held);
+	return g.frozen;
+}
+
+static void thaw_array(const char *name, void *data)
+{
+	struct guard *g = data;
+
+	if (array_held(name, g->before) && !array_held(name, g->held))
+		sync_action_set(name, "frozen", "idle");
+}
+
+void stack_released(const struct volume_list *before)
+{
+	struct volume_list now;
+	struct guard g = { .held = &now, .before = before };
+
+	if (!before->n || volumes_fetch(&now))
+		return;
+	for_each_array(thaw_array, &g);
+	volumes_free(&now);
+}
