@@ -493,7 +493,7 @@ static int raid_leg_runs(const struct raid_table *t, const struct raid_part *par
 
 /*
  * dm-raid, as LVM's raid LVs use it. Each leg's data device holds what
- * raid_leg_range() says; each leg's metadata device (md's superblock and
+ * raid_leg_runs() says; each leg's metadata device (md's superblock and
  * bitmap, which dm-raid keeps writing) is held at its node only, as for
  * an md member. The target must start the device (LVM's raid LVs do).
  */
