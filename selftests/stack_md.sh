@@ -114,7 +114,8 @@ assert "... and the array can be stopped" mdadm --stop "$md"
 # chunks) over three new loop devices (members[]), filled with random
 # data, and a dm volume NAME on its sectors [300, 1300), as an LV would be.
 loop_array_volume() {
-	local i md_minor=${2#/dev/md}
+	local i md_minor=${2#/dev/md} redundancy=(--bitmap=none --assume-clean)
+	[ "$1" = 0 ] && redundancy=()	# mdadm: no bitmap, nothing to sync
 	members=()
 	for i in 1 2 3; do
 		loop_images+=("$(mktemp /tmp/bh-md.XXXXXX)")
@@ -123,8 +124,7 @@ loop_array_volume() {
 		loop_members+=("${members[-1]}")
 	done
 	yes | mdadm --create "$2" --run --force --level="$1" --raid-devices=3 --chunk=64 \
-		${4:+--layout=$4} --metadata=1.2 --bitmap=none --assume-clean "${members[@]}" \
-		>/dev/null 2>&1 ||
+		${4:+--layout=$4} --metadata=1.2 "${redundancy[@]}" "${members[@]}" >/dev/null 2>&1 ||
 		return 1
 	[ -b "$2" ] || mknod "$2" b 9 "$md_minor"
 	dd if=/dev/urandom of="$2" bs=1M count=8 oflag=direct status=none &&
