@@ -304,12 +304,12 @@ r5_setup() {
 	local i
 	for i in 1 2 3; do
 		loop_images+=("$(mktemp /tmp/bh-lvm.XXXXXX)") &&
-			truncate -s 24M "${loop_images[-1]}" &&
+			truncate -s 16M "${loop_images[-1]}" &&
 			loops+=("$(losetup -f --show "${loop_images[-1]}")") || return 1
 	done
 	lvm_quiet pvcreate -ff -y "${loops[@]}" &&
 		lvm_quiet vgcreate -s 1M $vg5 "${loops[@]}" &&
-		lvm_quiet lvcreate -y --type raid5 -i 2 -I 64k -L 16M -n pool5 --zero n -W n $vg5 &&
+		lvm_quiet lvcreate -y --type raid5 -i 2 -I 64k -L 8M -n pool5 --zero n -W n $vg5 &&
 		wait_for r5_in_sync pool5 &&
 		lvm_quiet lvconvert -y --type thin-pool -c 64k --zero n $vg5/pool5 &&
 		lvm_quiet lvcreate -y -V 32M -T $vg5/pool5 -n t5held &&

@@ -111,8 +111,9 @@ fi
 assert "... and the array can be stopped" mdadm --stop "$md"
 
 # loop_array_volume LEVEL MD NAME [LAYOUT]: an array MD of LEVEL (64 KiB
-# chunks) over three new loop devices (members[]), filled with random
-# data, and a dm volume NAME on its sectors [300, 1300), as an LV would be.
+# chunks) over three new loop devices (members[]), its first MiB (all the
+# tests look at) random, and a dm volume NAME on its sectors [300, 1300),
+# as an LV would be.
 loop_array_volume() {
 	local i md_minor=${2#/dev/md} redundancy=(--bitmap=none --assume-clean)
 	[ "$1" = 0 ] && redundancy=()	# mdadm: no bitmap, nothing to sync
@@ -127,7 +128,7 @@ loop_array_volume() {
 		${4:+--layout=$4} --metadata=1.2 "${redundancy[@]}" "${members[@]}" >/dev/null 2>&1 ||
 		return 1
 	[ -b "$2" ] || mknod "$2" b 9 "$md_minor"
-	dd if=/dev/urandom of="$2" bs=1M count=8 oflag=direct status=none &&
+	dd if=/dev/urandom of="$2" bs=1M count=1 oflag=direct status=none &&
 		dmsetup create --noudevsync "$3" --table "0 1000 linear 9:$md_minor 300" &&
 		dmsetup mknodes "$3"
 }
