@@ -9,7 +9,8 @@
 # only its part of the members; on raid5, the whole rows it touches; on
 # raid10 (near, far and offset layouts), the chunks each member carries;
 # on linear, its part of each member it spans; on raid1 over partitions,
-# its part of each partition.
+# its part of each partition. A hold on a member itself freezes the
+# array's resync and warns.
 . "$(dirname "$0")/lib.sh"
 require_root
 require_cmd mdadm jq
@@ -342,6 +343,19 @@ else
 	expect_eq "the volume is unchanged" "$sum" "$(sha256_direct /dev/mapper/bh-onmd)"
 	assert "release" "$BLKHOLD" release /dev/mapper/bh-onmd --name $name
 	dmsetup remove --noudevsync bh-onmd
+
+	# A hold on a member itself: the array's writes there would fail it.
+	warning=$(mktemp)
+	assert "hold on a member partition itself" \
+		sh -c "'$BLKHOLD' hold '${a}2' --name $name --transient 2>'$warning'"
+	expect_match "... warns that a write to the array there would fail the member" \
+		"md90 over the held range would fail the member" "$(cat "$warning")"
+	rm -f "$warning"
+	expect_eq "... and freezes the array's resync" frozen "$(sysmd sync_action)"
+	refute "dd into the member is refused" write_at "${a}2" $((off + 8))
+	expect_match "the array is healthy" '\[UU\]' "$(grep -A2 "^${md#/dev/} " /proc/mdstat)"
+	assert "release" "$BLKHOLD" release "${a}2" --name $name
+	expect_eq "... lets the resync run again" idle "$(sysmd sync_action)"
 	assert "... and the array over partitions can be stopped" mdadm --stop "$md"
 fi
 ktap_finish

@@ -97,6 +97,8 @@ static int run(int argc, char *argv[], const struct command *self)
 	} else if (args.transient ? hold_request(BLKHOLD_CMD_HOLD_ADD, &args, &dev) :
 				    hold_stored(&args, &dev)) {
 		return -1;
+	} else {
+		md_guard_beneath(&dev);
 	}
 	device_warn_writers(&dev);
 	if (strcmp(dev.path, dev.canon))

@@ -43,20 +43,30 @@ static bool member_carries_held(const char *member, const struct volume_list *he
 	return false;
 }
 
+/* Does array @name itself carry a held range? */
+static bool array_itself_held(const char *name, const struct volume_list *held)
+{
+	char dir[96];
+	uint64_t diskseq;
+	size_t i;
+
+	snprintf(dir, sizeof(dir), "/sys/block/%s", name);
+	if (sysfs_diskseq(dir, &diskseq))
+		return false;
+	for (i = 0; i < held->n; i++)
+		if (held->v[i].diskseq == diskseq)
+			return true;
+	return false;
+}
+
 /* Is array @name held itself, or do its members carry held ranges? */
 static bool array_held(const char *name, const struct volume_list *held)
 {
 	char dir[96], member[384];
-	uint64_t diskseq;
-	bool found = false;
+	bool found = array_itself_held(name, held);
 	struct dirent *d;
-	size_t i;
 	DIR *md;
 
-	snprintf(dir, sizeof(dir), "/sys/block/%s", name);
-	if (!sysfs_diskseq(dir, &diskseq))
-		for (i = 0; i < held->n && !found; i++)
-			found = held->v[i].diskseq == diskseq;
 	snprintf(dir, sizeof(dir), "/sys/block/%s/md", name);
 	md = found ? NULL : opendir(dir);
 	while (md && !found && (d = readdir(md))) {
@@ -106,6 +116,7 @@ static void for_each_array(void (*fn)(const char *name, void *data), void *data)
 
 struct guard {
 	const struct volume_list *held, *before;
+	const char *path;
 	size_t frozen;
 };
 
@@ -129,6 +140,30 @@ size_t md_guard_arrays(void)
 	for_each_array(guard_array, &g);
 	volumes_free(&held);
 	return g.frozen;
+}
+
+static void warn_array(const char *name, void *data)
+{
+	struct guard *g = data;
+
+	if (!array_held(name, g->held) || array_itself_held(name, g->before))
+		return;
+	sync_action_set(name, "", "frozen");
+	warn(g->path, "carries a member of md array %s: its resync is now frozen, but a write to %s over the held range would fail the member (hold /dev/%s to refuse it at the array)",
+	     name, name, name);
+}
+
+void md_guard_beneath(const struct device *dev)
+{
+	struct volume_list all, mine = { .n = 1 };
+	struct guard g = { .held = &mine, .before = &all, .path = dev->path };
+
+	if (volumes_fetch(&all))
+		return;
+	mine.v = volumes_find(&all, dev);
+	if (mine.v)
+		for_each_array(warn_array, &g);
+	volumes_free(&all);
 }
 
 static void thaw_array(const char *name, void *data)
