@@ -115,9 +115,11 @@ for t in "$@"; do
 	cd "$selftests" || exit 1
 	echo "# selftests: blkhold: $t"
 	timeout=$(test_timeout "$t")
+	started=$(date +%s)
 	run_timed "$timeout" "$t" 2>&1 | sed 's/^/# /'
 	rc=${PIPESTATUS[0]}
 	clean_up_after "$t"
+	echo "# $t ran $(($(date +%s) - started)) s"
 	case $rc in
 	0) echo "ok $n selftests: blkhold: $t" ;;
 	4) echo "ok $n selftests: blkhold: $t # SKIP" ;;
