@@ -6,7 +6,8 @@
 # on the physical volumes. The held LV's extents on its PVs stay
 # byte-for-byte unchanged; another LV on the same PV stays writable and
 # removable. Linear, striped, raid1, raid0, mirror, thin (also with an
-# external origin, and on a raid5 LV) and snapshot LVs.
+# external origin, and on a raid5 LV), snapshot LVs, and an LV on md
+# raid1 (mdadm --stop, --add and --fail refused beneath it).
 . "$(dirname "$0")/lib.sh"
 require_root
 require_cmd lvm dmsetup jq
@@ -16,26 +17,29 @@ name=lvm-test
 vg=bhvg
 
 # No udev in the test VM: LVM makes its own nodes, with its own config.
-export DM_DISABLE_UDEV=1 LVM_SYSTEM_DIR=/tmp/bh-lvm
+export DM_DISABLE_UDEV=1 MDADM_NO_UDEV=1 LVM_SYSTEM_DIR=/tmp/bh-lvm
 mkdir -p "$LVM_SYSTEM_DIR" /run/lock/lvm
 cat >"$LVM_SYSTEM_DIR/lvm.conf" <<EOF
 devices { use_devicesfile = 0 obtain_device_list_from_udev = 0 issue_discards = 1
-	  filter = [ "a|^$a\$|", "a|^$b\$|", "a|^/dev/loop[0-9]+\$|", "r|.*|" ] }
+	  filter = [ "a|^$a\$|", "a|^$b\$|", "a|^/dev/loop[0-9]+\$|", "a|^/dev/md96\$|", "r|.*|" ] }
 activation { udev_sync = 0 udev_rules = 0 verify_udev_operations = 1 monitoring = 0 }
 backup { backup = 0 archive = 0 }
 global { locking_dir = "/run/lock/lvm" }
 EOF
 
 vg5=bhvg5
+vgm=bhvgm
+mdp=/dev/md96
 loops=()
 loop_images=()
 cleanup() {
 	local m
 	release_all
-	vgremove -f -y $vg $vg5 >/dev/null 2>&1
-	for m in $(dmsetup ls 2>/dev/null | awk -v p="^($vg|$vg5)-" '$1 ~ p { print $1 }'); do
+	vgremove -f -y $vg $vg5 $vgm >/dev/null 2>&1
+	for m in $(dmsetup ls 2>/dev/null | awk -v p="^($vg|$vg5|$vgm)-" '$1 ~ p { print $1 }'); do
 		dmsetup remove --noudevsync "$m"
 	done
+	mdadm --stop $mdp >/dev/null 2>&1
 	pvremove -ff -y "$a" "$b" "${loops[@]}" >/dev/null 2>&1
 	for m in "${loops[@]}"; do losetup -d "$m"; done
 	rm -f "${loop_images[@]}"
@@ -369,6 +373,54 @@ else
 	expect_eq "... releases the rows on every leg" "0 0 0" \
 		"$(for leg in $(r5_legs); do held_sectors "${leg%:*}"; done | tr '\n' ' ' | sed 's/ $//')"
 	assert "... then lvremove works" lvm_quiet lvremove -f -y $vg5
+fi
+
+# ---- LVM on md raid1: the LV's part of each member ----
+new_loop() {
+	loop_images+=("$(mktemp /tmp/bh-lvm.XXXXXX)") &&
+		truncate -s 16M "${loop_images[-1]}" &&
+		loops+=("$(losetup -f --show "${loop_images[-1]}")")
+}
+md_pv_setup() {
+	new_loop && new_loop && new_loop || return 1
+	md_members=("${loops[-3]}" "${loops[-2]}") spare=${loops[-1]}
+	yes | mdadm --create $mdp --run --force --level=1 --raid-devices=2 --metadata=1.2 \
+		--bitmap=internal --assume-clean "${md_members[@]}" >/dev/null 2>&1 || return 1
+	[ -b $mdp ] || mknod $mdp b 9 96
+	lvm_quiet pvcreate -ff -y $mdp && lvm_quiet vgcreate -s 1M $vgm $mdp &&
+		lvm_quiet lvcreate -y -L 4M -n onmd --zero n -W n $vgm &&
+		lvm_quiet lvcreate -y -L 4M -n onmd2 --zero n -W n $vgm &&
+		dd if=/dev/urandom of=/dev/$vgm/onmd bs=1M count=4 oflag=direct status=none
+}
+md_healthy() { grep -A2 "^${mdp#/dev/} " /proc/mdstat | grep -q '\[UU\]'; }
+
+if ! modprobe -a md_mod raid1 loop 2>/dev/null || ! command -v mdadm >/dev/null; then
+	skip "holds on an LV on md raid1" "no md raid1 or loop module, or no mdadm"
+elif ! md_pv_setup; then
+	not_ok "a VG on an md raid1 array of two loop devices can be made"
+else
+	offset=$(cat "/sys/block/${mdp#/dev/}/md/dev-${md_members[0]#/dev/}/offset")
+	lv_start=$(dmsetup table $vgm-onmd | awk '$3 == "linear" { print $5 }')
+	onmd_sum=$(sha256_direct /dev/$vgm/onmd)
+	assert "hold on an LV on md raid1" "$BLKHOLD" hold /dev/$vgm/onmd --name $name --transient
+	for m in "${md_members[@]}"; do
+		expect_match "... member ${m#/dev/} holds the LV's part of its data area" \
+			"(^| )$((offset + lv_start))\\+8192( |$)" "$(held_beneath "$m")"
+		refute "... dd into it on ${m#/dev/} is refused" write_at "$m" $((offset + lv_start + 64))
+	done
+	refute "blkdiscard of a member is refused" blkdiscard -f "${md_members[1]}"
+	refute "lvremove -f of the LV is refused" lvm_quiet lvremove -f -y $vgm/onmd
+	refute "vgremove -f of its VG is refused" lvm_quiet vgremove -f -y $vgm
+	refute "mdadm --stop of the array beneath is refused" mdadm --stop $mdp
+	refute "mdadm --add of a spare to it is refused" mdadm $mdp --add "$spare"
+	refute "mdadm --fail of a member is refused" mdadm $mdp --fail "${md_members[0]}"
+	assert "the other LV on the array stays writable" write_at /dev/$vgm/onmd2 0
+	assert "the array stays healthy" md_healthy
+	expect_eq "the LV is unchanged" "$onmd_sum" "$(sha256_direct /dev/$vgm/onmd)"
+	assert "release" "$BLKHOLD" release /dev/$vgm/onmd --name $name
+	expect_eq "... releases the members" "" "$(held_beneath "${md_members[0]}")"
+	assert "... then vgremove and mdadm --stop work" \
+		lvm_quiet sh -c "vgremove -f -y $vgm && mdadm --stop $mdp"
 fi
 
 # ---- snapshot: its COW LV whole, and its origin whole ----
