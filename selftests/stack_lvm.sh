@@ -401,7 +401,8 @@ elif ! md_pv_setup; then
 else
 	offset=$(cat "/sys/block/${mdp#/dev/}/md/dev-${md_members[0]#/dev/}/offset")
 	lv_start=$(dmsetup table $vgm-onmd | awk '$3 == "linear" { print $5 }')
-	onmd_sum=$(sha256_direct /dev/$vgm/onmd)
+	onmd_node=/dev/dm-$(dmsetup info -c --noheadings -o minor "$vgm-onmd" | tr -d ' ')
+	onmd_sum=$(sha256_direct "$onmd_node")
 	assert "hold on an LV on md raid1" "$BLKHOLD" hold /dev/$vgm/onmd --name $name --transient
 	for m in "${md_members[@]}"; do
 		expect_match "... member ${m#/dev/} holds the LV's part of its data area" \
@@ -416,8 +417,9 @@ else
 	refute "mdadm --fail of a member is refused" mdadm $mdp --fail "${md_members[0]}"
 	assert "the other LV on the array stays writable" write_at /dev/$vgm/onmd2 0
 	assert "the array stays healthy" md_healthy
-	expect_eq "the LV is unchanged" "$onmd_sum" "$(sha256_direct /dev/$vgm/onmd)"
-	assert "release" "$BLKHOLD" release /dev/$vgm/onmd --name $name
+	expect_eq "the LV is unchanged" "$onmd_sum" "$(sha256_direct "$onmd_node")"
+	assert "release (by its dm node: the refused lvremove took its link)" \
+		"$BLKHOLD" release "$onmd_node" --name $name
 	expect_eq "... releases the members" "" "$(held_beneath "${md_members[0]}")"
 	assert "... then vgremove and mdadm --stop work" \
 		lvm_quiet sh -c "vgremove -f -y $vgm && mdadm --stop $mdp"
