@@ -77,6 +77,9 @@ const void *bh_nvme_ctrl_key(struct gendisk *disk)
 
 /* ---- SCSI ---- */
 
+/* SBC-4 GET STREAM STATUS, which 6.1's scsi_proto.h does not name */
+#define BH_SAI_GET_STREAM_STATUS	0x16
+
 /* SMART features linux/ata.h does not name (ACS-3) */
 #define BH_ATA_SMART_READ_LOG		0xd5
 #define BH_ATA_SMART_RETURN_STATUS	0xda
@@ -134,7 +137,8 @@ static bool bh_scsi_reads(const u8 *cdb, unsigned int len)
 		return len > 1 && !(cdb[1] & 0x06);	/* BYTCHK 0: no data out */
 	case SERVICE_ACTION_IN_16:
 		return len > 1 && ((cdb[1] & 0x1f) == SAI_READ_CAPACITY_16 ||
-				   (cdb[1] & 0x1f) == SAI_GET_LBA_STATUS);
+				   (cdb[1] & 0x1f) == SAI_GET_LBA_STATUS ||
+				   (cdb[1] & 0x1f) == BH_SAI_GET_STREAM_STATUS);
 	case ATA_12:
 		return len >= 12 && bh_ata_reads(cdb[9], cdb[3]);
 	case ATA_16:
@@ -305,12 +309,19 @@ static bool bh_request_refuses(struct ftrace_regs *fregs)
 
 BH_HOOK_CALLBACK(bh_request_callback, bh_request_refuses)
 
-/* SG_IO and the NVMe ioctls wait here; they read the status we filled in. */
+/*
+ * SG_IO, the NVMe ioctls and the kernel's own commands wait here and read
+ * the status filled in. A refused request's bios end as a failed
+ * command's do before its submitter resumes: a kernel buffer's bio
+ * (blk_rq_map_kern()) is freed only at its end.
+ */
 static blk_status_t bh_refuse_execute_rq(struct request *rq, bool at_head)
 {
 	blk_status_t status = BLK_STS_IOERR;
 
-	if (!bh_request_refuse(rq))
+	if (bh_request_refuse(rq))
+		blk_update_request(rq, status, blk_rq_bytes(rq));
+	else
 		status = blk_execute_rq(rq, at_head);
 	bh_refusal_done();
 	return status;

@@ -46,6 +46,11 @@ assert "sg_raw READ(10) still works on $held" sg_raw -r 512 "$held" 28 00 00 00 
 assert "sg_inq still works on $held_sg" sg_inq "$held_sg"
 refused=$("$BLKHOLD" status "$held" --json | jq .refused.passthrough)
 expect_ne "passthrough refusals are counted" 0 "$refused"
+# sd's own commands pass: a partition rescan revalidates the disk (on
+# 6.12 that reads the stream status, a SERVICE ACTION IN(16)).
+assert "a partition rescan of $held works" blockdev --rereadpt "$held"
+expect_eq "... and none of sd's revalidation commands is refused" "$refused" \
+	"$("$BLKHOLD" status "$held" --json | jq .refused.passthrough)"
 
 release_all
 assert "after release sg_raw WRITE(10) works on $held" \
