@@ -38,6 +38,21 @@ if [ ! -e "$src/.extracted" ] || [ "$src/.extracted" -ot "$tarball" ]; then
 	touch "$src/.extracted"
 fi
 
+# 6.12.117 leaks a disk's blk-throttle data when the disk goes after it
+# had an io.max limit (gate_deferred.sh sets one): blkg_destroy_all()
+# clears the policy bit that blk_throtl_exit() checks before freeing, a
+# regression of bd9fd5be6bc0 ("blk-throttle: fix access race during
+# throttle policy activation"). Upstream's fix (Yu Kuai, September 2025)
+# runs the throttle's exit first; so does this kernel, or kmemleak
+# reports the kernel's leak in every run.
+exit_disk=$src/block/blk-cgroup.c
+if grep -Pzq 'blkcg_exit_disk\(struct gendisk \*disk\)\n\{\n\tblkg_destroy_all' "$exit_disk"; then
+	perl -0 -i -pe 's/(blkcg_exit_disk\(struct gendisk \*disk\)\n\{\n)(\tblkg_destroy_all\(disk\);\n)(\tblk_throtl_exit\(disk\);\n)/$1$3$2/' \
+		"$exit_disk"
+fi
+grep -Pzq 'blkcg_exit_disk\(struct gendisk \*disk\)\n\{\n\tblk_throtl_exit' "$exit_disk" ||
+	die "cannot order blkcg_exit_disk() in $exit_disk"
+
 # What the tests load, with everything those modules need.
 wanted="virtio_pci 9pnet_virtio 9p virtio_blk nvme scsi_debug sd_mod sg
 	null_blk loop brd dm_mod dm_multipath dm_round_robin dm_delay
