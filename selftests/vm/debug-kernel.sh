@@ -40,18 +40,19 @@ fi
 
 # 6.12.117 leaks a disk's blk-throttle data when the disk goes after it
 # had an io.max limit (gate_deferred.sh sets one): blkg_destroy_all()
-# clears the policy bit that blk_throtl_exit() checks before freeing, a
+# clears the policy bit that blk_throtl_exit() tests before freeing, a
 # regression of bd9fd5be6bc0 ("blk-throttle: fix access race during
-# throttle policy activation"). Upstream's fix (Yu Kuai, September 2025)
-# runs the throttle's exit first; so does this kernel, or kmemleak
-# reports the kernel's leak in every run.
-exit_disk=$src/block/blk-cgroup.c
-if grep -Pzq 'blkcg_exit_disk\(struct gendisk \*disk\)\n\{\n\tblkg_destroy_all' "$exit_disk"; then
-	perl -0 -i -pe 's/(blkcg_exit_disk\(struct gendisk \*disk\)\n\{\n)(\tblkg_destroy_all\(disk\);\n)(\tblk_throtl_exit\(disk\);\n)/$1$3$2/' \
-		"$exit_disk"
+# throttle policy activation"). Calling blk_throtl_exit() first (a fix
+# proposed upstream) makes lockdep report blkcg->lock against the
+# throttle's timers; so here blk_throtl_exit() frees whenever the data
+# exists. Without it kmemleak reports the kernel's leak in every run.
+throtl=$src/block/blk-throttle.c
+if grep -Pzq 'blk_throtl_exit\(struct gendisk \*disk\)\n\{\n.*\n\n\tif \(!blk_throtl_activated\(q\)\)' "$throtl"; then
+	perl -0 -i -pe 's/(blk_throtl_exit\(struct gendisk \*disk\)\n\{\n.*\n\n\tif \()!blk_throtl_activated\(q\)\)/$1!q->td)/' \
+		"$throtl"
 fi
-grep -Pzq 'blkcg_exit_disk\(struct gendisk \*disk\)\n\{\n\tblk_throtl_exit' "$exit_disk" ||
-	die "cannot order blkcg_exit_disk() in $exit_disk"
+grep -Pzq 'blk_throtl_exit\(struct gendisk \*disk\)\n\{\n.*\n\n\tif \(!q->td\)' "$throtl" ||
+	die "cannot mend blk_throtl_exit() in $throtl"
 
 # What the tests load, with everything those modules need.
 wanted="virtio_pci 9pnet_virtio 9p virtio_blk nvme scsi_debug sd_mod sg
