@@ -142,14 +142,18 @@ size_t md_guard_arrays(void)
 	return g.frozen;
 }
 
+/* Only arrays with redundancy fail a member whose write fails; they have sync_action. */
 static void warn_array(const char *name, void *data)
 {
 	struct guard *g = data;
+	char dir[300], action[32];
 
-	if (!array_held(name, g->held) || array_itself_held(name, g->before))
+	snprintf(dir, sizeof(dir), "/sys/block/%s/md", name);
+	if (!array_held(name, g->held) || array_itself_held(name, g->before) ||
+	    read_sysfs(dir, "sync_action", action, sizeof(action)))
 		return;
 	sync_action_set(name, "", "frozen");
-	warn(g->path, "carries a member of md array %s: its resync is now frozen, but a write to %s over the held range would fail the member (hold /dev/%s to refuse it at the array)",
+	warn(g->path, "carries a member of md array %s: its resync is frozen, but a write to %s over the held range would fail the member (hold /dev/%s to refuse it at the array)",
 	     name, name, name);
 }
 
