@@ -116,6 +116,7 @@ static void for_each_array(void (*fn)(const char *name, void *data), void *data)
 
 struct guard {
 	const struct volume_list *held, *before;
+	const struct volume_list *all;	/* md_guard_beneath(): every held volume */
 	const char *path;
 	size_t frozen;
 };
@@ -149,7 +150,7 @@ static void warn_array(const char *name, void *data)
 	char dir[300], action[32];
 
 	snprintf(dir, sizeof(dir), "/sys/block/%s/md", name);
-	if (!array_held(name, g->held) || array_itself_held(name, g->before) ||
+	if (!array_held(name, g->held) || array_itself_held(name, g->all) ||
 	    read_sysfs(dir, "sync_action", action, sizeof(action)))
 		return;
 	sync_action_set(name, "", "frozen");
@@ -160,7 +161,7 @@ static void warn_array(const char *name, void *data)
 void md_guard_beneath(const struct device *dev)
 {
 	struct volume_list all, mine = { .n = 1 };
-	struct guard g = { .held = &mine, .before = &all, .path = dev->path };
+	struct guard g = { .held = &mine, .all = &all, .path = dev->path };
 
 	if (volumes_fetch(&all))
 		return;
