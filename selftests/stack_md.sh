@@ -9,8 +9,9 @@
 # only its part of the members; on raid5, the whole rows it touches; on
 # raid10 (near, far and offset layouts), the chunks each member carries;
 # on linear, its part of each member it spans; on raid1 over partitions,
-# its part of each partition. A hold on a member itself freezes the
-# array's resync and warns.
+# its part of each partition. A hold on a member of an assembled array
+# itself, or on the disk under one, is refused: it would refuse md's own
+# superblock writes, and md would fail the member.
 . "$(dirname "$0")/lib.sh"
 require_root
 require_cmd mdadm jq
@@ -344,18 +345,21 @@ else
 	assert "release" "$BLKHOLD" release /dev/mapper/bh-onmd --name $name
 	dmsetup remove --noudevsync bh-onmd
 
-	# A hold on a member itself: the array's writes there would fail it.
-	warning=$(mktemp)
-	assert "hold on a member partition itself" \
-		sh -c "'$BLKHOLD' hold '${a}2' --name $name --transient 2>'$warning'"
-	expect_match "... warns that a write to the array there would fail the member" \
-		"md90 over the held range would fail the member" "$(cat "$warning")"
-	rm -f "$warning"
-	expect_eq "... and freezes the array's resync" frozen "$(sysmd sync_action)"
-	refute "dd into the member is refused" write_at "${a}2" $((off + 8))
+	# A hold on a member itself would refuse md's own superblock and
+	# bitmap writes (made after the write to the array above), and md would
+	# fail the member: refused, naming the array, nothing held.
+	refusal=$("$BLKHOLD" hold "${a}2" --name $name --transient 2>&1; echo "exit $?")
+	expect_match "a hold on a member partition itself is refused, naming the array" \
+		"^blkhold: ${a}2: ${a#/dev/}2 is a member of md array md90, .* hold /dev/md90" "$refusal"
+	expect_eq "... with status 1" "exit 1" "$(printf '%s\n' "$refusal" | tail -n 1)"
+	expect_match "... so is one on the disk beneath it" "member of md array md90" \
+		"$("$BLKHOLD" hold "$a" --name $name 2>&1)"
+	expect_eq "... and nothing is held" "" "$(held_beneath "$a")"
 	expect_match "the array is healthy" '\[UU\]' "$(grep -A2 "^${md#/dev/} " /proc/mdstat)"
-	assert "release" "$BLKHOLD" release "${a}2" --name $name
-	expect_eq "... lets the resync run again" idle "$(sysmd sync_action)"
+	expect_eq "... and its resync is left alone" idle "$(sysmd sync_action)"
 	assert "... and the array over partitions can be stopped" mdadm --stop "$md"
+	assert "once it is stopped, its member can be held" \
+		"$BLKHOLD" hold "${a}2" --name $name --transient
+	assert "... and released" "$BLKHOLD" release "${a}2" --name $name
 fi
 ktap_finish

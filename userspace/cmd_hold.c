@@ -94,11 +94,10 @@ static int run(int argc, char *argv[], const struct command *self)
 	if (stack_is_dm(&dev) || stack_is_md(&dev)) {
 		if (hold_stacked(&args, &dev))
 			return -1;
-	} else if (args.transient ? hold_request(BLKHOLD_CMD_HOLD_ADD, &args, &dev) :
-				    hold_stored(&args, &dev)) {
+	} else if (md_refuse_member_hold(&dev) ||
+		   (args.transient ? hold_request(BLKHOLD_CMD_HOLD_ADD, &args, &dev) :
+				     hold_stored(&args, &dev))) {
 		return -1;
-	} else {
-		md_guard_beneath(&dev);
 	}
 	device_warn_writers(&dev);
 	if (strcmp(dev.path, dev.canon))

@@ -15,8 +15,8 @@ int stack_hold(const struct args *args, const struct device *dev,
 
 /* md_guard.c: md resyncs that would write into held ranges */
 size_t md_guard_arrays(void);
-/* A hold on an md member: freeze the array's resync and warn. */
-void md_guard_beneath(const struct device *dev);
+/* Fails (-1, said) if an own hold on @dev would cover a member of an md array. */
+int md_refuse_member_hold(const struct device *dev);
 /* A hold is gone: let the resync of each md array it freed run again. */
 void stack_released(const struct volume_list *before);
 

@@ -116,8 +116,6 @@ static void for_each_array(void (*fn)(const char *name, void *data), void *data)
 
 struct guard {
 	const struct volume_list *held, *before;
-	const struct volume_list *all;	/* md_guard_beneath(): every held volume */
-	const char *path;
 	size_t frozen;
 };
 
@@ -143,32 +141,66 @@ size_t md_guard_arrays(void)
 	return g.frozen;
 }
 
-/* Only arrays with redundancy fail a member whose write fails; they have sync_action. */
-static void warn_array(const char *name, void *data)
-{
-	struct guard *g = data;
-	char dir[300], action[32];
+/* A member's device (an md/dev-* directory's block), and a range to hold on its disk. */
+struct member_search {
+	uint64_t diskseq, from, to;
+	char array[256], member[256];
+};
 
-	snprintf(dir, sizeof(dir), "/sys/block/%s/md", name);
-	if (!array_held(name, g->held) || array_itself_held(name, g->all) ||
-	    read_sysfs(dir, "sync_action", action, sizeof(action)))
-		return;
-	sync_action_set(name, "", "frozen");
-	warn(g->path, "carries a member of md array %s: its resync is frozen, but a write to %s over the held range would fail the member (hold /dev/%s to refuse it at the array)",
-	     name, name, name);
+static bool member_overlaps(const char *member, const struct member_search *s)
+{
+	char blk[620];
+	uint64_t start = 0, sectors, diskseq;
+
+	snprintf(blk, sizeof(blk), "%s/block", member);
+	if (read_sysfs_u64(blk, "size", &sectors) || sysfs_diskseq(blk, &diskseq))
+		return false;
+	read_sysfs_u64(blk, "start", &start);	/* a partition's, on its disk */
+	return diskseq == s->diskseq && start < s->to && start + sectors > s->from;
 }
 
-void md_guard_beneath(const struct device *dev)
+static void find_member(const char *name, void *data)
 {
-	struct volume_list all, mine = { .n = 1 };
-	struct guard g = { .held = &mine, .all = &all, .path = dev->path };
+	struct member_search *s = data;
+	char dir[300], member[600];
+	struct dirent *d;
+	DIR *md;
 
-	if (volumes_fetch(&all))
-		return;
-	mine.v = volumes_find(&all, dev);
-	if (mine.v)
-		for_each_array(warn_array, &g);
-	volumes_free(&all);
+	snprintf(dir, sizeof(dir), "/sys/block/%s/md", name);
+	md = *s->array ? NULL : opendir(dir);
+	while (md && !*s->array && (d = readdir(md))) {
+		if (strncmp(d->d_name, "dev-", 4))
+			continue;
+		snprintf(member, sizeof(member), "%s/%s", dir, d->d_name);
+		if (member_overlaps(member, s)) {
+			snprintf(s->array, sizeof(s->array), "%s", name);
+			snprintf(s->member, sizeof(s->member), "%s", d->d_name + 4);
+		}
+	}
+	if (md)
+		closedir(md);
+}
+
+/*
+ * md writes its superblock and bitmap into every member as bios, at every
+ * clean/dirty switch and bitmap flush, and fails a member (or a raid0 or
+ * linear array) whose write fails: an own hold over any part of a member
+ * of an assembled array would take that member out within seconds.
+ */
+int md_refuse_member_hold(const struct device *dev)
+{
+	struct member_search s = { .diskseq = dev->diskseq };
+	char dir[64];
+
+	snprintf(dir, sizeof(dir), "/sys/dev/block/%u:%u", dev->major, dev->minor);
+	read_sysfs_u64(dir, "start", &s.from);
+	s.to = s.from + dev->sectors;
+	for_each_array(find_member, &s);
+	if (!*s.array)
+		return 0;
+	fail(dev->path, "%s is a member of md array %s, which would fail it at its next superblock write, refused by the hold: hold /dev/%s (or a volume on it) instead, or stop the array first",
+	     s.member, s.array, s.array);
+	return -1;
 }
 
 static void thaw_array(const char *name, void *data)
