@@ -13,7 +13,7 @@ struct stack_store;
 int stack_hold(const struct args *args, const struct device *dev,
 	       struct stack_store *store);
 
-/* md_guard.c: md resyncs that would write into held ranges */
+/* md_guard.c: md writes into held ranges that would fail a member */
 size_t md_guard_arrays(void);
 /* Fails (-1, said) if an own hold on @dev would cover a member of an md array. */
 int md_refuse_member_hold(const struct device *dev);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * md resyncs that would fail a member. Holding an md array, or a volume on
+ * md writes that would fail a member. Holding an md array, or a volume on
  * one, freezes the array's resync (stack.c): its writes into held member
  * ranges would be refused, and md fails a member whose write fails. At
  * boot an array comes back before the volumes on it are held again, while
@@ -8,7 +8,8 @@
  * appeared; after an unclean shutdown md resyncs it at its first write
  * (at once without md_mod start_ro=1). So restore freezes every array
  * whose members carry held ranges, and a release lets the resync of each
- * array it frees run again.
+ * array it frees run again. An own hold on a member itself is refused:
+ * md's superblock writes there must pass.
  */
 #include <dirent.h>
 #include <errno.h>
