@@ -21,8 +21,9 @@
 #include "hold.h"
 
 /* Does member @member (an md/dev-* directory) carry a held range in its data area? */
-static bool member_carries_held(const char *member, const struct volume_list *held)
+static bool member_carries_held(const char *member, const void *data)
 {
+	const struct volume_list *held = data;
 	char blk[400];
 	uint64_t offset, kib, start = 0, diskseq, from, to;
 	size_t i;
@@ -60,25 +61,40 @@ static bool array_itself_held(const char *name, const struct volume_list *held)
 	return false;
 }
 
-/* Is array @name held itself, or do its members carry held ranges? */
-static bool array_held(const char *name, const struct volume_list *held)
+/*
+ * The first member of array @name (its md/dev-* directory) that @match
+ * accepts: its device's name goes into @found. Is there one?
+ */
+static bool first_member(const char *name, bool (*match)(const char *member, const void *data),
+			 const void *data, char *found, size_t len)
 {
-	char dir[96], member[384];
-	bool found = array_itself_held(name, held);
+	char dir[300], member[600];
 	struct dirent *d;
+	bool hit = false;
 	DIR *md;
 
 	snprintf(dir, sizeof(dir), "/sys/block/%s/md", name);
-	md = found ? NULL : opendir(dir);
-	while (md && !found && (d = readdir(md))) {
+	md = opendir(dir);
+	while (md && !hit && (d = readdir(md))) {
 		if (strncmp(d->d_name, "dev-", 4))
 			continue;
 		snprintf(member, sizeof(member), "%s/%s", dir, d->d_name);
-		found = member_carries_held(member, held);
+		hit = match(member, data);
+		if (hit)
+			snprintf(found, len, "%s", d->d_name + 4);
 	}
 	if (md)
 		closedir(md);
-	return found;
+	return hit;
+}
+
+/* Is array @name held itself, or do its members carry held ranges? */
+static bool array_held(const char *name, const struct volume_list *held)
+{
+	char member[256];
+
+	return array_itself_held(name, held) ||
+	       first_member(name, member_carries_held, held, member, sizeof(member));
 }
 
 /* Set array @name's sync_action to @to if it is @from ("" for any but it): did it? */
@@ -148,8 +164,9 @@ struct member_search {
 	char array[256], member[256];
 };
 
-static bool member_overlaps(const char *member, const struct member_search *s)
+static bool member_overlaps(const char *member, const void *data)
 {
+	const struct member_search *s = data;
 	char blk[620];
 	uint64_t start = 0, sectors, diskseq;
 
@@ -163,23 +180,9 @@ static bool member_overlaps(const char *member, const struct member_search *s)
 static void find_member(const char *name, void *data)
 {
 	struct member_search *s = data;
-	char dir[300], member[600];
-	struct dirent *d;
-	DIR *md;
 
-	snprintf(dir, sizeof(dir), "/sys/block/%s/md", name);
-	md = *s->array ? NULL : opendir(dir);
-	while (md && !*s->array && (d = readdir(md))) {
-		if (strncmp(d->d_name, "dev-", 4))
-			continue;
-		snprintf(member, sizeof(member), "%s/%s", dir, d->d_name);
-		if (member_overlaps(member, s)) {
-			snprintf(s->array, sizeof(s->array), "%s", name);
-			snprintf(s->member, sizeof(s->member), "%s", d->d_name + 4);
-		}
-	}
-	if (md)
-		closedir(md);
+	if (!*s->array && first_member(name, member_overlaps, s, s->member, sizeof(s->member)))
+		snprintf(s->array, sizeof(s->array), "%s", name);
 }
 
 /*
