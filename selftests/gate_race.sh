@@ -23,6 +23,7 @@ writer buffered 64k 0 &
 writer_buffered=$!
 # Copies of the disk, compared byte for byte (cheaper than hashes under TCG).
 snap=/tmp/race.$$
+trap 'rm -f "$snap".*' EXIT
 copy_direct "$disk" "$snap.first"
 writing() { ! same_direct "$disk" "$snap.first" >/dev/null; }
 wait_for writing || diag "the writers have changed nothing yet"
@@ -52,7 +53,6 @@ done
 kill $writer_direct $writer_buffered 2>/dev/null
 pkill -x fio
 wait 2>/dev/null
-rm -f "$snap".*
 
 expect_eq "no write landed during any of $rounds holds" $rounds $stable
 expect_ne "writes landed between holds" 0 $changed

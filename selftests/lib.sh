@@ -330,7 +330,9 @@ attack() {
 	local copy=/tmp/attack-before.$$ out rc direct cached
 
 	[ -n "$prepare" ] && DEV=$twin sh -c "$prepare" >/dev/null 2>&1
-	copy_direct "$twin" "$copy" || { not_ok "$what: cannot read the twin $twin"; return; }
+	copy_direct "$twin" "$copy" || {
+		rm -f "$copy"; not_ok "$what: cannot read the twin $twin"; return
+	}
 	out=$(DEV=$twin sh -c "$script" 2>&1)
 	rc=$?
 	sync
@@ -347,7 +349,9 @@ attack() {
 	ok "$what: changes the unheld twin $twin"
 	dd if="$copy" of="$twin" bs=1M oflag=direct status=none
 
-	copy_direct "$held" "$copy" || { not_ok "$what: cannot read the held $held"; return; }
+	copy_direct "$held" "$copy" || {
+		rm -f "$copy"; not_ok "$what: cannot read the held $held"; return
+	}
 	out=$(DEV=$held sh -c "$script" 2>&1)
 	sync
 	direct=$(same_direct "$held" "$copy")
