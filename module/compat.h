@@ -11,6 +11,9 @@
 #include <linux/file.h>
 #include <linux/ftrace.h>
 #include <linux/fs.h>
+#include <linux/bio.h>
+#include <linux/blk-mq.h>
+#include <linux/pm_runtime.h>
 
 #if !defined(CONFIG_X86_64) || !defined(CONFIG_DYNAMIC_FTRACE_WITH_ARGS) || \
 	!defined(CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS)
@@ -49,64 +52,21 @@
 #endif
 
 /*
- * Opening a block device by number, and its read-only flag: 6.10 on opens
- * a struct file and keeps the flag in bd_flags (BD_READ_ONLY); up to 6.4 it
- * was the bdev itself and a bool. 6.5 to 6.9 had other interfaces still.
+ * The read-only flag of a block device: 6.10 on keeps it in bd_flags
+ * (BD_READ_ONLY); up to 6.4 it was a bool. 6.5 to 6.9 had other
+ * interfaces still.
  */
 #if defined(BLK_OPEN_READ) && !defined(BD_READ_ONLY)
 #error "blkhold supports kernels up to 6.4 and from 6.10 on"
 #endif
 
-struct bh_bdev_ref {
-	struct block_device *bdev;
 #ifdef BD_READ_ONLY
-	struct file *file;
-#endif
-};
-
-#ifdef BD_READ_ONLY
-/* A disk that is never added (persist.c); 6.9 on takes queue limits. */
+/* A disk that is never added (disk.c); 6.9 on takes queue limits. */
 #define bh_alloc_disk() blk_alloc_disk(NULL, NUMA_NO_NODE)
-
-static inline int bh_bdev_open(dev_t devt, struct bh_bdev_ref *ref)
-{
-	ref->file = bdev_file_open_by_dev(devt, BLK_OPEN_READ, NULL, NULL);
-	if (IS_ERR(ref->file))
-		return PTR_ERR(ref->file);
-	ref->bdev = file_bdev(ref->file);
-	return 0;
-}
-
-static inline void bh_bdev_close(struct bh_bdev_ref *ref)
-{
-	fput(ref->file);
-}
 
 static inline bool bh_bdev_ro_flag(struct block_device *bdev)
 {
 	return bdev_test_flag(bdev, BD_READ_ONLY);
-}
-
-/*
- * The block device of an open device node. I_BDEV() is out of line since
- * 6.10 (struct bdev_inode went private to block/bdev.c), and a call costs
- * the write hook every register it must preserve: this is its layout,
- * which blkhold checks against file_bdev() before it hooks anything.
- */
-struct bh_bdev_inode {
-	struct block_device bdev;
-	struct inode vfs_inode;
-};
-
-static inline struct block_device *bh_file_bdev(struct file *file)
-{
-	return &container_of(file->f_mapping->host, struct bh_bdev_inode,
-			     vfs_inode)->bdev;
-}
-
-static inline bool bh_file_bdev_works(struct bh_bdev_ref *ref)
-{
-	return bh_file_bdev(ref->file) == file_bdev(ref->file);
 }
 
 static inline void bh_bdev_set_ro_flag(struct block_device *bdev, bool ro)
@@ -116,23 +76,43 @@ static inline void bh_bdev_set_ro_flag(struct block_device *bdev, bool ro)
 	else
 		bdev_clear_flag(bdev, BD_READ_ONLY);
 }
+
+/*
+ * The block device of an open device node. I_BDEV() is out of line since
+ * 6.10 (struct bdev_inode went private to block/bdev.c), and a call costs
+ * the write hook every register it must preserve: this is its layout,
+ * which blkhold checks on a disk of its own when it loads (disk.c).
+ */
+struct bh_bdev_inode {
+	struct block_device bdev;
+	struct inode vfs_inode;
+};
+
+static inline struct block_device *bh_inode_bdev(struct inode *inode)
+{
+	return &container_of(inode, struct bh_bdev_inode, vfs_inode)->bdev;
+}
+
+static inline struct block_device *bh_file_bdev(struct file *file)
+{
+	return bh_inode_bdev(file->f_mapping->host);
+}
+
+static inline bool bh_bdev_layout_works(struct block_device *bdev)
+{
+	return bh_inode_bdev(bdev->bd_mapping->host) == bdev;
+}
 #else
 #define bh_alloc_disk() (blk_alloc_disk(NUMA_NO_NODE) ?: ERR_PTR(-ENOMEM))
-
-static inline int bh_bdev_open(dev_t devt, struct bh_bdev_ref *ref)
-{
-	ref->bdev = blkdev_get_by_dev(devt, FMODE_READ, NULL);
-	return PTR_ERR_OR_ZERO(ref->bdev);
-}
-
-static inline void bh_bdev_close(struct bh_bdev_ref *ref)
-{
-	blkdev_put(ref->bdev, FMODE_READ);
-}
 
 static inline bool bh_bdev_ro_flag(struct block_device *bdev)
 {
 	return bdev->bd_read_only;
+}
+
+static inline void bh_bdev_set_ro_flag(struct block_device *bdev, bool ro)
+{
+	bdev->bd_read_only = ro;
 }
 
 static inline struct block_device *bh_file_bdev(struct file *file)
@@ -140,15 +120,71 @@ static inline struct block_device *bh_file_bdev(struct file *file)
 	return file->private_data;	/* set by blkdev_open() */
 }
 
-static inline bool bh_file_bdev_works(struct bh_bdev_ref *ref)
+static inline bool bh_bdev_layout_works(struct block_device *bdev)
 {
 	return true;
 }
-
-static inline void bh_bdev_set_ro_flag(struct block_device *bdev, bool ro)
-{
-	bdev->bd_read_only = ro;
-}
 #endif
+
+/* Freezing a queue: what it waits for is the same on every kernel. */
+#define bh_freeze_queue(q) blk_mq_freeze_queue(q)
+#define bh_unfreeze_queue(q) blk_mq_unfreeze_queue(q)
+
+/*
+ * __bio_queue_enter() of 6.1 and 6.12 (block/blk-core.c), from the
+ * queue's public fields: wait while the queue is frozen or runtime-PM
+ * only, then take a usage reference. 0 when entered; the bio ended with
+ * an error otherwise.
+ */
+static inline bool bh_queue_pm_blocks(struct request_queue *q)
+{
+#ifdef CONFIG_PM
+	if (!q->dev || !blk_queue_pm_only(q))
+		return false;
+	pm_request_resume(q->dev);
+	return true;
+#else
+	return false;
+#endif
+}
+
+static inline bool bh_try_enter_queue(struct request_queue *q)
+{
+	bool entered;
+
+	rcu_read_lock();
+	entered = percpu_ref_tryget_live_rcu(&q->q_usage_counter);
+	if (entered && blk_queue_pm_only(q)) {
+		percpu_ref_put(&q->q_usage_counter);
+		entered = false;
+	}
+	rcu_read_unlock();
+	return entered;
+}
+
+static inline int bh_enter_queue(struct request_queue *q, struct bio *bio)
+{
+	struct gendisk *disk = bio->bi_bdev->bd_disk;
+
+	while (!bh_try_enter_queue(q)) {
+		if (bio->bi_opf & REQ_NOWAIT) {
+			if (test_bit(GD_DEAD, &disk->state))
+				goto dead;
+			bio_wouldblock_error(bio);
+			return -EAGAIN;
+		}
+		/* pairs with the barrier in blk_freeze_queue_start() */
+		smp_rmb();
+		wait_event(q->mq_freeze_wq,
+			   (!q->mq_freeze_depth && !bh_queue_pm_blocks(q)) ||
+			   test_bit(GD_DEAD, &disk->state));
+		if (test_bit(GD_DEAD, &disk->state))
+			goto dead;
+	}
+	return 0;
+dead:
+	bio_io_error(bio);
+	return -ENODEV;
+}
 
 #endif /* _BLKHOLD_COMPAT_H */

@@ -10,6 +10,26 @@
 #include <linux/cred.h>
 #include <linux/ratelimit.h>
 
+/* The family the events go out on (netlink.c hands it in at load). */
+static struct genl_family *bh_family;
+
+int bh_events_init(struct genl_family *family)
+{
+	bh_family = family;
+	return 0;
+}
+
+int bh_put_volume_id(struct sk_buff *skb, const struct bh_volume *vol,
+		     u64 diskseq)
+{
+	if (nla_put_u32(skb, BLKHOLD_A_MAJOR, MAJOR(vol->devt)) ||
+	    nla_put_u32(skb, BLKHOLD_A_MINOR, MINOR(vol->devt)) ||
+	    nla_put_u64_64bit(skb, BLKHOLD_A_DISKSEQ, diskseq, BLKHOLD_A_PAD) ||
+	    nla_put_string(skb, BLKHOLD_A_DEVNAME, vol->devname))
+		return -EMSGSIZE;
+	return 0;
+}
+
 static const char *const bh_kind_names[__BLKHOLD_KIND_MAX] = {
 	[BLKHOLD_KIND_WRITE] = "write",
 	[BLKHOLD_KIND_WRITE_ZEROES] = "write-zeroes",
@@ -52,10 +72,21 @@ static int bh_put_actor(struct sk_buff *skb)
 	return 0;
 }
 
+/* Where a refusal hit: a volume, or the identity of a record's medium. */
+static int bh_put_target(struct sk_buff *skb, const struct bh_refusal *r)
+{
+	if (r->vol)
+		return bh_put_volume_id(skb, r->vol, r->vol->diskseq);
+	if (nla_put_string(skb, BLKHOLD_A_DEVNAME, "-") ||
+	    nla_put_string(skb, BLKHOLD_A_IDENTITY, r->rec->identity))
+		return -EMSGSIZE;
+	return 0;
+}
+
 static int bh_put_refusal(struct sk_buff *skb, const struct bh_refusal *r,
 			  u64 suppressed)
 {
-	if (bh_put_volume_id(skb, r->vol) ||
+	if (bh_put_target(skb, r) ||
 	    nla_put_u32(skb, BLKHOLD_A_KIND, r->kind) ||
 	    nla_put_u64_64bit(skb, BLKHOLD_A_SECTOR, r->sector, BLKHOLD_A_PAD) ||
 	    nla_put_u64_64bit(skb, BLKHOLD_A_NR_SECTORS, r->nr_sects,
@@ -75,18 +106,18 @@ static void bh_multicast(u8 cmd, int (*fill)(struct sk_buff *, const void *),
 	struct sk_buff *skb;
 	void *hdr;
 
-	if (!genl_has_listeners(&bh_family, &init_net, 0))
+	if (!bh_family || !genl_has_listeners(bh_family, &init_net, 0))
 		return;
 	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_ATOMIC);
 	if (!skb)
 		return;
-	hdr = genlmsg_put(skb, 0, 0, &bh_family, 0, cmd);
+	hdr = genlmsg_put(skb, 0, 0, bh_family, 0, cmd);
 	if (!hdr || fill(skb, arg)) {
 		nlmsg_free(skb);
 		return;
 	}
 	genlmsg_end(skb, hdr);
-	genlmsg_multicast(&bh_family, skb, 0, 0, GFP_ATOMIC);
+	genlmsg_multicast(bh_family, skb, 0, 0, GFP_ATOMIC);
 }
 
 struct bh_refusal_event {
@@ -105,7 +136,18 @@ static void bh_log_refusal(const struct bh_refusal *r)
 {
 	uid_t uid = from_kuid(&init_user_ns, current_uid());
 
-	if (r->action)
+	if (!r->vol)
+		pr_warn_ratelimited("refused %s (opcode 0x%x) through %s: its medium %s is held by '%s' (no disk of it here) from %s[%d] uid %u\n",
+				    bh_kind_name(r->kind), r->opcode,
+				    r->via ?: "a node without a disk",
+				    r->rec->identity, r->rec->proto.name,
+				    current->comm, task_tgid_nr(current), uid);
+	else if (r->via)
+		pr_warn_ratelimited("refused %s (opcode 0x%x) through %s (held volume %s) from %s[%d] uid %u\n",
+				    bh_kind_name(r->kind), r->opcode, r->via,
+				    r->vol->devname, current->comm,
+				    task_tgid_nr(current), uid);
+	else if (r->action)
 		pr_warn_ratelimited("refused %s (held volume %s, %u hold%s) from %s[%d] uid %u\n",
 				    r->action, r->vol->devname, r->vol->nr_holds,
 				    r->vol->nr_holds == 1 ? "" : "s",
@@ -119,14 +161,23 @@ static void bh_log_refusal(const struct bh_refusal *r)
 				    task_tgid_nr(current), uid);
 }
 
-/* Called under rcu_read_lock(), in any context a bio is submitted from. */
+/*
+ * Called under rcu_read_lock(), in any context a bio is submitted from.
+ * A refusal on a medium no disk of which is here counts on its record.
+ */
 void bh_refuse(struct bh_refusal *r)
 {
 	struct bh_volume *vol = r->vol;
 	struct bh_refusal_event ev = { .r = r };
 
-	atomic64_inc(&vol->refused[r->kind]);
 	bh_log_refusal(r);
+	if (!vol) {
+		atomic64_inc(&r->rec->refused[r->kind]);
+		if (!in_hardirq())
+			bh_multicast(BLKHOLD_CMD_REFUSED, bh_fill_refusal, &ev);
+		return;
+	}
+	atomic64_inc(&vol->refused[r->kind]);
 	if (in_hardirq() || !bh_event_allowed(vol))
 		return;
 	ev.suppressed = atomic64_xchg(&vol->events_suppressed, 0);
@@ -143,7 +194,7 @@ static int bh_fill_hold(struct sk_buff *skb, const void *arg)
 {
 	const struct bh_hold_event *ev = arg;
 
-	if (bh_put_volume_id(skb, ev->vol) ||
+	if (bh_put_volume_id(skb, ev->vol, ev->vol->diskseq) ||
 	    nla_put_string(skb, BLKHOLD_A_NAME, ev->name) ||
 	    (ev->reason && nla_put_string(skb, BLKHOLD_A_REASON, ev->reason)))
 		return -EMSGSIZE;
@@ -184,4 +235,29 @@ void bh_alert(const char *devname, const char *identity, const char *what)
 	pr_warn("%s%s%s%s: %s\n", devname, identity ? " (" : "",
 		identity ?: "", identity ? ")" : "", what);
 	bh_multicast(BLKHOLD_CMD_ALERT, bh_fill_alert, &ev);
+}
+
+static int bh_fill_tamper(struct sk_buff *skb, const void *arg)
+{
+	const struct bh_refusal *r = arg;
+
+	if (nla_put_string(skb, BLKHOLD_A_DEVNAME, r->vol->devname) ||
+	    nla_put_u32(skb, BLKHOLD_A_KIND, r->kind) ||
+	    nla_put_string(skb, BLKHOLD_A_ACTION, r->action))
+		return -EMSGSIZE;
+	return bh_put_actor(skb);
+}
+
+/*
+ * Something was done to a held volume that blkhold does not refuse but
+ * that an auditor must hear of (its disk removed): counted as tamper,
+ * logged, announced as an alert. Under RCU.
+ */
+void bh_tamper_seen(struct bh_refusal *r)
+{
+	atomic64_inc(&r->vol->refused[r->kind]);
+	pr_warn("%s: %s, by %s[%d] uid %u\n", r->vol->devname, r->action,
+		current->comm, task_tgid_nr(current),
+		from_kuid(&init_user_ns, current_uid()));
+	bh_multicast(BLKHOLD_CMD_ALERT, bh_fill_tamper, r);
 }

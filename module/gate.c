@@ -29,27 +29,27 @@
 #include <linux/blkzoned.h>
 #include <linux/compat.h>
 #include <linux/falloc.h>
+#include <linux/kallsyms.h>
 #include <linux/mm.h>
 #include <linux/uaccess.h>
 #include <linux/uio.h>
 
 /*
  * Does [@sector, +@nr) of @bdev's disk (absolute) touch a held volume?
- * A @bio passes volumes held at the node only (an md member's superblock
- * and bitmap, which md itself keeps writing). Fills @r for the refusal.
- * Called in an RCU read-side section.
+ * @md_bio: md's own bio, which passes volumes held at the node only (an
+ * md member's superblock and bitmap, which md itself keeps writing).
+ * Fills @r for the refusal. Called in an RCU read-side section.
  */
 static bool bh_held_abs(struct bh_refusal *r, struct block_device *bdev,
 			enum blkhold_kind kind, sector_t sector, sector_t nr,
-			bool bio)
+			bool md_bio)
 {
 	*r = (struct bh_refusal) {
 		.bdev = bdev,
 		.kind = kind,
 		.sector = sector,
 		.nr_sects = nr,
-		.vol = bh_volume_find_scope(bdev->bd_disk->diskseq, sector, nr,
-					    bio),
+		.vol = bh_volume_find_scope(bdev->bd_disk, sector, nr, md_bio),
 	};
 	return r->vol;
 }
@@ -74,40 +74,49 @@ static bool bh_bytes_held(struct bh_refusal *r, struct block_device *bdev,
 
 /*
  * Would @op at [@sector, +@nr) (absolute on @bdev's disk) change a held
- * volume? The one decision for bios and for requests cloned from them.
+ * volume? The one decision for bios and for requests cloned from them;
+ * @md_bio as for bh_held_abs().
  */
 static bool bh_op_held(struct bh_refusal *r, struct block_device *bdev,
-		       enum req_op op, sector_t sector, sector_t nr)
+		       enum req_op op, sector_t sector, sector_t nr, bool md_bio)
 {
 	switch (op) {
 	case REQ_OP_WRITE:
 		/* an empty flush carries no data */
 		return nr && bh_held_abs(r, bdev, BLKHOLD_KIND_WRITE, sector, nr,
-					  true);
+					  md_bio);
 	case REQ_OP_WRITE_ZEROES:
 		return bh_held_abs(r, bdev, BLKHOLD_KIND_WRITE_ZEROES, sector, nr,
-				   true);
+				   md_bio);
 	case REQ_OP_DISCARD:
 		return bh_held_abs(r, bdev, BLKHOLD_KIND_DISCARD, sector, nr,
-				   true);
+				   md_bio);
 	case REQ_OP_SECURE_ERASE:
 		return bh_held_abs(r, bdev, BLKHOLD_KIND_SECURE_ERASE, sector,
-				   nr, true);
+				   nr, md_bio);
 	case REQ_OP_ZONE_APPEND:
 		/* lands at the write pointer: anywhere in the zone */
 		return bh_held_abs(r, bdev, BLKHOLD_KIND_ZONE_APPEND, sector,
-				   bdev_zone_sectors(bdev), true);
+				   bdev_zone_sectors(bdev), md_bio);
 	case REQ_OP_ZONE_RESET:
 		return bh_held_abs(r, bdev, BLKHOLD_KIND_ZONE_RESET, sector,
-				   bdev_zone_sectors(bdev), true);
+				   bdev_zone_sectors(bdev), md_bio);
 	case REQ_OP_ZONE_FINISH:
 		return bh_held_abs(r, bdev, BLKHOLD_KIND_ZONE_FINISH, sector,
-				   bdev_zone_sectors(bdev), true);
+				   bdev_zone_sectors(bdev), md_bio);
 	case REQ_OP_ZONE_RESET_ALL:
 		return bh_held_abs(r, bdev, BLKHOLD_KIND_ZONE_RESET, 0,
-				   get_capacity(bdev->bd_disk), true);
-	default:
+				   get_capacity(bdev->bd_disk), md_bio);
+	case REQ_OP_READ:
+	case REQ_OP_FLUSH:
+	case REQ_OP_ZONE_OPEN:
+	case REQ_OP_ZONE_CLOSE:
 		return false;
+	default:
+		/* an operation this gate does not know: a write if it writes */
+		return op_is_write(op) &&
+		       bh_held_abs(r, bdev, BLKHOLD_KIND_WRITE, sector,
+				   max_t(sector_t, nr, 1), md_bio);
 	}
 }
 
@@ -128,10 +137,34 @@ static sector_t bh_bio_sector(struct bio *bio)
 	return sector;
 }
 
+/*
+ * Is @bio md's own? md writes a member's superblock, bitmap and bad block
+ * log with bios that end in md_mod (super_written()); every other bio,
+ * also one that userspace builds without a node write (io_uring's block
+ * discard command, nvmet's block backend), ends elsewhere.
+ */
+static bool bh_bio_from_md(struct bio *bio)
+{
+	char sym[KSYM_SYMBOL_LEN];
+	const char *mod;
+
+	sprint_symbol_no_offset(sym, (unsigned long)bio->bi_end_io);
+	mod = strchr(sym, '[');
+	return mod ? !strcmp(mod, "[md_mod]") : !strcmp(sym, "super_written");
+}
+
 static bool bh_bio_held(struct bio *bio, struct bh_refusal *r)
 {
-	return bh_op_held(r, bio->bi_bdev, bio_op(bio), bh_bio_sector(bio),
-			  bio_sectors(bio));
+	sector_t sector = bh_bio_sector(bio);
+
+	if (!bh_op_held(r, bio->bi_bdev, bio_op(bio), sector, bio_sectors(bio),
+			false))
+		return false;
+	/* a range held at the node only: md's metadata writes pass */
+	if (!READ_ONCE(r->vol->node_only) || !bh_bio_from_md(bio))
+		return true;
+	return bh_op_held(r, bio->bi_bdev, bio_op(bio), sector,
+			  bio_sectors(bio), true);
 }
 
 static void bh_refuse_bio(struct bio *bio)
@@ -195,7 +228,7 @@ static bool bh_clone_held(struct request *rq, struct bh_refusal *r)
 	struct gendisk *disk = rq->q->disk;
 
 	return disk && bh_op_held(r, disk->part0, req_op(rq), blk_rq_pos(rq),
-				  blk_rq_sectors(rq));
+				  blk_rq_sectors(rq), false);
 }
 
 static bool bh_clone_refuses(struct ftrace_regs *fregs)
@@ -553,7 +586,56 @@ static long bh_gate_compat_ioctl(struct file *file, unsigned int cmd,
 }
 #endif
 
-/* ---- disk removal: keep the holds, mark them detached ---- */
+/* ---- a bio that slept behind someone else's queue freeze ---- */
+
+/*
+ * __bio_queue_enter() is where a bio that passed the gate waits while its
+ * disk's queue is frozen (an NVMe reset, an elevator switch, another
+ * hold's drain), as a task that is quiescent for RCU Tasks: a hold placed
+ * meanwhile does not wait for it. So a bio that would change data meets
+ * the gate again once it has entered. Only bios that find the queue
+ * frozen come here; reads go on to the kernel's own function.
+ */
+static bool bh_queue_enter_may_refuse(struct ftrace_regs *fregs)
+{
+	struct bio *bio = (struct bio *)bh_ftrace_arg(fregs, 1);
+
+	return bio_op(bio) != REQ_OP_READ;
+}
+
+BH_HOOK_CALLBACK(bh_queue_enter_callback, bh_queue_enter_may_refuse)
+
+/*
+ * blkhold answers for __bio_queue_enter(), which it cannot call (its
+ * ENDBR is sealed on 6.12): the same steps, from the public pieces of the
+ * queue (compat.h), then the gate.
+ */
+static int bh_bio_queue_enter(struct request_queue *q, struct bio *bio)
+{
+	struct bh_refusal r;
+	bool held = false;
+	int ret;
+
+	ret = bh_enter_queue(q, bio);
+	if (!ret && bh_disk_may_be_held(bio->bi_bdev->bd_disk)) {
+		rcu_read_lock();
+		held = bh_bio_held(bio, &r);
+		if (held)
+			bh_refuse(&r);
+		rcu_read_unlock();
+	}
+	if (held) {
+		/* what blk_queue_exit() does: the entry is undone */
+		percpu_ref_put(&q->q_usage_counter);
+		bio->bi_status = BLK_STS_IOERR;
+		bio_endio(bio);
+		ret = -EIO;
+	}
+	bh_refusal_done();
+	return ret;
+}
+
+/* ---- disk removal: keep the holds and the medium held, say so ---- */
 
 static bool bh_disk_deleting(struct ftrace_regs *fregs)
 {
@@ -565,19 +647,55 @@ BH_HOOK_CALLBACK(bh_disk_deleting_callback, bh_disk_deleting)
 /*
  * Mark the disk's volumes detached as its deletion starts, and again when
  * it is done: a hold placed meanwhile (before the disk was marked dead)
- * is caught by the second pass, one placed after by bh_volume_get().
+ * is caught by the second pass, one placed after by bh_volume_get(). A
+ * held disk going is announced as tamper: its driver was unbound, its
+ * device deleted or unplugged. Its medium stays held through every other
+ * handle (passthru.c), and the disk is held again when it comes back.
  */
 static void bh_del_gendisk(struct gendisk *disk)
 {
-	u64 diskseq = disk->diskseq;
+	struct bh_refusal r = {
+		.kind = BLKHOLD_KIND_TAMPER,
+		.action = "removing a held disk: its medium stays held",
+	};
 
-	bh_disk_deleted(diskseq, false);
+	rcu_read_lock();
+	r.vol = bh_volume_find(disk, 0, (sector_t)LLONG_MAX >> SECTOR_SHIFT);
+	if (r.vol)
+		bh_tamper_seen(&r);
+	rcu_read_unlock();
+	bh_disk_deleted(disk, false);
 	del_gendisk(disk);
-	bh_disk_deleted(diskseq, true);
+	bh_disk_deleted(disk, true);
 	bh_refusal_done();
 }
 
-struct bh_hook bh_gate_hooks[] = {
+/* ---- media change: the holds stay with the disk ---- */
+
+/*
+ * A held disk that stays but gets a new diskseq: new media in a drive, or
+ * a loop or nbd device given other storage. The volumes are the disk's,
+ * not its diskseq's, so its holds go on applying to what the device holds
+ * now; the alert says the media changed.
+ */
+static bool bh_diskseq_changing(struct ftrace_regs *fregs)
+{
+	struct gendisk *disk = (struct gendisk *)bh_ftrace_arg(fregs, 0);
+	struct bh_volume *vol;
+
+	rcu_read_lock_sched_notrace();
+	vol = disk->diskseq ? bh_volume_find(disk, 0, (sector_t)LLONG_MAX >>
+					     SECTOR_SHIFT) : NULL;
+	if (vol)
+		bh_alert(vol->devname, NULL,
+			 "media changed: its holds stay with the device and hold what it holds now");
+	rcu_read_unlock_sched_notrace();
+	return false;
+}
+
+BH_HOOK_CALLBACK(bh_diskseq_callback, bh_diskseq_changing)
+
+static struct bh_hook bh_gate_hooks[] = {
 	{ .func = "submit_bio_noacct", .direct = bh_bio_entry,
 	  .instead = bh_refuse_bio },
 	{ .func = "submit_bio_noacct_nocheck", .direct = bh_bio_entry,
@@ -591,7 +709,12 @@ struct bh_hook bh_gate_hooks[] = {
 #ifdef CONFIG_COMPAT
 	{ "compat_blkdev_ioctl", bh_ioctl_callback, bh_gate_compat_ioctl },
 #endif
+	{ "__bio_queue_enter", bh_queue_enter_callback, bh_bio_queue_enter },
 	{ "del_gendisk", bh_disk_deleting_callback, bh_del_gendisk },
+	{ "inc_diskseq", bh_diskseq_callback, NULL },
 };
 
-const unsigned int bh_nr_gate_hooks = ARRAY_SIZE(bh_gate_hooks);
+int bh_gate_init(void)
+{
+	return bh_hooks_add_table(bh_gate_hooks, ARRAY_SIZE(bh_gate_hooks));
+}

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Installing and removing the gate's ftrace hooks. They are installed only
- * while a hold exists, so a host without holds pays nothing.
+ * Installing and removing blkhold's ftrace hooks. Each file that hooks
+ * functions hands its table here when the module loads; the hooks are
+ * installed only while a hold exists, so a host without holds pays
+ * nothing on its I/O path.
  *
- * Each hook is an ftrace_ops filtered on one function. When the gate's
+ * Each hook is an ftrace_ops filtered on one function. When the hook's
  * check refuses the call, the callback moves the instruction pointer to a
  * refusal function of the same signature: the original never runs. The
  * hooks are permanent, so root cannot switch them off with
@@ -14,10 +16,31 @@
 #include "blkhold.h"
 
 #include <linux/module.h>
+#include <linux/slab.h>
 
-/* Every hook of the gate and the request gate, gathered at load. */
-static struct bh_hook *bh_hooks[24];
+struct bh_hook_table {
+	struct bh_hook *hooks;
+	unsigned int count;
+};
+
+/* The tables handed in at load, and every hook of them in install order. */
+static struct bh_hook_table *bh_tables;
+static unsigned int bh_nr_tables;
+static struct bh_hook **bh_hooks;
 static unsigned int bh_nr_hooks;
+
+int bh_hooks_add_table(struct bh_hook *hooks, unsigned int count)
+{
+	struct bh_hook_table *grown;
+
+	grown = krealloc_array(bh_tables, bh_nr_tables + 1, sizeof(*grown),
+			       GFP_KERNEL);
+	if (!grown)
+		return -ENOMEM;
+	bh_tables = grown;
+	bh_tables[bh_nr_tables++] = (struct bh_hook_table) { hooks, count };
+	return 0;
+}
 
 /*
  * Direct entries go last: ftrace cannot make them permanent, and a direct
@@ -25,15 +48,23 @@ static unsigned int bh_nr_hooks;
  * installed. A permanent hook installed first fails in that case, and once
  * installed keeps anyone from setting it to 0.
  */
-static void bh_hooks_gather(struct bh_hook *table, unsigned int count,
-			    bool direct)
+static int bh_hooks_gather(void)
 {
-	for (; count--; table++) {
-		if (!!table->direct != direct)
-			continue;
-		if (!WARN_ON(bh_nr_hooks >= ARRAY_SIZE(bh_hooks)))
-			bh_hooks[bh_nr_hooks++] = table;
-	}
+	unsigned int t, i, total = 0;
+	int direct;
+
+	for (t = 0; t < bh_nr_tables; t++)
+		total += bh_tables[t].count;
+	bh_hooks = kcalloc(total, sizeof(*bh_hooks), GFP_KERNEL);
+	if (!bh_hooks)
+		return -ENOMEM;
+	bh_nr_hooks = 0;
+	for (direct = 0; direct < 2; direct++)
+		for (t = 0; t < bh_nr_tables; t++)
+			for (i = 0; i < bh_tables[t].count; i++)
+				if (!!bh_tables[t].hooks[i].direct == direct)
+					bh_hooks[bh_nr_hooks++] = &bh_tables[t].hooks[i];
+	return 0;
 }
 
 /* A hook's callback refuses the call: run the refusal function instead. */
@@ -49,7 +80,7 @@ void notrace bh_hook_redirect(struct ftrace_ops *ops, unsigned long parent_ip,
 	bh_ftrace_set_ip(fregs, (unsigned long)hook->instead);
 }
 
-static int bh_hook_prepare(struct bh_hook *hook)
+static int bh_hook_prepare(struct bh_hook *hook, bool permanent)
 {
 	int err;
 
@@ -60,7 +91,8 @@ static int bh_hook_prepare(struct bh_hook *hook)
 	 */
 	if (!hook->ops.func) {
 		hook->ops.func = hook->callback;
-		hook->ops.flags = hook->direct ? 0 : FTRACE_OPS_FL_PERMANENT;
+		hook->ops.flags = hook->direct || !permanent ?
+				  0 : FTRACE_OPS_FL_PERMANENT;
 		if (hook->instead && !hook->direct)
 			hook->ops.flags |= FTRACE_OPS_FL_IPMODIFY;
 	}
@@ -117,20 +149,23 @@ void bh_hooks_remove(void)
 }
 
 /*
- * A group of hooks on functions of a module that may load after blkhold
- * (stack.c): filtered when installed, which finds the functions where the
- * module is now, and unregistered when no longer needed. The filters stay
- * until blkhold's exit (bh_hook_group_exit()): ftrace_free_filter() leaves
- * the freed filter in place on some kernels, so the next filter setting
- * would free it again.
+ * A group of hooks installed apart from the others: on functions of a
+ * module that may load after blkhold (stack.c), filtered when installed,
+ * which finds the functions where the module is now, and unregistered
+ * when no longer needed; or one that is in place from load to unload
+ * (persist.c), not permanent, so that it leaves kernel.ftrace_enabled to
+ * root while no hold exists. The filters stay until blkhold's exit
+ * (bh_hook_group_exit()): ftrace_free_filter() leaves the freed filter in
+ * place on some kernels, so the next filter setting would free it again.
  */
-int bh_hook_group_install(struct bh_hook *group, unsigned int count)
+static int bh_group_install(struct bh_hook *group, unsigned int count,
+			    bool permanent)
 {
 	unsigned int i;
 	int err;
 
 	for (i = 0; i < count; i++) {
-		err = bh_hook_prepare(&group[i]);
+		err = bh_hook_prepare(&group[i], permanent);
 		if (!err)
 			err = bh_hook_register(&group[i]);
 		if (err) {
@@ -140,6 +175,16 @@ int bh_hook_group_install(struct bh_hook *group, unsigned int count)
 		}
 	}
 	return 0;
+}
+
+int bh_hook_group_install(struct bh_hook *group, unsigned int count)
+{
+	return bh_group_install(group, count, true);
+}
+
+int bh_hook_group_install_always(struct bh_hook *group, unsigned int count)
+{
+	return bh_group_install(group, count, false);
 }
 
 void bh_hook_group_remove(struct bh_hook *group, unsigned int count)
@@ -154,22 +199,19 @@ void bh_hook_group_exit(struct bh_hook *group, unsigned int count)
 		ftrace_free_filter(&group[count].ops);
 }
 
-/* At load: set the filters and install once, so a kernel that cannot be
- * hooked makes loading fail rather than the first hold.
+/*
+ * At load, after every table is in: set the filters and install once, so
+ * a kernel that cannot be hooked makes loading fail rather than the first
+ * hold. The message names the function that could not be hooked.
  */
 int bh_hooks_probe(void)
 {
 	unsigned int i;
-	int err = 0;
+	int err;
 
-	bh_nr_hooks = 0;
-	bh_hooks_gather(bh_gate_hooks, bh_nr_gate_hooks, false);
-	bh_hooks_gather(bh_passthru_hooks, bh_nr_passthru_hooks, false);
-	bh_hooks_gather(bh_tamper_hooks, bh_nr_tamper_hooks, false);
-	bh_hooks_gather(bh_persist_hooks, bh_nr_persist_hooks, false);
-	bh_hooks_gather(bh_gate_hooks, bh_nr_gate_hooks, true);
+	err = bh_hooks_gather();
 	for (i = 0; i < bh_nr_hooks && !err; i++)
-		err = bh_hook_prepare(bh_hooks[i]);
+		err = bh_hook_prepare(bh_hooks[i], true);
 	if (!err)
 		err = bh_hooks_install();
 	if (err) {
@@ -186,4 +228,10 @@ void bh_hooks_exit(void)
 
 	for (i = 0; i < bh_nr_hooks; i++)
 		ftrace_free_filter(&bh_hooks[i]->ops);
+	kfree(bh_hooks);
+	bh_hooks = NULL;
+	bh_nr_hooks = 0;
+	kfree(bh_tables);
+	bh_tables = NULL;
+	bh_nr_tables = 0;
 }

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * blkhold: legal holds on block devices. Loading registers the netlink
- * family and checks that the gate's functions can be hooked; the hooks
- * themselves are installed only while a hold exists (registry.c), and the
- * module cannot be unloaded while one does.
+ * blkhold: legal holds on block devices. Loading learns what it needs of
+ * the disks, registers the netlink family and checks that every hooked
+ * function can be hooked; the gate's hooks are installed only while a
+ * hold exists (registry.c), and the module cannot be unloaded while one
+ * does. Disk arrival is watched from load to unload (persist.c).
  */
 #include "blkhold.h"
 
@@ -14,19 +15,26 @@ static int __init bh_init(void)
 {
 	int err;
 
-	err = bh_persist_init();
+	err = bh_disk_init() ?: bh_gate_init() ?: bh_passthru_init() ?:
+	      bh_tamper_init() ?: bh_persist_init();
 	if (err)
-		return err;
+		goto fail;
 	err = bh_hooks_probe();
 	if (err)
-		return err;
+		goto persist;
 	err = bh_netlink_init();
-	if (err) {
-		bh_hooks_exit();
-		return err;
-	}
+	if (err)
+		goto hooks;
 	pr_info("loaded; no holds\n");
 	return 0;
+
+hooks:
+	bh_hooks_exit();
+persist:
+	bh_persist_exit();
+fail:
+	bh_hooks_exit();
+	return err;
 }
 
 static void __exit bh_exit(void)
@@ -34,9 +42,10 @@ static void __exit bh_exit(void)
 	if (bh_pinned())
 		bh_unload_forced();
 	bh_netlink_exit();
+	bh_persist_exit();
 	bh_hooks_exit();
 	bh_stack_exit();
-	/* kfree_rcu() of the last volumes must finish before the code goes */
+	/* call_rcu() of the last volumes and records must finish before the code goes */
 	rcu_barrier();
 	/*
 	 * A refusal function drops its module reference as it returns

@@ -2,12 +2,23 @@
 /*
  * The "blkhold" generic netlink family. Documentation/netlink/specs/
  * blkhold.yaml is the reference. Placing and releasing holds needs
- * CAP_SYS_ADMIN in the initial user namespace; reading and watching is open
- * to every local user, like lsblk's view of the read-only flag.
+ * CAP_SYS_ADMIN in the initial user namespace. So does reading them and
+ * watching events, unless the admin names a group whose members may read
+ * (module parameter read_group): hold names and reasons are case numbers
+ * and parties, not for every local user.
  */
 #include "blkhold.h"
 
 #include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/moduleparam.h>
+
+static int bh_read_gid = -1;
+module_param_named(read_group, bh_read_gid, int, 0444);
+MODULE_PARM_DESC(read_group,
+		 "group ID whose members may list holds besides CAP_SYS_ADMIN (-1: none)");
+
+static struct genl_family bh_family __ro_after_init;
 
 static const struct nla_policy bh_hold_policy[BLKHOLD_A_MAX + 1] = {
 	[BLKHOLD_A_MAJOR] = { .type = NLA_U32 },
@@ -53,6 +64,18 @@ static int bh_require_admin(struct sk_buff *skb, struct genl_info *info)
 		return 0;
 	NL_SET_ERR_MSG(info->extack,
 		       "needs CAP_SYS_ADMIN in the initial user namespace");
+	return -EPERM;
+}
+
+/* Dumps: the admin, or a member of the group the admin chose. */
+static int bh_dump_start(struct netlink_callback *cb)
+{
+	if (netlink_capable(cb->skb, CAP_SYS_ADMIN) ||
+	    (bh_read_gid >= 0 &&
+	     in_group_p(make_kgid(&init_user_ns, bh_read_gid))))
+		return 0;
+	NL_SET_ERR_MSG(cb->extack,
+		       "reading holds needs CAP_SYS_ADMIN or the group of blkhold's read_group parameter");
 	return -EPERM;
 }
 
@@ -348,6 +371,7 @@ static int bh_parse_record(struct genl_info *info, struct bh_record *rec,
 
 static int bh_cmd_record_add(struct sk_buff *skb, struct genl_info *info)
 {
+	struct block_device *bdev = NULL;
 	struct bh_hold *proto;
 	struct bh_record *rec;
 	u64 diskseq;
@@ -367,10 +391,19 @@ static int bh_cmd_record_add(struct sk_buff *skb, struct genl_info *info)
 	rec->proto = *proto;
 	kfree(proto);
 	err = bh_parse_record(info, rec, &devt, &diskseq);
+	if (!err && devt) {
+		bdev = bh_node_get(devt, diskseq, info->extack);
+		err = PTR_ERR_OR_ZERO(bdev);
+		if (err)
+			bdev = NULL;
+	}
 	if (!err)
-		err = bh_record_add(rec, devt, diskseq,
+		err = bh_record_add(rec, bdev,
 				    nla_get_flag(info->attrs[BLKHOLD_A_DRAIN_LATER]),
 				    info->extack);
+	if (bdev)
+		bh_bdev_put(bdev);
+	/* a record armed is the registry's; one that was not is ours */
 	if (err)
 		kfree(rec);
 	return err;
@@ -391,18 +424,7 @@ static int bh_cmd_record_del(struct sk_buff *skb, struct genl_info *info)
 	return err ?: bh_record_del(&key, reason, info->extack);
 }
 
-int bh_put_volume_id(struct sk_buff *skb, const struct bh_volume *vol)
-{
-	if (nla_put_u32(skb, BLKHOLD_A_MAJOR, MAJOR(vol->devt)) ||
-	    nla_put_u32(skb, BLKHOLD_A_MINOR, MINOR(vol->devt)) ||
-	    nla_put_u64_64bit(skb, BLKHOLD_A_DISKSEQ, vol->diskseq,
-			      BLKHOLD_A_PAD) ||
-	    nla_put_string(skb, BLKHOLD_A_DEVNAME, vol->devname))
-		return -EMSGSIZE;
-	return 0;
-}
-
-static int bh_put_counters(struct sk_buff *skb, const struct bh_volume *vol)
+static int bh_put_counters(struct sk_buff *skb, const atomic64_t *refused)
 {
 	struct nlattr *nest = nla_nest_start(skb, BLKHOLD_A_COUNTERS);
 	unsigned int kind;
@@ -411,7 +433,7 @@ static int bh_put_counters(struct sk_buff *skb, const struct bh_volume *vol)
 		return -EMSGSIZE;
 	for (kind = 0; kind < __BLKHOLD_KIND_MAX; kind++)
 		if (nla_put_u64_64bit(skb, BLKHOLD_COUNTER_A_WRITE + kind,
-				      atomic64_read(&vol->refused[kind]),
+				      atomic64_read(&refused[kind]),
 				      BLKHOLD_COUNTER_A_PAD))
 			return -EMSGSIZE;
 	nla_nest_end(skb, nest);
@@ -456,13 +478,13 @@ static int bh_put_volume(struct sk_buff *skb, const struct bh_volume *vol,
 	const struct bh_hold *hold;
 	unsigned long i = 0;
 
-	if (bh_put_volume_id(skb, vol) ||
+	if (bh_put_volume_id(skb, vol, bh_volume_diskseq(vol)) ||
 	    nla_put_u64_64bit(skb, BLKHOLD_A_START, vol->start, BLKHOLD_A_PAD) ||
 	    nla_put_u64_64bit(skb, BLKHOLD_A_SECTORS, vol->nr_sects,
 			      BLKHOLD_A_PAD) ||
 	    (READ_ONCE(vol->detached) && nla_put_flag(skb, BLKHOLD_A_DETACHED)) ||
 	    (READ_ONCE(vol->node_only) && nla_put_flag(skb, BLKHOLD_A_NODE_ONLY)) ||
-	    bh_put_counters(skb, vol))
+	    bh_put_counters(skb, vol->refused))
 		return -ENOBUFS;
 	list_for_each_entry(hold, &vol->holds, node) {
 		if (i >= *next && bh_put_hold(skb, hold)) {
@@ -518,6 +540,7 @@ static int bh_put_record(struct sk_buff *skb, const struct bh_record *rec)
 	     nla_put_string(skb, BLKHOLD_A_PARTUUID, rec->partuuid)) ||
 	    (rec->beneath && nla_put_flag(skb, BLKHOLD_A_BENEATH)) ||
 	    (rec->node_only && nla_put_flag(skb, BLKHOLD_A_NODE_ONLY)) ||
+	    bh_put_counters(skb, rec->refused) ||
 	    bh_put_hold(skb, &rec->proto))
 		return -EMSGSIZE;
 	return 0;
@@ -572,6 +595,7 @@ static const struct genl_ops bh_ops[] = {
 	},
 	{
 		.cmd = BLKHOLD_CMD_VOLUME_GET,
+		.start = bh_dump_start,
 		.dumpit = bh_cmd_volume_dump,
 		.policy = bh_get_policy,
 		.maxattr = BLKHOLD_A_MAX,
@@ -590,6 +614,7 @@ static const struct genl_ops bh_ops[] = {
 	},
 	{
 		.cmd = BLKHOLD_CMD_RECORD_GET,
+		.start = bh_dump_start,
 		.dumpit = bh_cmd_record_dump,
 		.policy = bh_get_policy,
 		.maxattr = BLKHOLD_A_MAX,
@@ -602,11 +627,12 @@ static const struct genl_ops bh_ops[] = {
 	},
 };
 
+/* Events name holds and volumes: for the admin only. */
 static const struct genl_multicast_group bh_mcgrps[] = {
-	{ .name = BLKHOLD_MCGRP_EVENTS },
+	{ .name = BLKHOLD_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_SYS_ADMIN },
 };
 
-struct genl_family bh_family __ro_after_init = {
+static struct genl_family bh_family __ro_after_init = {
 	.name = BLKHOLD_FAMILY_NAME,
 	.version = BLKHOLD_FAMILY_VERSION,
 	.maxattr = BLKHOLD_A_MAX,
@@ -620,10 +646,15 @@ struct genl_family bh_family __ro_after_init = {
 
 int bh_netlink_init(void)
 {
-	return genl_register_family(&bh_family);
+	int err = genl_register_family(&bh_family);
+
+	if (!err)
+		bh_events_init(&bh_family);
+	return err;
 }
 
 void bh_netlink_exit(void)
 {
+	bh_events_init(NULL);
 	genl_unregister_family(&bh_family);
 }

@@ -43,37 +43,8 @@ struct bh_nvme_request_head {
 	u16 status;
 };
 
-/*
- * The command set of a disk's passthrough requests, from the device the
- * disk hangs off as sysfs shows it (DEVTYPE, class, bus), never from the
- * driver's module name, which a built-in driver does not have: a SCSI
- * disk's parent is a scsi_device, an NVMe namespace's its controller of
- * class "nvme", a virtio-blk disk's a device on the virtio bus.
- */
-enum bh_transport bh_disk_transport(struct gendisk *disk)
-{
-	struct device *parent = bh_disk_parent(disk);
-
-	if (!parent)
-		return BH_TRANSPORT_OTHER;
-	if (parent->type && parent->type->name &&
-	    !strcmp(parent->type->name, "scsi_device"))
-		return BH_TRANSPORT_SCSI;
-	if (parent->class && !strcmp(parent->class->name, "nvme") &&
-	    disk->queue->tag_set)
-		return BH_TRANSPORT_NVME;
-	if (parent->bus && !strcmp(parent->bus->name, "virtio"))
-		return BH_TRANSPORT_VIRTIO;
-	return BH_TRANSPORT_OTHER;
-}
-
-/* The admin and I/O queues of one NVMe controller share this. */
-const void *bh_nvme_ctrl_key(struct gendisk *disk)
-{
-	if (bh_disk_transport(disk) != BH_TRANSPORT_NVME)
-		return NULL;
-	return disk->queue->tag_set->driver_data;
-}
+/* nvme_request.flags: a command from userspace (drivers/nvme/host/nvme.h) */
+#define BH_NVME_REQ_USERCMD	BIT(1)
 
 /* ---- SCSI ---- */
 
@@ -184,25 +155,55 @@ static bool bh_nvme_io_reads(const struct nvme_command *cmd)
 	}
 }
 
-static bool bh_nvme_admin_harmless(u8 opcode)
+/* Features a user may set on a controller that carries held media. */
+static bool bh_nvme_user_feature(u8 fid)
 {
-	switch (opcode) {
-	case nvme_admin_delete_sq:
-	case nvme_admin_create_sq:
+	switch (fid) {
+	case NVME_FEAT_POWER_MGMT:
+	case NVME_FEAT_TEMP_THRESH:
+	case NVME_FEAT_ERR_RECOVERY:
+	case NVME_FEAT_VOLATILE_WC:
+	case NVME_FEAT_IRQ_COALESCE:
+	case NVME_FEAT_ASYNC_EVENT:
+	case NVME_FEAT_AUTO_PST:
+	case NVME_FEAT_TIMESTAMP:
+	case NVME_FEAT_HCTM:
+	case NVME_FEAT_NOPSC:
+	case NVME_FEAT_SW_PROGRESS:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Admin commands that change no medium. The driver's own queue and host
+ * memory setup (queues, doorbell buffer, host memory buffer features)
+ * passes for the kernel only: from a user it would hand the controller
+ * addresses of its choosing.
+ */
+static bool bh_nvme_admin_harmless(const struct nvme_command *cmd, bool user)
+{
+	switch (cmd->common.opcode) {
 	case nvme_admin_get_log_page:
-	case nvme_admin_delete_cq:
-	case nvme_admin_create_cq:
 	case nvme_admin_identify:
-	case nvme_admin_abort_cmd:
-	case nvme_admin_set_features:
 	case nvme_admin_get_features:
 	case nvme_admin_async_event:
 	case nvme_admin_keep_alive:
 	case nvme_admin_directive_recv:
-	case nvme_admin_dbbuf:
 	case nvme_admin_security_recv:
 	case nvme_admin_get_lba_status:
 		return true;
+	case nvme_admin_delete_sq:
+	case nvme_admin_create_sq:
+	case nvme_admin_delete_cq:
+	case nvme_admin_create_cq:
+	case nvme_admin_abort_cmd:
+	case nvme_admin_dbbuf:
+		return !user;
+	case nvme_admin_set_features:
+		return !user ||
+		       bh_nvme_user_feature(le32_to_cpu(cmd->common.cdw10) & 0xff);
 	default:
 		return false;
 	}
@@ -218,35 +219,19 @@ static void bh_nvme_fail(struct request *rq)
 
 /* ---- the decision ---- */
 
-/*
- * Does @rq change a held volume? Fills @r for the refusal. Called in an
- * RCU read-side section.
- */
-static bool bh_request_refused(struct request *rq, struct bh_refusal *r)
+/* A passthrough request to a disk with a held volume (any node of it). */
+static bool bh_disk_request_refused(struct request *rq, struct gendisk *disk,
+				    struct bh_refusal *r,
+				    enum bh_transport *transport)
 {
-	struct gendisk *disk = rq->q->disk;
 	struct bh_nvme_request_head *nreq;
 	struct scsi_cmnd *scmd;
 
-	if (!blk_rq_is_passthrough(rq))
-		return false;
-	memset(r, 0, sizeof(*r));
-	r->kind = BLKHOLD_KIND_PASSTHROUGH;
-	if (!disk) {
-		/* a queue without a disk: an NVMe controller's admin queue */
-		if (!rq->q->tag_set)
-			return false;
-		r->vol = bh_volume_find_ctrl(rq->q->tag_set->driver_data);
-		if (!r->vol)
-			return false;
-		nreq = blk_mq_rq_to_pdu(rq);
-		r->opcode = nreq->cmd->common.opcode;
-		return !bh_nvme_admin_harmless(r->opcode);
-	}
-	r->vol = bh_volume_find(disk->diskseq, 0, get_capacity(disk));
+	r->vol = bh_volume_find(disk, 0, max_t(sector_t, get_capacity(disk), 1));
 	if (!r->vol)
 		return false;
 	r->bdev = disk->part0;
+	*transport = r->vol->transport;
 	switch (r->vol->transport) {
 	case BH_TRANSPORT_SCSI:
 		scmd = blk_mq_rq_to_pdu(rq);
@@ -270,41 +255,147 @@ static bool bh_request_refused(struct request *rq, struct bh_refusal *r)
 	}
 }
 
-static enum bh_transport bh_request_transport(struct request *rq,
-					      const struct bh_refusal *r)
+/*
+ * A command to a SCSI device without a disk: through sg or bsg, after sd
+ * was unbound or before it is bound. Its medium is held if its disk was
+ * (the queue outlives the disk) or a record names its identity; one whose
+ * identity cannot be read is refused on a host that carries held media.
+ */
+static bool bh_scsi_medium_refused(struct request *rq, struct device *sdev,
+				   struct bh_refusal *r)
 {
-	return rq->q->disk ? r->vol->transport : BH_TRANSPORT_NVME;
+	struct scsi_cmnd *scmd = blk_mq_rq_to_pdu(rq);
+	char id[BLKHOLD_IDENTITY_MAX + 1];
+
+	r->opcode = scmd->cmnd[0];
+	r->via = "a SCSI device without its disk (sg, bsg)";
+	if (bh_scsi_reads(scmd->cmnd, scmd->cmd_len))
+		return false;
+	r->vol = bh_volume_find_queue(rq->q);
+	if (r->vol)
+		return true;
+	if (!bh_scsi_device_identity(sdev, id)) {
+		r->rec = bh_record_find_identity(id);
+		if (r->rec)
+			r->vol = bh_record_volume(r->rec);
+		return r->rec;
+	}
+	r->vol = bh_volume_find_host(rq->q->tag_set);
+	return r->vol;
+}
+
+/*
+ * The held medium of the NVMe subsystem @nqn: a namespace held now, or
+ * one a record held before (a controller re-plugged or rescanned, its
+ * namespaces not yet found).
+ */
+static bool bh_subsys_held(const char *nqn, struct bh_refusal *r)
+{
+	r->vol = bh_volume_find_subsys(nqn);
+	if (r->vol)
+		return true;
+	r->rec = bh_record_find_subsys(nqn);
+	if (r->rec)
+		r->vol = bh_record_volume(r->rec);
+	return r->rec;
+}
+
+/*
+ * An admin command to an NVMe controller. Format, Sanitize and namespace
+ * management reach every namespace of the subsystem, whichever of its
+ * controllers they come through: a controller is held when its subsystem
+ * holds a namespace. A controller blkhold knows from a held namespace is
+ * judged at once; another on PCI is found by its subsystem's NQN.
+ */
+static bool bh_admin_refused(struct request *rq, struct bh_refusal *r)
+{
+	const void *key = rq->q->tag_set ? rq->q->tag_set->driver_data : NULL;
+	struct bh_nvme_request_head *nreq = blk_mq_rq_to_pdu(rq);
+	char *nqn;
+	int known;
+	bool held;
+
+	r->via = "an NVMe controller";
+	r->vol = bh_volume_find_ctrl(key);
+	if (r->vol) {
+		r->opcode = nreq->cmd->common.opcode;
+		return !bh_nvme_admin_harmless(nreq->cmd,
+					       nreq->flags & BH_NVME_REQ_USERCMD);
+	}
+	if (!bh_nvme_held() && !bh_records_armed())
+		return false;
+	nqn = (char *)__get_free_page(GFP_ATOMIC);
+	if (!nqn)
+		return false;
+	known = bh_nvme_ctrl_subsys(key, nqn);
+	held = known && !bh_nvme_admin_harmless(nreq->cmd,
+						nreq->flags & BH_NVME_REQ_USERCMD);
+	if (held) {
+		r->opcode = nreq->cmd->common.opcode;
+		/* one still learning its subsystem is initialising: the kernel's */
+		held = known > 0 && bh_subsys_held(nqn, r);
+	}
+	free_page((unsigned long)nqn);
+	return held;
+}
+
+/*
+ * Does @rq change a held medium? Fills @r for the refusal and
+ * @transport for the status to report. Called in an RCU read-side
+ * section; does not sleep.
+ */
+static bool bh_request_refused(struct request *rq, struct bh_refusal *r,
+			       enum bh_transport *transport)
+{
+	struct gendisk *disk = rq->q->disk;
+	struct device *sdev;
+
+	if (!blk_rq_is_passthrough(rq))
+		return false;
+	memset(r, 0, sizeof(*r));
+	r->kind = BLKHOLD_KIND_PASSTHROUGH;
+	if (disk)
+		return bh_disk_request_refused(rq, disk, r, transport);
+	sdev = bh_queue_scsi_device(rq->q);
+	*transport = sdev ? BH_TRANSPORT_SCSI : BH_TRANSPORT_NVME;
+	if (sdev)
+		return bh_scsi_medium_refused(rq, sdev, r);
+	return bh_admin_refused(rq, r);
 }
 
 /* Refuse @rq: record it and fill in the status its submitter will read. */
 static bool bh_request_refuse(struct request *rq)
 {
+	enum bh_transport transport = BH_TRANSPORT_OTHER;
 	struct bh_refusal r;
 	bool refused;
 
 	rcu_read_lock();
-	refused = bh_request_refused(rq, &r);
+	refused = bh_request_refused(rq, &r, &transport);
 	if (refused) {
 		bh_refuse(&r);
-		if (bh_request_transport(rq, &r) == BH_TRANSPORT_SCSI)
+		if (transport == BH_TRANSPORT_SCSI)
 			bh_scsi_fail(rq);
-		else if (bh_request_transport(rq, &r) == BH_TRANSPORT_NVME)
+		else if (transport == BH_TRANSPORT_NVME)
 			bh_nvme_fail(rq);
 	}
 	rcu_read_unlock();
 	return refused;
 }
 
+/*
+ * Cheap: the refusal function decides. A request to a disk without a held
+ * volume passes here; one without a disk goes there while anything is held.
+ */
 static bool bh_request_refuses(struct ftrace_regs *fregs)
 {
 	struct request *rq = (struct request *)bh_ftrace_arg(fregs, 0);
-	struct bh_refusal r;
-	bool refused;
 
-	rcu_read_lock_sched_notrace();
-	refused = bh_request_refused(rq, &r);
-	rcu_read_unlock_sched_notrace();
-	return refused;
+	if (!blk_rq_is_passthrough(rq))
+		return false;
+	if (rq->q->disk)
+		return bh_disk_may_be_held(rq->q->disk);
+	return true;
 }
 
 BH_HOOK_CALLBACK(bh_request_callback, bh_request_refuses)
@@ -337,10 +428,14 @@ static void bh_refuse_execute_rq_nowait(struct request *rq, bool at_head)
 	bh_refusal_done();
 }
 
-struct bh_hook bh_passthru_hooks[] = {
+static struct bh_hook bh_passthru_hooks[] = {
 	{ "blk_execute_rq", bh_request_callback, bh_refuse_execute_rq },
 	{ "blk_execute_rq_nowait", bh_request_callback,
 	  bh_refuse_execute_rq_nowait },
 };
 
-const unsigned int bh_nr_passthru_hooks = ARRAY_SIZE(bh_passthru_hooks);
+int bh_passthru_init(void)
+{
+	return bh_hooks_add_table(bh_passthru_hooks,
+				  ARRAY_SIZE(bh_passthru_hooks));
+}

@@ -1,147 +1,67 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Stored holds, armed: records that hold a range of every disk with a
- * given stable identity, from the moment such a disk appears.
+ * Records: holds on a medium named by its stable identity (disk.c), armed
+ * from the store at boot or placed on a disk that has an identity. A
+ * record holds its range of every disk with that identity, from the moment
+ * such a disk appears, for as long as it is armed: after a re-plug, a
+ * re-probe or an unbind and bind of the driver the disk is held again
+ * before it can be opened. The request gate judges passthrough to a medium
+ * by its records too, so sg, bsg and an NVMe controller are held while no
+ * disk of the medium is there (passthru.c).
  *
- * A disk's identity is what the kernel itself shows in sysfs: the SCSI
- * device's "wwid" (SCSI and SATA), the NVMe namespace's "wwid", the
- * virtio disk's "serial". blkhold calls the same show() functions, so the
- * CLI and the kernel compare the same strings. The identity is written
- * "SOURCE=VALUE", SOURCE being the attribute's path below /sys/block/X.
- *
- * device_add_disk() is redirected here while a record is armed: a disk is
+ * device_add_disk() is redirected here from load to unload: a disk is
  * matched, and its volumes published, before device_add() creates its
  * node, before bdev_add() makes it openable, before the partition scan and
- * the uevent that udev, md, LVM and multipath act on. bdev_add() is
+ * the uevent that udev, md, LVM and multipath act on. A disk whose
+ * identity matches no record does not wait for bh_lock. bdev_add() is
  * observed to give each held node its number, name and read-only flag.
+ *
+ * A disk arrives while a record is armed with neither missing the other:
+ * the arrival registers itself and then looks for records, the record is
+ * published and then looks for arrivals (and in the block class), each
+ * with a full barrier in between. Binding twice is no error.
  */
 #include "blkhold.h"
 
-#include <linux/ctype.h>
 #include <linux/device.h>
+#include <linux/moduleparam.h>
 #include <linux/slab.h>
-#include <linux/sysfs.h>
+
+unsigned int bh_max_records = 10000;
+module_param_named(max_records, bh_max_records, uint, 0444);
+MODULE_PARM_DESC(max_records, "armed records, stored and transient (10000)");
 
 static LIST_HEAD(bh_records);
 static unsigned int bh_nr_records;
 
-/*
- * Disks between the identity check of their arrival and the end of
- * device_add_disk(): not yet in the block class, so a record armed
- * meanwhile looks for them here. Under bh_lock.
- */
-struct bh_arrival {
-	struct list_head node;
-	struct gendisk *disk;
-	struct device *parent;		/* what device_add_disk() will set */
-	char identity[BLKHOLD_IDENTITY_MAX + 1];
-};
-
-static LIST_HEAD(bh_arrivals);
-
-/* block_class is not exported; every disk's device points to it. */
-static typeof(disk_to_dev((struct gendisk *)NULL)->class) bh_block_class;
-
-/*
- * The device @disk hangs off. device_add_disk() sets it; until then a
- * disk in arrival has it from its caller.
- */
-struct device *bh_disk_parent(struct gendisk *disk)
+bool bh_records_armed(void)
 {
-	struct bh_arrival *a;
+	return READ_ONCE(bh_nr_records);
+}
 
-	if (disk_to_dev(disk)->parent)
-		return disk_to_dev(disk)->parent;
-	bh_registry_assert_locked();
-	list_for_each_entry(a, &bh_arrivals, node)
-		if (a->disk == disk)
-			return a->parent;
+/* A record for medium @identity, under RCU or bh_lock. */
+struct bh_record *bh_record_find_identity(const char *identity)
+{
+	struct bh_record *rec;
+
+	list_for_each_entry_rcu(rec, &bh_records, node, bh_registry_locked())
+		if (!strcmp(rec->identity, identity))
+			return rec;
 	return NULL;
 }
 
-/* ---- identities ---- */
-
-static struct device_attribute *bh_find_attr(struct device *dev,
-					     const struct attribute_group *const *groups,
-					     const char *name)
+/* A record that has held a namespace of NVMe subsystem @nqn, under RCU. */
+struct bh_record *bh_record_find_subsys(const char *nqn)
 {
-	const struct attribute_group *grp;
-	struct attribute *attr;
-	int i;
+	struct bh_record *rec;
+	const char *subsys;
 
-	for (; groups && *groups; groups++) {
-		grp = *groups;
-		for (i = 0; grp->attrs && grp->attrs[i]; i++) {
-			attr = grp->attrs[i];
-			if (strcmp(attr->name, name))
-				continue;
-			if (grp->is_visible && !grp->is_visible(&dev->kobj, attr, i))
-				return NULL;
-			return container_of(attr, struct device_attribute, attr);
-		}
+	list_for_each_entry_rcu(rec, &bh_records, node) {
+		subsys = rcu_dereference(rec->subsys);
+		if (subsys && !strcmp(subsys, nqn))
+			return rec;
 	}
 	return NULL;
-}
-
-/*
- * Show attribute @name of @dev into @page, as sysfs would, and make
- * "@source=VALUE" of it in @id. Returns 0, or -ENODATA when the attribute
- * is missing, fails or shows nothing usable.
- */
-static int bh_show_identity(struct device *dev,
-			    const struct attribute_group *const *groups,
-			    const char *name, const char *source, char *page,
-			    char *id)
-{
-	struct device_attribute *da = bh_find_attr(dev, groups, name);
-	ssize_t len;
-	int i;
-
-	if (!da && dev->type)
-		da = bh_find_attr(dev, dev->type->groups, name);
-	if (!da || !da->show)
-		return -ENODATA;
-	len = da->show(dev, da, page);
-	if (len <= 0 || len >= PAGE_SIZE)
-		return -ENODATA;
-	while (len && isspace(page[len - 1]))
-		len--;
-	for (i = 0; i < len; i++)
-		if (page[i] < 0x20 || page[i] > 0x7e)
-			return -ENODATA;
-	if (!len || snprintf(id, BLKHOLD_IDENTITY_MAX + 1, "%s=%.*s", source,
-			     (int)len, page) > BLKHOLD_IDENTITY_MAX)
-		return -ENODATA;
-	return 0;
-}
-
-/*
- * The identity of @disk, whose device is @ddev with attribute @groups and
- * parent @parent (at arrival these are device_add_disk()'s arguments, not
- * yet in the device). May sleep: a virtio serial is read from the device.
- * Removable media have none: the identity would be the drive's.
- */
-static int bh_disk_identity(struct gendisk *disk, struct device *parent,
-			    const struct attribute_group *const *groups,
-			    char *id)
-{
-	struct device *ddev = disk_to_dev(disk);
-	char *page;
-	int err;
-
-	if (disk->flags & GENHD_FL_REMOVABLE)
-		return -ENODATA;
-	page = (char *)__get_free_page(GFP_KERNEL);
-	if (!page)
-		return -ENOMEM;
-	err = bh_show_identity(ddev, groups, "wwid", "wwid", page, id);
-	if (err && parent)
-		err = bh_show_identity(parent, parent->groups, "wwid",
-				       "device/wwid", page, id);
-	if (err)
-		err = bh_show_identity(ddev, groups, "serial", "serial", page, id);
-	free_page((unsigned long)page);
-	return err;
 }
 
 /*
@@ -182,6 +102,18 @@ static struct block_device *bh_disk_node(struct gendisk *disk, sector_t start,
 	return NULL;
 }
 
+/* @rec learns the NVMe subsystem of the disk it holds, once. */
+static void bh_record_learn(struct bh_record *rec, const struct bh_volume *vol)
+{
+	const char *subsys;
+
+	if (rcu_access_pointer(rec->subsys) || !vol->subsys)
+		return;
+	subsys = kstrdup(vol->subsys, GFP_KERNEL);
+	if (subsys)
+		rcu_assign_pointer(rec->subsys, subsys);
+}
+
 /*
  * Hold @rec's range of @disk. A disk whose size differs from the one the
  * record was made on may be laid out differently: all of it is held then,
@@ -198,6 +130,7 @@ static int bh_record_bind(struct bh_record *rec, struct gendisk *disk,
 	bool created;
 	int err;
 
+	bh_registry_assert_locked();
 	if (get_capacity(disk) != rec->disk_sects) {
 		start = 0;
 		nr = max(get_capacity(disk), rec->disk_sects);
@@ -233,12 +166,29 @@ static int bh_record_bind(struct bh_record *rec, struct gendisk *disk,
 	/* the same record bound twice (the disk seen twice) is no error */
 	if (err)
 		return err == -EEXIST ? 0 : err;
+	bh_record_learn(rec, vol);
 	/* a range held for a stacked volume above, now held for itself */
 	if (!rec->beneath && READ_ONCE(vol->derived))
 		created |= bh_volume_own(vol, node);
 	return created;
 }
 
+/*
+ * A live disk whose range was not held yet may have writes in flight that
+ * passed the gate before: they complete before the record is reported
+ * armed (bh_drain_deferred(), after bh_lock is dropped).
+ */
+static int bh_record_bind_disk(struct bh_record *rec, struct gendisk *disk,
+			       struct netlink_ext_ack *extack)
+{
+	int created = bh_record_bind(rec, disk, extack);
+
+	if (created > 0 && disk_live(disk))
+		bh_drain_later(disk);
+	return min(created, 0);
+}
+
+/* Every record of @identity holds its range of arriving @disk. */
 static int bh_record_bind_all(struct gendisk *disk, const char *identity)
 {
 	struct bh_record *rec;
@@ -246,7 +196,7 @@ static int bh_record_bind_all(struct gendisk *disk, const char *identity)
 	int err;
 
 	list_for_each_entry(rec, &bh_records, node) {
-		if (rec->transient || strcmp(rec->identity, identity))
+		if (strcmp(rec->identity, identity))
 			continue;
 		if (!bound)
 			pr_notice("%s (diskseq %llu, %s) has stored holds: held before it can be opened\n",
@@ -262,32 +212,55 @@ static int bh_record_bind_all(struct gendisk *disk, const char *identity)
 
 /* ---- disk arrival ---- */
 
-static bool bh_records_armed(struct ftrace_regs *fregs)
+/*
+ * A disk whose identity could not be read while records wait for their
+ * disks might be one of them: it is held whole under a hold of its own,
+ * and an alert says why, until an admin releases that hold.
+ */
+static int bh_quarantine(struct gendisk *disk, int why)
 {
-	return READ_ONCE(bh_nr_records);
+	int err;
+
+	pr_warn("%s: identity unreadable (%d) while stored holds are armed\n",
+		disk->disk_name, why);
+	bh_alert(disk->disk_name, NULL,
+		 "identity unreadable: held whole until released ('" BH_UNIDENTIFIED_HOLD "')");
+	bh_registry_lock();
+	err = bh_hold_insert_range(disk, NULL, 0, get_capacity(disk),
+				   BH_UNIDENTIFIED_HOLD,
+				   "identity unreadable at arrival", NULL);
+	bh_registry_unlock();
+	return min(err, 0);
 }
 
-BH_HOOK_CALLBACK(bh_arrival_callback, bh_records_armed)
-
 /*
- * device_add_disk(), redirected while records are armed. A disk whose
- * holds cannot all be published is not added: failing the driver's probe
- * is better than a held disk that can be written.
+ * device_add_disk(), redirected from load to unload. A disk whose holds
+ * cannot all be published is not added: failing the driver's probe is
+ * better than a held disk that can be written.
  */
 static int bh_device_add_disk(struct device *parent, struct gendisk *disk,
 			      const struct attribute_group **groups)
 {
 	struct bh_arrival arrival = { .disk = disk, .parent = parent };
-	bool known;
-	int err = 0;
+	int err, id_err;
 
-	known = !bh_disk_identity(disk, parent, groups, arrival.identity);
-	bh_registry_lock();
-	if (known) {
-		list_add(&arrival.node, &bh_arrivals);
-		err = bh_record_bind_all(disk, arrival.identity);
+	id_err = bh_disk_identity(disk, parent, groups, arrival.identity,
+				  GFP_KERNEL);
+	arrival.known = !id_err;
+	bh_arrival_begin(&arrival);
+	err = 0;
+	if (arrival.known && bh_records_armed()) {
+		rcu_read_lock();
+		arrival.known = bh_record_find_identity(arrival.identity);
+		rcu_read_unlock();
+		if (arrival.known) {
+			bh_registry_lock();
+			err = bh_record_bind_all(disk, arrival.identity);
+			bh_registry_unlock();
+		}
+	} else if (id_err && id_err != -ENODATA && bh_records_armed()) {
+		err = bh_quarantine(disk, id_err);
 	}
-	bh_registry_unlock();
 	if (err) {
 		pr_err("%s (%s) has stored holds that cannot be placed (%d): not adding the disk\n",
 		       disk->disk_name, arrival.identity, err);
@@ -298,15 +271,18 @@ static int bh_device_add_disk(struct device *parent, struct gendisk *disk,
 	}
 	/* a disk that never came: its volumes wait to be dropped, like a gone one's */
 	if (err)
-		bh_disk_deleted(disk->diskseq, true);
-	if (known) {
-		bh_registry_lock();
-		list_del(&arrival.node);
-		bh_registry_unlock();
-	}
+		bh_disk_deleted(disk, true);
+	bh_arrival_end(&arrival);
 	bh_refusal_done();
 	return err;
 }
+
+static bool bh_always_arrives(struct ftrace_regs *fregs)
+{
+	return true;
+}
+
+BH_HOOK_CALLBACK(bh_arrival_callback, bh_always_arrives)
 
 /* Each node of a held disk gets its read-only flag before it is openable. */
 static bool bh_bdev_adding(struct ftrace_regs *fregs)
@@ -323,45 +299,48 @@ static bool bh_bdev_adding(struct ftrace_regs *fregs)
 
 BH_HOOK_CALLBACK(bh_bdev_add_callback, bh_bdev_adding)
 
-struct bh_hook bh_persist_hooks[] = {
+/* Installed from load to unload: a record never races its first disk. */
+static struct bh_hook bh_arrival_hooks[] = {
 	{ "device_add_disk", bh_arrival_callback, bh_device_add_disk },
+};
+
+static struct bh_hook bh_persist_hooks[] = {
 	{ "bdev_add", bh_bdev_add_callback, NULL },
 };
 
-const unsigned int bh_nr_persist_hooks = ARRAY_SIZE(bh_persist_hooks);
-
 /* ---- disks already present ---- */
 
+/* Disks with the identity looked for, each with a reference. */
 struct bh_present {
-	struct bh_record *rec;
-	unsigned int bound;
-	bool drain_later;		/* the caller sends drain */
+	const char *identity;
+	struct gendisk **disks;
+	unsigned int n, max;
 	int err;
 };
 
-/*
- * A live disk whose range was not held yet may have writes in flight that
- * passed the gate before: they complete before the record is reported
- * armed.
- */
-static void bh_present_bind(struct bh_present *p, struct gendisk *disk)
+static void bh_present_add(struct bh_present *p, struct gendisk *disk)
 {
-	int created = bh_record_bind(p->rec, disk, NULL);
+	struct gendisk **grown;
 
-	if (created < 0) {
-		p->err = created;
-		return;
+	if (p->n == p->max) {
+		grown = krealloc_array(p->disks, p->max + 8, sizeof(*grown),
+				       GFP_KERNEL);
+		if (!grown) {
+			p->err = -ENOMEM;
+			return;
+		}
+		p->disks = grown;
+		p->max += 8;
 	}
-	p->bound++;
-	if (!created || !disk_live(disk))
-		return;
-	if (p->drain_later)
-		bh_drain_later(disk);
-	else
-		bh_drain_disk(disk);
+	get_device(disk_to_dev(disk));
+	p->disks[p->n++] = disk;
 }
 
-/* A disk of the block class (partitions are skipped: they share it). */
+/*
+ * A disk of the block class with the identity looked for (partitions are
+ * skipped: they share it). Its identity is read here, without bh_lock: a
+ * virtio serial is device I/O.
+ */
 static int bh_present_disk(struct device *dev, void *data)
 {
 	struct block_device *bdev = dev_to_bdev(dev);
@@ -370,24 +349,44 @@ static int bh_present_disk(struct device *dev, void *data)
 
 	if (bdev_is_partition(bdev))
 		return 0;
-	if (bh_disk_identity(bdev->bd_disk, dev->parent, dev->groups, id) ||
-	    strcmp(id, p->rec->identity))
-		return 0;
-	bh_present_bind(p, bdev->bd_disk);
-	return 0;
+	if (!bh_disk_identity_now(bdev->bd_disk, id, GFP_KERNEL) &&
+	    !strcmp(id, p->identity))
+		bh_present_add(p, bdev->bd_disk);
+	return p->err;
+}
+
+/* The disks in arrival with the identity looked for. */
+static void bh_present_arriving(struct bh_present *p)
+{
+	struct gendisk *batch[8];
+	unsigned int i, n;
+
+	n = bh_arrivals_matching(p->identity, batch, ARRAY_SIZE(batch));
+	for (i = 0; i < n; i++) {
+		bh_present_add(p, batch[i]);
+		put_disk(batch[i]);
+	}
 }
 
 /* Bind @rec to every disk with its identity that is here or arriving. */
-static int bh_record_bind_present(struct bh_record *rec, bool drain_later)
+static int bh_record_bind_present(struct bh_record *rec,
+				  struct netlink_ext_ack *extack)
 {
-	struct bh_present p = { .rec = rec, .drain_later = drain_later };
-	struct bh_arrival *a;
+	struct bh_present p = { .identity = rec->identity };
+	unsigned int i;
+	int err;
 
-	list_for_each_entry(a, &bh_arrivals, node)
-		if (!strcmp(a->identity, rec->identity))
-			bh_present_bind(&p, a->disk);
+	bh_present_arriving(&p);
 	class_for_each_device(bh_block_class, NULL, &p, bh_present_disk);
-	return p.err;
+	err = p.err;
+	bh_registry_lock();
+	for (i = 0; i < p.n && !err; i++)
+		err = bh_record_bind_disk(rec, p.disks[i], extack);
+	bh_registry_unlock();
+	for (i = 0; i < p.n; i++)
+		put_disk(p.disks[i]);
+	kfree(p.disks);
+	return err;
 }
 
 /* ---- records ---- */
@@ -417,52 +416,35 @@ struct bh_record *bh_record_at(unsigned long index)
 	return NULL;
 }
 
-void bh_record_drop(struct bh_record *rec, const char *reason)
+static void bh_record_free_rcu(struct rcu_head *head)
 {
-	bh_record_unbind(rec, false, reason);
-	list_del(&rec->node);
-	WRITE_ONCE(bh_nr_records, bh_nr_records - 1);
-	bh_unpin();
+	struct bh_record *rec = container_of(head, struct bh_record, rcu);
+
+	kfree(rcu_access_pointer(rec->subsys));
 	kfree(rec);
 }
 
-/* Is the disk @devt, @diskseq one that @rec is for? */
-static bool bh_record_fits(struct bh_record *rec, dev_t devt, u64 diskseq,
-			   struct netlink_ext_ack *extack)
+/* Take @rec off the books and its holds off the disks; the caller frees it. */
+static void bh_record_disarm(struct bh_record *rec, const char *reason)
 {
-	char id[BLKHOLD_IDENTITY_MAX + 1];
-	struct gendisk *disk;
-	struct bh_bdev_ref ref;
-	bool fits = false;
+	bh_record_unbind(rec, false, reason);
+	list_del_rcu(&rec->node);
+	WRITE_ONCE(bh_nr_records, bh_nr_records - 1);
+	bh_unpin();
+}
 
-	if (bh_bdev_open(devt, &ref)) {
-		NL_SET_ERR_MSG(extack, "cannot open the block device");
-		return false;
-	}
-	disk = ref.bdev->bd_disk;
-	if (disk->diskseq != diskseq)
-		NL_SET_ERR_MSG(extack,
-			       "the device number now belongs to another disk (diskseq differs)");
-	else if (bh_disk_identity(disk, disk_to_dev(disk)->parent,
-				  disk_to_dev(disk)->groups, id))
-		NL_SET_ERR_MSG(extack,
-			       "the disk has no stable identity in the kernel (use a transient hold)");
-	else if (strcmp(id, rec->identity))
-		NL_SET_ERR_MSG(extack,
-			       "the disk's identity in the kernel differs from the record's");
-	else
-		fits = true;
-	bh_bdev_close(&ref);
-	return fits;
+/* Disarm and free an armed record. */
+void bh_record_drop(struct bh_record *rec, const char *reason)
+{
+	bh_record_disarm(rec, reason);
+	call_rcu(&rec->rcu, bh_record_free_rcu);
 }
 
 /*
- * Arm @rec (taken over on success) and hold its range on every disk with
- * its identity. With @devt, the caller means that disk: unless it is one
- * of them, nothing is armed.
+ * Publish @rec, after checking that it is new and fits. Then every
+ * arrival either sees it or is seen by bh_record_bind_present().
  */
-int bh_record_add(struct bh_record *rec, dev_t devt, u64 diskseq,
-		  bool drain_later, struct netlink_ext_ack *extack)
+static int bh_record_publish(struct bh_record *rec, struct netlink_ext_ack *extack)
 {
 	int err;
 
@@ -470,29 +452,73 @@ int bh_record_add(struct bh_record *rec, dev_t devt, u64 diskseq,
 	if (bh_record_lookup(rec)) {
 		NL_SET_ERR_MSG(extack, "the volume already has a hold of that name");
 		err = -EEXIST;
-		goto out;
-	}
-	if (bh_nr_records >= BH_MAX_RECORDS) {
-		NL_SET_ERR_MSG(extack, "the host has the most stored holds allowed (10000)");
+	} else if (bh_nr_records >= bh_max_records) {
+		NL_SET_ERR_MSG(extack,
+			       "the host has the most records armed (module parameter max_records)");
 		err = -ENOSPC;
-		goto out;
+	} else {
+		err = bh_pin();
+		if (err)
+			bh_pin_failed(err, extack);
 	}
-	if (devt && !bh_record_fits(rec, devt, diskseq, extack)) {
-		err = -EINVAL;
-		goto out;
+	if (!err) {
+		list_add_tail_rcu(&rec->node, &bh_records);
+		WRITE_ONCE(bh_nr_records, bh_nr_records + 1);
 	}
-	err = bh_pin();
+	bh_registry_unlock();
+	/* pairs with the barrier in bh_arrival_begin() */
+	smp_mb();
+	return err;
+}
+
+/*
+ * Is @bdev's disk one that @rec is for? Read without bh_lock (a virtio
+ * serial is device I/O).
+ */
+static int bh_record_fits(const struct bh_record *rec,
+			  struct block_device *bdev,
+			  struct netlink_ext_ack *extack)
+{
+	char id[BLKHOLD_IDENTITY_MAX + 1];
+
+	if (bh_disk_identity_now(bdev->bd_disk, id, GFP_KERNEL)) {
+		NL_SET_ERR_MSG(extack,
+			       "the disk has no stable identity in the kernel (use a transient hold)");
+		return -EINVAL;
+	}
+	if (strcmp(id, rec->identity)) {
+		NL_SET_ERR_MSG(extack,
+			       "the disk's identity in the kernel differs from the record's");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * Arm @rec and hold its range on every disk with its identity. With
+ * @bdev, the caller means that disk: unless it is one of them, nothing is
+ * armed. On success the record is the registry's; on failure it is still
+ * the caller's, to free.
+ */
+int bh_record_add(struct bh_record *rec, struct block_device *bdev,
+		  bool drain_later, struct netlink_ext_ack *extack)
+{
+	int err = bdev ? bh_record_fits(rec, bdev, extack) : 0;
+
+	if (!err)
+		err = bh_record_publish(rec, extack);
+	if (err)
+		return err;
+	err = bh_record_bind_present(rec, extack);
 	if (err) {
-		bh_pin_failed(err, extack);
-		goto out;
-	}
-	list_add_tail(&rec->node, &bh_records);
-	WRITE_ONCE(bh_nr_records, bh_nr_records + 1);
-	err = bh_record_bind_present(rec, drain_later);
-	if (err) {
-		NL_SET_ERR_MSG(extack, "cannot hold every disk with that identity");
-		bh_record_drop(rec, "placing it failed");
-		goto out;
+		if (extack && !extack->_msg)
+			NL_SET_ERR_MSG(extack, "cannot hold every disk with that identity");
+		bh_registry_lock();
+		bh_record_disarm(rec, "placing it failed");
+		bh_registry_unlock();
+		/* arrivals and the gate may still look at it */
+		synchronize_rcu();
+		return err;
 	}
 	pr_notice("%s hold '%s' armed for %s, sectors %llu+%llu, by %s[%d]\n",
 		  rec->transient ? "transient" : "stored", rec->proto.name,
@@ -500,9 +526,9 @@ int bh_record_add(struct bh_record *rec, dev_t devt, u64 diskseq,
 		  (unsigned long long)rec->start,
 		  (unsigned long long)rec->nr_sects, current->comm,
 		  task_tgid_vnr(current));
-out:
-	bh_registry_unlock();
-	return err;
+	if (!drain_later)
+		bh_drain_deferred(NULL);
+	return 0;
 }
 
 int bh_record_del(const struct bh_record *key, const char *reason,
@@ -528,10 +554,11 @@ int bh_record_del(const struct bh_record *key, const char *reason,
 }
 
 /*
- * A transient hold on a disk with a stable identity holds the same range
- * of every present disk with that identity: the paths of one LUN, and an
- * NVMe multipath head's hidden path disks, where its passthrough lands.
- * -ENODATA for a disk without an identity: the caller holds it alone.
+ * A transient hold on a disk with a stable identity is a transient record:
+ * it holds the same range of every disk with that identity, now and until
+ * it is released (the paths of one LUN, an NVMe multipath head's hidden
+ * path disks, the disk again after a re-plug). -ENODATA for a disk without
+ * an identity: the caller holds it alone.
  */
 int bh_hold_add_paths(struct block_device *bdev, const char *name,
 		      const char *reason, struct netlink_ext_ack *extack)
@@ -544,38 +571,37 @@ int bh_hold_add_paths(struct block_device *bdev, const char *name,
 	rec = kzalloc(sizeof(*rec), GFP_KERNEL);
 	proto = bh_hold_new(name, reason);
 	if (!rec || !proto)
-		goto fail;
-	err = bh_disk_identity(disk, disk_to_dev(disk)->parent,
-			       disk_to_dev(disk)->groups, rec->identity);
+		goto out;
+	err = bh_disk_identity_now(disk, rec->identity, GFP_KERNEL);
 	if (err)
-		goto fail;
+		goto out;
 	rec->proto = *proto;
 	rec->transient = true;
 	rec->start = bdev_is_partition(bdev) ? bdev->bd_start_sect : 0;
 	rec->nr_sects = bdev_nr_sectors(bdev);
 	rec->disk_sects = get_capacity(disk);
-	err = bh_record_add(rec, bdev->bd_dev, disk->diskseq, false, extack);
-	if (err)
-		goto fail;
-	kfree(proto);
-	return 0;
-fail:
+	err = bh_record_add(rec, NULL, false, extack);
+	if (!err)
+		rec = NULL;	/* the registry's now */
+out:
 	kfree(rec);
 	kfree(proto);
 	return err;
 }
 
-/*
- * Disks present when the module loads are in the block class, which is
- * not exported: a disk that is never added shows where it is.
- */
 int bh_persist_init(void)
 {
-	struct gendisk *disk = bh_alloc_disk();
+	int err;
 
-	if (IS_ERR(disk))
-		return PTR_ERR(disk);
-	bh_block_class = disk_to_dev(disk)->class;
-	put_disk(disk);
-	return 0;
+	err = bh_hooks_add_table(bh_persist_hooks, ARRAY_SIZE(bh_persist_hooks));
+	if (err)
+		return err;
+	return bh_hook_group_install_always(bh_arrival_hooks,
+					    ARRAY_SIZE(bh_arrival_hooks));
+}
+
+void bh_persist_exit(void)
+{
+	bh_hook_group_remove(bh_arrival_hooks, ARRAY_SIZE(bh_arrival_hooks));
+	bh_hook_group_exit(bh_arrival_hooks, ARRAY_SIZE(bh_arrival_hooks));
 }

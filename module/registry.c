@@ -1,20 +1,35 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Volumes and their holds. Changes take bh_lock; the I/O path looks
- * volumes up by diskseq under RCU only.
+ * volumes up by their live disk under RCU only.
+ *
+ * Nothing under bh_lock opens a block device, drains a queue or does
+ * device I/O: a node is found by its number in the block class (no
+ * module autoload, no open_mutex), and drains run after the lock is
+ * dropped. So a disk probe, a media change or a hung disk elsewhere never
+ * waits for a hold, and a hold never waits for them.
  */
 #include "blkhold.h"
 
 #include <linux/blk-mq.h>
 #include <linux/cred.h>
 #include <linux/hashtable.h>
+#include <linux/kexec.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
 
+unsigned int bh_max_holds_per_volume = 1024;
+module_param_named(max_holds_per_volume, bh_max_holds_per_volume, uint, 0444);
+MODULE_PARM_DESC(max_holds_per_volume, "holds one volume may carry (1024)");
+unsigned int bh_max_holds = 100000;
+module_param_named(max_holds, bh_max_holds, uint, 0444);
+MODULE_PARM_DESC(max_holds, "holds on the whole host (100000)");
+
 static DEFINE_MUTEX(bh_lock);
-struct hlist_head bh_by_diskseq[BH_BUCKETS];
+struct hlist_head bh_by_disk[BH_BUCKETS];
 static LIST_HEAD(bh_volumes);
 static unsigned int bh_nr_holds;
 static u64 bh_generation;
@@ -46,50 +61,6 @@ struct bh_volume *bh_volume_at(unsigned long index)
 	return NULL;
 }
 
-/* A held namespace of the NVMe controller with admin queue key @nvme_ctrl. */
-struct bh_volume *bh_volume_find_ctrl(const void *nvme_ctrl)
-{
-	struct bh_volume *vol;
-	unsigned int bkt;
-
-	if (!nvme_ctrl)
-		return NULL;
-	hash_for_each_rcu(bh_by_diskseq, bkt, vol, hash_node)
-		if (vol->nvme_ctrl == nvme_ctrl && !READ_ONCE(vol->detached))
-			return vol;
-	return NULL;
-}
-
-/* Refuse @r on every held volume: an attempt against all of them. */
-void bh_refuse_everywhere(struct bh_refusal *r)
-{
-	unsigned int bkt;
-
-	rcu_read_lock();
-	hash_for_each_rcu(bh_by_diskseq, bkt, r->vol, hash_node)
-		bh_refuse(r);
-	rcu_read_unlock();
-}
-
-/*
- * Disk @diskseq is being deleted (@done: has been). Its volumes keep their
- * holds but no longer stand for a live disk or controller.
- */
-void bh_disk_deleted(u64 diskseq, bool done)
-{
-	struct bh_volume *vol;
-
-	if (done)
-		mutex_lock(&bh_lock);
-	rcu_read_lock();
-	hlist_for_each_entry_rcu(vol, bh_bucket(diskseq), hash_node)
-		if (vol->diskseq == diskseq)
-			WRITE_ONCE(vol->detached, true);
-	rcu_read_unlock();
-	if (done)
-		mutex_unlock(&bh_lock);
-}
-
 void bh_registry_assert_locked(void)
 {
 	lockdep_assert_held(&bh_lock);
@@ -101,27 +72,172 @@ int bh_registry_locked(void)
 	return !IS_ENABLED(CONFIG_LOCKDEP) || lockdep_is_held(&bh_lock);
 }
 
-/* The volume of disk @diskseq covering exactly [@start, +@nr). */
-static struct bh_volume *bh_volume_lookup_range(u64 diskseq, sector_t start,
-						sector_t nr)
+/* ---- the medium's other handles, for the request gate (RCU) ---- */
+
+/*
+ * These walk every held volume, detached ones included: a medium stays
+ * held when its disk goes. They serve passthrough to queues without a
+ * disk, which is rare and never on the I/O path.
+ */
+
+/* A held namespace of the NVMe controller with tag set key @nvme_ctrl. */
+struct bh_volume *bh_volume_find_ctrl(const void *nvme_ctrl)
+{
+	struct bh_volume *vol;
+	unsigned int bkt;
+
+	if (!nvme_ctrl)
+		return NULL;
+	hash_for_each_rcu(bh_by_disk, bkt, vol, hash_node)
+		if (vol->nvme_ctrl == nvme_ctrl)
+			return vol;
+	return NULL;
+}
+
+/* A held volume of the disk whose request queue is @q. */
+struct bh_volume *bh_volume_find_queue(const struct request_queue *q)
+{
+	struct bh_volume *vol;
+	unsigned int bkt;
+
+	hash_for_each_rcu(bh_by_disk, bkt, vol, hash_node)
+		if (vol->queue == q)
+			return vol;
+	return NULL;
+}
+
+/* A held volume on a disk of the SCSI host with tag set @host_key. */
+struct bh_volume *bh_volume_find_host(const void *host_key)
+{
+	struct bh_volume *vol;
+	unsigned int bkt;
+
+	hash_for_each_rcu(bh_by_disk, bkt, vol, hash_node)
+		if (host_key && vol->host_key == host_key &&
+		    vol->transport == BH_TRANSPORT_SCSI)
+			return vol;
+	return NULL;
+}
+
+/* A held namespace of the NVMe subsystem @nqn. */
+struct bh_volume *bh_volume_find_subsys(const char *nqn)
+{
+	struct bh_volume *vol;
+	unsigned int bkt;
+
+	hash_for_each_rcu(bh_by_disk, bkt, vol, hash_node)
+		if (vol->subsys && !strcmp(vol->subsys, nqn))
+			return vol;
+	return NULL;
+}
+
+/* Do held volumes of any NVMe subsystem exist? */
+bool bh_nvme_held(void)
+{
+	struct bh_volume *vol;
+	unsigned int bkt;
+
+	hash_for_each_rcu(bh_by_disk, bkt, vol, hash_node)
+		if (vol->subsys)
+			return true;
+	return false;
+}
+
+/* A held volume carried by PCI function @name. */
+struct bh_volume *bh_volume_find_pci(const char *name)
+{
+	struct bh_volume *vol;
+	unsigned int bkt;
+
+	hash_for_each_rcu(bh_by_disk, bkt, vol, hash_node)
+		if (vol->pci_name[0] && !strcmp(vol->pci_name, name))
+			return vol;
+	return NULL;
+}
+
+/* Refuse @r on every held volume: an attempt against all of them. */
+void bh_refuse_everywhere(struct bh_refusal *r)
+{
+	unsigned int bkt;
+
+	rcu_read_lock();
+	hash_for_each_rcu(bh_by_disk, bkt, r->vol, hash_node)
+		bh_refuse(r);
+	rcu_read_unlock();
+}
+
+/* Has live disk @disk a held volume? Under RCU. */
+bool bh_disk_has_volumes(const struct gendisk *disk)
+{
+	struct bh_volume *vol;
+
+	hlist_for_each_entry_rcu(vol, bh_bucket(disk), hash_node)
+		if (vol->disk == disk)
+			return true;
+	return false;
+}
+
+/*
+ * Disk @disk is being deleted (@done: has been). Its volumes keep their
+ * holds and their medium's keys, but no longer stand for a live disk; once
+ * it is done they no longer answer for its memory, which may come back as
+ * another disk.
+ */
+void bh_disk_deleted(struct gendisk *disk, bool done)
+{
+	struct bh_volume *vol;
+
+	if (done)
+		mutex_lock(&bh_lock);
+	rcu_read_lock();
+	hlist_for_each_entry_rcu(vol, bh_bucket(disk), hash_node) {
+		if (vol->disk != disk)
+			continue;
+		WRITE_ONCE(vol->detached, true);
+		if (done)
+			WRITE_ONCE(vol->disk, NULL);
+	}
+	rcu_read_unlock();
+	if (done) {
+		bh_spans_detach(disk);
+		bh_generation++;
+		mutex_unlock(&bh_lock);
+	}
+}
+
+/*
+ * The diskseq of @vol's disk now: a media change gives a disk a new one
+ * and its volumes stay with it. Under bh_lock, which keeps a live disk's
+ * volumes from losing it.
+ */
+u64 bh_volume_diskseq(const struct bh_volume *vol)
+{
+	lockdep_assert_held(&bh_lock);
+	return vol->disk ? READ_ONCE(vol->disk->diskseq) : vol->diskseq;
+}
+
+/* The volume of live disk @disk covering exactly [@start, +@nr). */
+static struct bh_volume *bh_volume_lookup_range(const struct gendisk *disk,
+						sector_t start, sector_t nr)
 {
 	struct bh_volume *vol;
 
 	lockdep_assert_held(&bh_lock);
-	hlist_for_each_entry(vol, bh_bucket(diskseq), hash_node)
-		if (vol->diskseq == diskseq && vol->start == start &&
+	hlist_for_each_entry(vol, bh_bucket(disk), hash_node)
+		if (vol->disk == disk && vol->start == start &&
 		    vol->nr_sects == nr)
 			return vol;
 	return NULL;
 }
 
+/* A volume whose disk is gone, by the number and diskseq it had. */
 static struct bh_volume *bh_volume_lookup_devt(dev_t devt, u64 diskseq)
 {
 	struct bh_volume *vol;
 
 	lockdep_assert_held(&bh_lock);
-	hlist_for_each_entry(vol, bh_bucket(diskseq), hash_node)
-		if (vol->diskseq == diskseq && vol->devt == devt)
+	list_for_each_entry(vol, &bh_volumes, node)
+		if (!vol->disk && vol->diskseq == diskseq && vol->devt == devt)
 			return vol;
 	return NULL;
 }
@@ -134,6 +250,30 @@ static struct bh_hold *bh_hold_lookup(struct bh_volume *vol, const char *name)
 		if (!strcmp(hold->name, name))
 			return hold;
 	return NULL;
+}
+
+/* ---- volumes ---- */
+
+/* Where its medium can be reached other than through the disk. */
+static void bh_volume_learn_medium(struct bh_volume *vol, struct gendisk *disk)
+{
+	struct device *pci;
+
+	vol->transport = bh_disk_transport(disk);
+	vol->nvme_ctrl = bh_nvme_ctrl_key(disk);
+	vol->subsys = bh_nvme_disk_subsys(disk);
+	if (blk_get_queue(disk->queue)) {
+		vol->queue = disk->queue;
+		vol->host_key = disk->queue->tag_set;
+	}
+	pci = bh_disk_pci_function(disk);
+	if (pci) {
+		strscpy(vol->pci_name, dev_name(pci), sizeof(vol->pci_name));
+		if (pci->driver)
+			strscpy(vol->pci_driver, pci->driver->name,
+				sizeof(vol->pci_driver));
+		put_device(pci);
+	}
 }
 
 /*
@@ -161,11 +301,26 @@ static struct bh_volume *bh_volume_new(struct gendisk *disk,
 	} else {
 		strscpy(vol->devname, disk->disk_name, sizeof(vol->devname));
 	}
-	vol->transport = bh_disk_transport(disk);
-	vol->nvme_ctrl = bh_nvme_ctrl_key(disk);
+	bh_volume_learn_medium(vol, disk);
 	INIT_LIST_HEAD(&vol->holds);
 	vol->event_window = jiffies;
 	return vol;
+}
+
+static void bh_volume_free_rcu(struct rcu_head *head)
+{
+	struct bh_volume *vol = container_of(head, struct bh_volume, rcu);
+
+	kfree(vol->subsys);
+	kfree(vol);
+}
+
+/* An unpublished volume's memory and references. */
+static void bh_volume_free(struct bh_volume *vol)
+{
+	if (vol->queue)
+		blk_put_queue(vol->queue);
+	call_rcu(&vol->rcu, bh_volume_free_rcu);
 }
 
 struct bh_hold *bh_hold_new(const char *name, const char *reason)
@@ -190,6 +345,16 @@ struct bh_hold *bh_hold_new(const char *name, const char *reason)
 static unsigned int bh_pins;
 static DECLARE_WAIT_QUEUE_HEAD(bh_unpinned);
 
+/* A crash kernel loaded now boots without blkhold's holds. */
+static void bh_warn_crash_kernel(void)
+{
+#ifdef CONFIG_CRASH_DUMP
+	if (kexec_crash_loaded())
+		bh_alert("kexec", NULL,
+			 "a crash kernel is loaded: after a crash it boots without these holds unless its initramfs carries blkhold and the store");
+#endif
+}
+
 /*
  * The module reference is taken with try_module_get(): a first hold racing
  * "rmmod blkhold" fails here instead of installing hooks into a module
@@ -209,6 +374,7 @@ int bh_pin(void)
 			module_put(THIS_MODULE);
 			return err;
 		}
+		bh_warn_crash_kernel();
 	}
 	bh_pins++;
 	return 0;
@@ -267,7 +433,7 @@ static struct bh_volume *bh_volume_obtain(struct gendisk *disk,
 	struct bh_volume *vol;
 	int err;
 
-	vol = bh_volume_lookup_range(disk->diskseq, start, nr);
+	vol = bh_volume_lookup_range(disk, start, nr);
 	if (vol)
 		return vol;
 	vol = bh_volume_new(disk, bdev, start, nr);
@@ -289,7 +455,8 @@ static struct bh_volume *bh_volume_obtain(struct gendisk *disk,
 		bh_set_ro(vol, bdev);
 	/* deleted already: bh_disk_deleted() has passed and will not mark it */
 	vol->detached = test_bit(GD_DEAD, &disk->state);
-	hlist_add_head_rcu(&vol->hash_node, bh_bucket(vol->diskseq));
+	vol->disk = vol->detached ? NULL : disk;
+	hlist_add_head_rcu(&vol->hash_node, bh_bucket(disk));
 	bh_spans_update(vol->spans);
 	list_add_tail(&vol->node, &bh_volumes);
 	return vol;
@@ -299,7 +466,7 @@ unpin:
 spans:
 	bh_spans_put(vol->spans);
 free:
-	kfree(vol);
+	bh_volume_free(vol);
 	return ERR_PTR(err);
 }
 
@@ -329,14 +496,16 @@ struct bh_volume *bh_volume_get_beneath(struct gendisk *disk, sector_t start,
 /* Give the volume its read-only flag back, if it is still the same disk. */
 static void bh_volume_restore_ro(struct bh_volume *vol)
 {
-	struct bh_bdev_ref ref;
+	struct block_device *bdev;
 
-	if (READ_ONCE(vol->detached) || !vol->devt ||
-	    bh_bdev_open(vol->devt, &ref))
+	if (READ_ONCE(vol->detached) || !vol->devt)
 		return;
-	if (ref.bdev->bd_disk->diskseq == vol->diskseq)
-		bh_bdev_set_ro_flag(ref.bdev, vol->was_ro);
-	bh_bdev_close(&ref);
+	bdev = bh_bdev_get(vol->devt);
+	if (!bdev)
+		return;
+	if (bdev->bd_disk == vol->disk)
+		bh_bdev_set_ro_flag(bdev, vol->was_ro);
+	bh_bdev_put(bdev);
 }
 
 /* Retire @vol if it has no hold left. */
@@ -350,7 +519,7 @@ void bh_volume_put(struct bh_volume *vol)
 	bh_stack_put(vol);
 	bh_volume_restore_ro(vol);
 	bh_unpin();
-	kfree_rcu(vol, rcu);
+	bh_volume_free(vol);
 }
 
 int bh_volume_add_hold(struct bh_volume *vol, struct bh_hold *hold,
@@ -363,12 +532,14 @@ int bh_volume_add_hold(struct bh_volume *vol, struct bh_hold *hold,
 		NL_SET_ERR_MSG(extack, "the volume already has a hold of that name");
 		return -EEXIST;
 	}
-	if (vol->nr_holds >= BH_MAX_HOLDS_PER_VOLUME) {
-		NL_SET_ERR_MSG(extack, "the volume has the most holds allowed (1024)");
+	if (vol->nr_holds >= bh_max_holds_per_volume) {
+		NL_SET_ERR_MSG(extack,
+			       "the volume has the most holds allowed (module parameter max_holds_per_volume)");
 		return -ENOSPC;
 	}
-	if (bh_nr_holds >= BH_MAX_HOLDS) {
-		NL_SET_ERR_MSG(extack, "the host has the most holds allowed (100000)");
+	if (bh_nr_holds >= bh_max_holds) {
+		NL_SET_ERR_MSG(extack,
+			       "the host has the most holds allowed (module parameter max_holds)");
 		return -ENOSPC;
 	}
 	list_add_tail(&hold->node, &vol->holds);
@@ -444,6 +615,23 @@ unsigned int bh_record_bound(const struct bh_record *rec)
 	return n;
 }
 
+/* A volume (detached ones too) holding a range for @rec. Under RCU or bh_lock. */
+struct bh_volume *bh_record_volume(const struct bh_record *rec)
+{
+	struct bh_volume *vol;
+	unsigned int bkt;
+
+	hash_for_each_rcu(bh_by_disk, bkt, vol, hash_node) {
+		const struct bh_hold *hold;
+
+		/* holds are under bh_lock: a racing reader may miss one */
+		list_for_each_entry_rcu(hold, &vol->holds, node, true)
+			if (hold->record == rec)
+				return vol;
+	}
+	return NULL;
+}
+
 /*
  * A node of a disk became openable (bdev_add(), which may not sleep here):
  * a volume made at the disk's arrival with exactly its range learns its
@@ -458,9 +646,8 @@ void bh_volume_appeared(struct block_device *bdev, dev_t devt)
 	sector_t nr = bdev_nr_sectors(bdev);
 	struct bh_volume *vol;
 
-	hlist_for_each_entry_rcu(vol, bh_bucket(bdev->bd_disk->diskseq),
-				 hash_node) {
-		if (vol->diskseq != bdev->bd_disk->diskseq ||
+	hlist_for_each_entry_rcu(vol, bh_bucket(bdev->bd_disk), hash_node) {
+		if (vol->disk != bdev->bd_disk ||
 		    vol->start != start || vol->nr_sects != nr ||
 		    READ_ONCE(vol->derived))
 			continue;
@@ -476,11 +663,14 @@ void bh_volume_appeared(struct block_device *bdev, dev_t devt)
 /*
  * Bios that passed the gate before the volume was published may still be
  * on their way: wait for them, so none lands after the hold is reported.
- * Between the gate and the disk's queue a bio's submitter never sleeps:
- * once every task has been through a voluntary context switch (an RCU
- * Tasks grace period), each such bio has entered the queue, and freezing
- * the queue waits until it has completed. One a throttle or a dm queue
- * held back meets the gate again when it is sent on.
+ * Between the gate and the disk's queue a bio's submitter does not sleep,
+ * but for one place: __bio_queue_enter(), waiting out someone else's
+ * freeze, which gates the bio again when it wakes (gate.c). So once every
+ * task has been through a voluntary context switch (an RCU Tasks grace
+ * period), each bio that passed has entered the queue or will be gated
+ * again, and freezing the queue waits until those in it have completed.
+ * One a throttle or a dm queue held back meets the gate again when it is
+ * sent on.
  */
 void bh_drain_disk(struct gendisk *disk)
 {
@@ -491,13 +681,8 @@ void bh_drain_disk(struct gendisk *disk)
 /* The second half: the bios in @disk's queue complete. */
 void bh_wait_queue(struct gendisk *disk)
 {
-	blk_mq_freeze_queue(disk->queue);
-	blk_mq_unfreeze_queue(disk->queue);
-}
-
-static void bh_drain(struct block_device *bdev)
-{
-	bh_drain_disk(bdev->bd_disk);
+	bh_freeze_queue(disk->queue);
+	bh_unfreeze_queue(disk->queue);
 }
 
 /*
@@ -539,24 +724,26 @@ int bh_volume_own(struct bh_volume *vol, struct block_device *bdev)
 }
 
 /*
- * Returns 1 when it created the volume or it held no bios before (the
- * caller drains them), 0 when it was held already.
+ * Hold [@start, +@nr) of @disk under the hold @name; @bdev is its node,
+ * or NULL while it has none. Returns 1 when it created the volume or it
+ * held no bios before (the caller drains them), 0 when it was held
+ * already.
  */
-static int bh_hold_insert(struct block_device *bdev, const char *name,
-			  const char *reason, struct netlink_ext_ack *extack)
+int bh_hold_insert_range(struct gendisk *disk, struct block_device *bdev,
+			 sector_t start, sector_t nr, const char *name,
+			 const char *reason, struct netlink_ext_ack *extack)
 {
-	sector_t start = bdev_is_partition(bdev) ? bdev->bd_start_sect : 0;
 	struct bh_volume *vol;
 	struct bh_hold *hold;
 	bool was_held;
 	int ret;
 
-	was_held = bh_volume_lookup_range(bdev->bd_disk->diskseq, start,
-					  bdev_nr_sectors(bdev));
+	lockdep_assert_held(&bh_lock);
+	was_held = bh_volume_lookup_range(disk, start, nr);
 	hold = bh_hold_new(name, reason);
 	if (!hold)
 		return -ENOMEM;
-	vol = bh_volume_get(bdev->bd_disk, bdev, start, bdev_nr_sectors(bdev));
+	vol = bh_volume_get(disk, bdev, start, nr);
 	if (IS_ERR(vol)) {
 		kfree(hold);
 		bh_pin_failed(PTR_ERR(vol), extack);
@@ -568,31 +755,47 @@ static int bh_hold_insert(struct block_device *bdev, const char *name,
 	return ret;
 }
 
+static int bh_hold_insert(struct block_device *bdev, const char *name,
+			  const char *reason, struct netlink_ext_ack *extack)
+{
+	sector_t start = bdev_is_partition(bdev) ? bdev->bd_start_sect : 0;
+
+	return bh_hold_insert_range(bdev->bd_disk, bdev, start,
+				    bdev_nr_sectors(bdev), name, reason, extack);
+}
+
+/*
+ * The node @devt of disk @diskseq, found in the block class: no open, so
+ * no module autoload and no wait for the disk's open_mutex.
+ */
+struct block_device *bh_node_get(dev_t devt, u64 diskseq,
+				 struct netlink_ext_ack *extack)
+{
+	struct block_device *bdev = bh_bdev_get(devt);
+
+	if (!bdev || !disk_live(bdev->bd_disk)) {
+		if (bdev)
+			bh_bdev_put(bdev);
+		NL_SET_ERR_MSG(extack, "no such block device");
+		return ERR_PTR(-ENODEV);
+	}
+	if (bdev->bd_disk->diskseq != diskseq) {
+		bh_bdev_put(bdev);
+		NL_SET_ERR_MSG(extack,
+			       "the device number now belongs to another disk (diskseq differs)");
+		return ERR_PTR(-ESTALE);
+	}
+	return bdev;
+}
+
 int bh_hold_add(dev_t devt, u64 diskseq, const char *name, const char *reason,
 		struct netlink_ext_ack *extack)
 {
-	struct block_device *bdev;
-	struct bh_bdev_ref ref;
+	struct block_device *bdev = bh_node_get(devt, diskseq, extack);
 	int err;
 
-	err = bh_bdev_open(devt, &ref);
-	if (err) {
-		NL_SET_ERR_MSG(extack, "cannot open the block device");
-		return err;
-	}
-	bdev = ref.bdev;
-	if (!bh_file_bdev_works(&ref)) {
-		NL_SET_ERR_MSG(extack,
-			       "blkhold does not know this kernel's block device inodes; rebuild it against this kernel's headers");
-		err = -EOPNOTSUPP;
-		goto out;
-	}
-	if (bdev->bd_disk->diskseq != diskseq) {
-		NL_SET_ERR_MSG(extack,
-			       "the device number now belongs to another disk (diskseq differs)");
-		err = -ESTALE;
-		goto out;
-	}
+	if (IS_ERR(bdev))
+		return PTR_ERR(bdev);
 	err = bh_hold_add_paths(bdev, name, reason, extack);
 	if (err != -ENODATA)
 		goto out;
@@ -601,10 +804,10 @@ int bh_hold_add(dev_t devt, u64 diskseq, const char *name, const char *reason,
 	mutex_unlock(&bh_lock);
 	/* a volume held already has had nothing in flight since its first hold */
 	if (err > 0)
-		bh_drain(bdev);
+		bh_drain_disk(bdev->bd_disk);
 	err = min(err, 0);
 out:
-	bh_bdev_close(&ref);
+	bh_bdev_put(bdev);
 	return err;
 }
 
@@ -642,16 +845,15 @@ static void bh_release_derived(struct bh_volume *root, const char *name,
 static struct bh_volume *bh_volume_named(dev_t devt, u64 diskseq)
 {
 	struct bh_volume *vol = NULL;
-	struct bh_bdev_ref ref;
+	struct block_device *bdev = bh_bdev_get(devt);
 
-	if (!bh_bdev_open(devt, &ref)) {
-		struct block_device *bdev = ref.bdev;
+	if (bdev) {
 		sector_t start = bdev_is_partition(bdev) ? bdev->bd_start_sect : 0;
 
 		if (bdev->bd_disk->diskseq == diskseq)
-			vol = bh_volume_lookup_range(diskseq, start,
+			vol = bh_volume_lookup_range(bdev->bd_disk, start,
 						     bdev_nr_sectors(bdev));
-		bh_bdev_close(&ref);
+		bh_bdev_put(bdev);
 	}
 	return vol ?: bh_volume_lookup_devt(devt, diskseq);
 }
@@ -728,8 +930,7 @@ static int bh_derived_insert(struct block_device *bdev,
 	struct bh_hold *hold, *old;
 	bool was_held;
 
-	was_held = bh_volume_lookup_range(bdev->bd_disk->diskseq, abs,
-					  req->nr_sects);
+	was_held = bh_volume_lookup_range(bdev->bd_disk, abs, req->nr_sects);
 	vol = bh_volume_get_beneath(bdev->bd_disk, abs, req->nr_sects,
 				    req->node_only);
 	if (IS_ERR(vol)) {
@@ -755,39 +956,32 @@ int bh_hold_add_derived(const struct bh_derived_request *req,
 			struct netlink_ext_ack *extack)
 {
 	struct bh_hold *root_hold;
+	struct block_device *bdev;
 	struct bh_volume *root;
-	struct bh_bdev_ref ref;
 	int err;
 
-	err = bh_bdev_open(req->devt, &ref);
-	if (err) {
-		NL_SET_ERR_MSG(extack, "cannot open the block device");
-		return err;
-	}
-	if (ref.bdev->bd_disk->diskseq != req->diskseq) {
-		NL_SET_ERR_MSG(extack,
-			       "the device number now belongs to another disk (diskseq differs)");
-		err = -ESTALE;
-	} else if (req->start + req->nr_sects > bdev_nr_sectors(ref.bdev)) {
+	bdev = bh_node_get(req->devt, req->diskseq, extack);
+	if (IS_ERR(bdev))
+		return PTR_ERR(bdev);
+	if (req->start + req->nr_sects > bdev_nr_sectors(bdev)) {
 		NL_SET_ERR_MSG(extack, "the range ends beyond the volume");
 		err = -EINVAL;
-	}
-	if (err)
 		goto out;
+	}
 	mutex_lock(&bh_lock);
 	root_hold = bh_root_hold(req->root_devt, req->root_diskseq, req->name,
 				 &root, extack);
-	err = root_hold ? bh_derived_insert(ref.bdev, req, root, root_hold,
+	err = root_hold ? bh_derived_insert(bdev, req, root, root_hold,
 					    extack) : -ENOENT;
 	if (err > 0 && req->drain_later) {
-		bh_drain_later(ref.bdev->bd_disk);
+		bh_drain_later(bdev->bd_disk);
 		err = 0;
 	}
 	mutex_unlock(&bh_lock);
 	if (err > 0)
-		bh_drain(ref.bdev);
+		bh_drain_disk(bdev->bd_disk);
 	err = min(err, 0);
 out:
-	bh_bdev_close(&ref);
+	bh_bdev_put(bdev);
 	return err;
 }

@@ -11,6 +11,7 @@
  */
 #include "blkhold.h"
 
+#include <linux/hash.h>
 #include <linux/math64.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
@@ -42,43 +43,53 @@ struct bh_span_array {
 	struct bh_span span[];
 };
 
-/* A disk's index: NULL @array while a change found no memory for one. */
+/*
+ * A disk's index: NULL @array while a change found no memory for one.
+ * @disk is the live disk it indexes, NULL once it is deleted (and may be
+ * freed): its volumes stay, unreachable from the I/O path.
+ */
 struct bh_disk_spans {
 	struct hlist_node hash_node;
-	u64 diskseq;
-	dev_t devt;			/* the whole disk's, to find it again */
+	struct gendisk *disk;
+	struct gendisk *key;		/* @disk when indexed, for its bucket */
 	bool undrained;			/* a range placed with drain-later */
 	unsigned int nr_volumes;
 	struct bh_span_array __rcu *array;
 	struct rcu_head rcu;
 };
 
-static struct hlist_head bh_spans_by_diskseq[BH_BUCKETS];
+static struct hlist_head bh_spans_by_disk[BH_BUCKETS];
 
-static struct bh_disk_spans *bh_spans_lookup(u64 diskseq)
+static struct hlist_head *bh_spans_bucket(const struct gendisk *disk)
+{
+	return &bh_spans_by_disk[hash_ptr(disk, BH_BUCKET_BITS)];
+}
+
+static struct bh_disk_spans *bh_spans_lookup(const struct gendisk *disk)
 {
 	struct bh_disk_spans *ds;
 
-	hlist_for_each_entry_rcu(ds, &bh_spans_by_diskseq[diskseq % BH_BUCKETS],
-				 hash_node, bh_registry_locked())
-		if (ds->diskseq == diskseq)
+	hlist_for_each_entry_rcu(ds, bh_spans_bucket(disk), hash_node,
+				 bh_registry_locked())
+		if (ds->disk == disk)
 			return ds;
 	return NULL;
 }
 
-static bool bh_in_scope(const struct bh_volume *vol, bool bio)
+static bool bh_in_scope(const struct bh_volume *vol, bool md_bio)
 {
-	return !bio || !READ_ONCE(vol->node_only);
+	return !md_bio || !READ_ONCE(vol->node_only);
 }
 
 /* The disk's volumes one by one, while it has no array. */
-static struct bh_volume *bh_volume_walk(u64 diskseq, sector_t sector,
-					sector_t end, bool bio)
+static struct bh_volume *bh_volume_walk(const struct gendisk *disk,
+					sector_t sector, sector_t end,
+					bool md_bio)
 {
 	struct bh_volume *vol;
 
-	hlist_for_each_entry_rcu(vol, bh_bucket(diskseq), hash_node)
-		if (vol->diskseq == diskseq && bh_in_scope(vol, bio) &&
+	hlist_for_each_entry_rcu(vol, bh_bucket(disk), hash_node)
+		if (vol->disk == disk && bh_in_scope(vol, md_bio) &&
 		    sector < vol->start + vol->nr_sects && end > vol->start)
 			return vol;
 	return NULL;
@@ -120,7 +131,7 @@ static unsigned int bh_spans_before(const struct bh_span_array *arr,
 }
 
 static struct bh_volume *bh_span_search(const struct bh_span_array *arr,
-					sector_t sector, sector_t end, bool bio)
+					sector_t sector, sector_t end, bool md_bio)
 {
 	unsigned int i;
 
@@ -133,37 +144,40 @@ static struct bh_volume *bh_span_search(const struct bh_span_array *arr,
 
 		if (s->reach <= sector)
 			break;
-		if (s->end > sector && bh_in_scope(s->vol, bio))
+		if (s->end > sector && bh_in_scope(s->vol, md_bio))
 			return s->vol;
 	}
 	return NULL;
 }
 
 /*
- * A held volume of disk @diskseq that overlaps [@sector, +@nr); for a
- * @bio, not one held at its node only. Called under RCU.
+ * A held volume of live disk @disk that overlaps [@sector, +@nr); for
+ * md's own bio (@md_bio), not one held at its node only. Called under
+ * RCU.
  */
-struct bh_volume *bh_volume_find_scope(u64 diskseq, sector_t sector,
-				       sector_t nr, bool bio)
+struct bh_volume *bh_volume_find_scope(const struct gendisk *disk,
+				       sector_t sector, sector_t nr,
+				       bool md_bio)
 {
 	sector_t end = sector + max_t(sector_t, nr, 1);
 	struct bh_span_array *arr;
 	struct bh_disk_spans *ds;
 
-	ds = bh_spans_lookup(diskseq);
+	ds = bh_spans_lookup(disk);
 	if (!ds)
 		return NULL;
 	/* the gate reads under rcu_read_lock_sched_notrace() */
 	arr = rcu_dereference_check(ds->array,
 				    rcu_read_lock_any_held() || bh_registry_locked());
 	if (!arr)
-		return bh_volume_walk(diskseq, sector, end, bio);
-	return bh_span_search(arr, sector, end, bio);
+		return bh_volume_walk(disk, sector, end, md_bio);
+	return bh_span_search(arr, sector, end, md_bio);
 }
 
-struct bh_volume *bh_volume_find(u64 diskseq, sector_t sector, sector_t nr)
+struct bh_volume *bh_volume_find(const struct gendisk *disk, sector_t sector,
+				 sector_t nr)
 {
-	return bh_volume_find_scope(diskseq, sector, nr, false);
+	return bh_volume_find_scope(disk, sector, nr, false);
 }
 
 static int bh_span_cmp(const void *a, const void *b)
@@ -175,13 +189,20 @@ static int bh_span_cmp(const void *a, const void *b)
 	return 0;
 }
 
-static unsigned int bh_disk_volume_count(u64 diskseq)
+/* Is @vol one of the volumes indexed by @ds? */
+static bool bh_spans_of(const struct bh_disk_spans *ds,
+			const struct bh_volume *vol)
+{
+	return vol->spans == ds;
+}
+
+static unsigned int bh_disk_volume_count(const struct bh_disk_spans *ds)
 {
 	struct bh_volume *vol;
 	unsigned int nr = 0;
 
-	hlist_for_each_entry(vol, bh_bucket(diskseq), hash_node)
-		nr += vol->diskseq == diskseq;
+	hlist_for_each_entry(vol, bh_bucket(ds->key), hash_node)
+		nr += bh_spans_of(ds, vol);
 	return nr;
 }
 
@@ -211,9 +232,9 @@ static void bh_span_slices_build(struct bh_span_array *arr)
 }
 
 /* The disk's volumes in the registry now, as a new array. */
-static struct bh_span_array *bh_span_array_build(u64 diskseq)
+static struct bh_span_array *bh_span_array_build(const struct bh_disk_spans *ds)
 {
-	unsigned int nr = bh_disk_volume_count(diskseq), i = 0;
+	unsigned int nr = bh_disk_volume_count(ds), i = 0;
 	struct bh_span_array *arr;
 	struct bh_volume *vol;
 	sector_t reach = 0;
@@ -224,8 +245,8 @@ static struct bh_span_array *bh_span_array_build(u64 diskseq)
 	if (!arr)
 		return NULL;
 	arr->slice = (u32 *)&arr->span[nr];
-	hlist_for_each_entry(vol, bh_bucket(diskseq), hash_node) {
-		if (vol->diskseq != diskseq)
+	hlist_for_each_entry(vol, bh_bucket(ds->key), hash_node) {
+		if (!bh_spans_of(ds, vol))
 			continue;
 		arr->span[i++] = (struct bh_span) {
 			.start = vol->start,
@@ -255,10 +276,9 @@ void bh_spans_update(struct bh_disk_spans *ds)
 
 	bh_registry_assert_locked();
 	old = rcu_dereference_protected(ds->array, bh_registry_locked());
-	arr = bh_span_array_build(ds->diskseq);
+	arr = bh_span_array_build(ds);
 	if (!arr)
-		pr_warn_ratelimited("no memory to index the held ranges of disk %llu, searching them one by one\n",
-				    ds->diskseq);
+		pr_warn_ratelimited("no memory to index the held ranges of a disk, searching them one by one\n");
 	rcu_assign_pointer(ds->array, arr);
 	if (old)
 		kvfree_rcu(old, rcu);
@@ -273,18 +293,32 @@ struct bh_disk_spans *bh_spans_get(struct gendisk *disk)
 	struct bh_disk_spans *ds;
 
 	bh_registry_assert_locked();
-	ds = bh_spans_lookup(disk->diskseq);
+	ds = bh_spans_lookup(disk);
 	if (!ds) {
 		ds = kzalloc(sizeof(*ds), GFP_KERNEL);
 		if (!ds)
 			return ERR_PTR(-ENOMEM);
-		ds->diskseq = disk->diskseq;
-		ds->devt = disk_devt(disk);
-		hlist_add_head_rcu(&ds->hash_node,
-				   &bh_spans_by_diskseq[ds->diskseq % BH_BUCKETS]);
+		/* a disk being deleted: never answers for the memory again */
+		ds->disk = test_bit(GD_DEAD, &disk->state) ? NULL : disk;
+		ds->key = disk;
+		hlist_add_head_rcu(&ds->hash_node, bh_spans_bucket(disk));
 	}
 	ds->nr_volumes++;
 	return ds;
+}
+
+/*
+ * @disk is deleted: its index no longer answers for it, since the memory
+ * may come back as another disk. Under bh_lock.
+ */
+void bh_spans_detach(const struct gendisk *disk)
+{
+	struct bh_disk_spans *ds;
+
+	bh_registry_assert_locked();
+	ds = bh_spans_lookup(disk);
+	if (ds)
+		WRITE_ONCE(ds->disk, NULL);
 }
 
 /* A volume of @ds's disk left the registry, or never entered it. */
@@ -315,31 +349,30 @@ void bh_drain_later(struct gendisk *disk)
 	struct bh_disk_spans *ds;
 
 	bh_registry_assert_locked();
-	ds = bh_spans_lookup(disk->diskseq);
+	ds = bh_spans_lookup(disk);
 	if (ds)
 		ds->undrained = true;
 }
 
-struct bh_undrained {
-	dev_t devt;
-	u64 diskseq;
-};
-
-/* Take the disks with undrained ranges off the books, into @out. */
-static unsigned int bh_undrained_take(struct bh_undrained *out,
-				      unsigned int max)
+/*
+ * Take the live disks with undrained ranges off the books, into @out,
+ * each with a reference.
+ */
+static unsigned int bh_undrained_take(struct gendisk **out, unsigned int max)
 {
 	struct bh_disk_spans *ds;
 	unsigned int bkt, n = 0;
 
 	for (bkt = 0; bkt < BH_BUCKETS; bkt++)
-		hlist_for_each_entry(ds, &bh_spans_by_diskseq[bkt], hash_node) {
+		hlist_for_each_entry(ds, &bh_spans_by_disk[bkt], hash_node) {
 			if (!ds->undrained || n == max)
 				continue;
 			ds->undrained = false;
-			out[n++] = (struct bh_undrained) {
-				.devt = ds->devt, .diskseq = ds->diskseq,
-			};
+			/* a disk gone meanwhile has nothing left in flight */
+			if (!ds->disk)
+				continue;
+			get_device(disk_to_dev(ds->disk));
+			out[n++] = ds->disk;
 		}
 	return n;
 }
@@ -350,21 +383,9 @@ static unsigned int bh_undrained_count(void)
 	unsigned int bkt, n = 0;
 
 	for (bkt = 0; bkt < BH_BUCKETS; bkt++)
-		hlist_for_each_entry(ds, &bh_spans_by_diskseq[bkt], hash_node)
+		hlist_for_each_entry(ds, &bh_spans_by_disk[bkt], hash_node)
 			n += ds->undrained;
 	return n;
-}
-
-static void bh_wait_queue_of(const struct bh_undrained *u)
-{
-	struct bh_bdev_ref ref;
-
-	/* a disk gone meanwhile has nothing left in flight */
-	if (bh_bdev_open(u->devt, &ref))
-		return;
-	if (ref.bdev->bd_disk->diskseq == u->diskseq)
-		bh_wait_queue(ref.bdev->bd_disk);
-	bh_bdev_close(&ref);
 }
 
 /*
@@ -376,7 +397,7 @@ static void bh_wait_queue_of(const struct bh_undrained *u)
 int bh_drain_deferred(struct netlink_ext_ack *extack)
 {
 	static DEFINE_MUTEX(bh_drain_mutex);
-	struct bh_undrained *disks;
+	struct gendisk **disks;
 	unsigned int n, i;
 
 	mutex_lock(&bh_drain_mutex);
@@ -393,8 +414,10 @@ int bh_drain_deferred(struct netlink_ext_ack *extack)
 	bh_registry_unlock();
 	if (n)
 		synchronize_rcu_tasks();
-	for (i = 0; i < n; i++)
-		bh_wait_queue_of(&disks[i]);
+	for (i = 0; i < n; i++) {
+		bh_wait_queue(disks[i]);
+		put_disk(disks[i]);
+	}
 	mutex_unlock(&bh_drain_mutex);
 	kfree(disks);
 	return 0;

@@ -105,7 +105,7 @@ static bool bh_dm_held(struct mapped_device *md, struct bh_refusal *r,
 	if (!disk || !bh_disk_may_be_held(disk))
 		return false;
 	r->nr_sects = get_capacity(disk);
-	r->vol = bh_volume_find(disk->diskseq, 0, max_t(sector_t, r->nr_sects, 1));
+	r->vol = bh_volume_find(disk, 0, max_t(sector_t, r->nr_sects, 1));
 	return r->vol;
 }
 
@@ -195,7 +195,7 @@ static struct bh_volume *bh_dm_named(const struct dm_ioctl *param)
 	struct bh_volume *vol;
 	unsigned int bkt;
 
-	hash_for_each_rcu(bh_by_diskseq, bkt, vol, hash_node) {
+	hash_for_each_rcu(bh_by_disk, bkt, vol, hash_node) {
 		const struct bh_dm_names *dm = vol->dm;
 
 		if (!dm)
@@ -323,8 +323,7 @@ static struct bh_volume *bh_disk_held(struct gendisk *disk)
 {
 	if (!disk || !bh_disk_may_be_held(disk))
 		return NULL;
-	return bh_volume_find(disk->diskseq, 0,
-			      max_t(sector_t, get_capacity(disk), 1));
+	return bh_volume_find(disk, 0, max_t(sector_t, get_capacity(disk), 1));
 }
 
 /* What changes an array's members, geometry or state. */

@@ -6,8 +6,13 @@
  *  - delete_module("blkhold"), forced or not: the module stays.
  *  - kexec_load, kexec_file_load and reboot(LINUX_REBOOT_CMD_KEXEC): no
  *    other kernel replaces this one without a reboot.
+ *  - restoring a hibernation image (/sys/power/resume, /dev/snapshot's
+ *    atomic restore): no earlier memory, without the holds, replaces this.
  *  - swapon of a held volume, or of a swap file on one: refused before it
  *    is activated, so neither swapping nor a hibernation image writes there.
+ *  - binding the PCI function that carries a held medium to another driver
+ *    than its own (vfio-pci, uio_pci_generic, pci-stub): no userspace
+ *    driver gets the device.
  *
  * These hooks exist only while a hold does (hooks.c), so a host without
  * holds unloads the module, kexecs and swaps as usual. Each attempt is
@@ -161,7 +166,7 @@ static bool bh_swap_held(struct swap_info_struct *sis, struct bh_refusal *r)
 		return false;
 	r->sector = bdev_is_partition(bdev) ? bdev->bd_start_sect : 0;
 	r->nr_sects = bdev_nr_sectors(bdev);
-	r->vol = bh_volume_find(bdev->bd_disk->diskseq, r->sector, r->nr_sects);
+	r->vol = bh_volume_find(bdev->bd_disk, r->sector, r->nr_sects);
 	return r->vol;
 }
 
@@ -198,7 +203,65 @@ static int bh_refuse_swap(struct swap_info_struct *sis, unsigned long start_page
 	return ret;
 }
 
-struct bh_hook bh_tamper_hooks[] = {
+/* ---- hibernation restore ---- */
+
+#ifdef CONFIG_HIBERNATION
+static int bh_refuse_hibernation_restore(int platform_mode)
+{
+	bh_tamper("restoring a hibernation image");
+	bh_refusal_done();
+	return -EPERM;
+}
+#endif
+
+/* ---- a held medium's PCI function bound to another driver ---- */
+
+/*
+ * pci_device_probe() runs for every driver bound to a PCI function, with
+ * the driver already set, however the binding was asked for: a driver's
+ * bind file, driver_override and drivers_probe, new_id, a module loaded
+ * with IDs. The function keeps the name it had across removal and
+ * rescan.
+ */
+static bool bh_pci_probe_held(struct device *dev, struct bh_refusal *r)
+{
+	*r = (struct bh_refusal) {
+		.kind = BLKHOLD_KIND_TAMPER,
+		.action = "binding the PCI function of a held medium to another driver",
+	};
+	if (!dev->driver)
+		return false;
+	r->vol = bh_volume_find_pci(dev_name(dev));
+	return r->vol && r->vol->pci_driver[0] &&
+	       strcmp(r->vol->pci_driver, dev->driver->name);
+}
+
+static bool bh_pci_probe_refuses(struct ftrace_regs *fregs)
+{
+	struct bh_refusal r;
+	bool held;
+
+	rcu_read_lock_sched_notrace();
+	held = bh_pci_probe_held((struct device *)bh_ftrace_arg(fregs, 0), &r);
+	rcu_read_unlock_sched_notrace();
+	return held;
+}
+
+BH_HOOK_CALLBACK(bh_pci_probe_callback, bh_pci_probe_refuses)
+
+static int bh_refuse_pci_probe(struct device *dev)
+{
+	struct bh_refusal r;
+
+	rcu_read_lock();
+	if (bh_pci_probe_held(dev, &r))
+		bh_refuse(&r);
+	rcu_read_unlock();
+	bh_refusal_done();
+	return -EBUSY;
+}
+
+static struct bh_hook bh_tamper_hooks[] = {
 	{ "__x64_sys_delete_module", bh_unload_callback, bh_refuse_unload },
 	{ "__ia32_sys_delete_module", bh_unload32_callback, bh_refuse_unload },
 	{ "find_module", bh_find_module_callback, bh_refuse_find_module },
@@ -212,6 +275,14 @@ struct bh_hook bh_tamper_hooks[] = {
 	{ "__x64_sys_reboot", bh_reboot_kexec_callback, bh_refuse_kexec },
 	{ "__ia32_sys_reboot", bh_reboot_kexec_callback, bh_refuse_kexec },
 	{ "add_swap_extent", bh_swap_callback, bh_refuse_swap },
+#ifdef CONFIG_HIBERNATION
+	{ "hibernation_restore", bh_kexec_callback,
+	  bh_refuse_hibernation_restore },
+#endif
+	{ "pci_device_probe", bh_pci_probe_callback, bh_refuse_pci_probe },
 };
 
-const unsigned int bh_nr_tamper_hooks = ARRAY_SIZE(bh_tamper_hooks);
+int bh_tamper_init(void)
+{
+	return bh_hooks_add_table(bh_tamper_hooks, ARRAY_SIZE(bh_tamper_hooks));
+}

@@ -389,6 +389,50 @@ TEST_F(nl, diskseq_of_another_disk)
 	EXPECT_REJECTED(self->r, ESTALE);
 }
 
+/* A module parameter of blkhold, or @fallback. */
+static unsigned int blkhold_param(const char *name, unsigned int fallback)
+{
+	char path[128];
+	unsigned int v;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/module/blkhold/parameters/%s", name);
+	f = fopen(path, "r");
+	if (!f)
+		return fallback;
+	if (fscanf(f, "%u", &v) != 1)
+		v = fallback;
+	fclose(f);
+	return v;
+}
+
+/*
+ * One hold past the most a volume may carry (1,024 unless set at load) is
+ * refused with a reason, and nothing is freed twice: the disk has an
+ * identity, so each hold is a record bound to it, and the last bind fails.
+ */
+TEST_F_TIMEOUT(nl, holds_per_volume_limit, 900)
+{
+	unsigned int max = blkhold_param("max_holds_per_volume", 1024), i;
+	char name[32];
+
+	for (i = 0; i < max; i++) {
+		snprintf(name, sizeof(name), "lim-%u", i);
+		transact(self->sk, hold_msg(_metadata, self, BLKHOLD_CMD_HOLD_ADD, name), &self->r);
+		ASSERT_EQ(0, self->r.err) TH_LOG("hold %u: %s", i, self->r.msg);
+	}
+	transact(self->sk, hold_msg(_metadata, self, BLKHOLD_CMD_HOLD_ADD, "lim-over"), &self->r);
+	EXPECT_REJECTED(self->r, ENOSPC);
+	EXPECT_NE(NULL, strstr(self->r.msg, "most holds"));
+	transact(self->sk, hold_msg(_metadata, self, BLKHOLD_CMD_HOLD_DEL, "lim-over"), &self->r);
+	EXPECT_REJECTED(self->r, ENOENT);
+	for (i = 0; i < max; i++) {
+		snprintf(name, sizeof(name), "lim-%u", i);
+		transact(self->sk, hold_msg(_metadata, self, BLKHOLD_CMD_HOLD_DEL, name), &self->r);
+		EXPECT_EQ(0, self->r.err) TH_LOG("release %u: %s", i, self->r.msg);
+	}
+}
+
 static void churn(FIXTURE_DATA(nl) *self, int rounds)
 {
 	struct nl_sock *sk;

@@ -11,6 +11,12 @@
  *                                        delete_module() with the name in a
  *                                        file page not yet mapped in, so
  *                                        the kernel must fault to read it
+ *   blkhold_sys uring-discard DEV OFF LEN
+ *                                        io_uring's block discard command
+ *                                        (6.12): bios built with no node write
+ *   blkhold_sys snapshot-save FILE       a hibernation image of this very
+ *                                        moment, through /dev/snapshot
+ *   blkhold_sys snapshot-restore FILE    load that image and jump into it
  *
  * Prints "ok" or the error's name (strerrorname_np) and exits 0 when the
  * call succeeded, 1 when it failed, 2 on bad usage or setup.
@@ -19,6 +25,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <linux/io_uring.h>
+#include <linux/suspend_ioctls.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -166,6 +174,115 @@ static int unload_unmapped(const char *name, int force)
 				    O_NONBLOCK | (force ? O_TRUNC : 0)));
 }
 
+/* ---- io_uring, without liburing: one ring, one command ---- */
+
+#define BLOCK_URING_CMD_DISCARD	_IO(0x12, 0)
+
+struct ring {
+	int fd;
+	struct io_uring_params p;
+	void *sq, *cq;
+	struct io_uring_sqe *sqes;
+};
+
+static int ring_setup(struct ring *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->fd = syscall(__NR_io_uring_setup, 1, &r->p);
+	if (r->fd < 0)
+		return -1;
+	r->sq = mmap(NULL, r->p.sq_off.array + r->p.sq_entries * sizeof(unsigned int),
+		     PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, IORING_OFF_SQ_RING);
+	r->cq = mmap(NULL, r->p.cq_off.cqes + r->p.cq_entries * sizeof(struct io_uring_cqe),
+		     PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, IORING_OFF_CQ_RING);
+	r->sqes = mmap(NULL, r->p.sq_entries * sizeof(struct io_uring_sqe),
+		       PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, IORING_OFF_SQES);
+	return r->sq == MAP_FAILED || r->cq == MAP_FAILED || r->sqes == MAP_FAILED ? -1 : 0;
+}
+
+/* Submit @sqe, wait for it and return its result. */
+static int ring_run(struct ring *r, const struct io_uring_sqe *sqe)
+{
+	unsigned int *tail = (unsigned int *)((char *)r->sq + r->p.sq_off.tail);
+	unsigned int *array = (unsigned int *)((char *)r->sq + r->p.sq_off.array);
+	unsigned int *head = (unsigned int *)((char *)r->cq + r->p.cq_off.head);
+	struct io_uring_cqe *cqes = (struct io_uring_cqe *)((char *)r->cq + r->p.cq_off.cqes);
+	unsigned int t = *tail;
+
+	r->sqes[0] = *sqe;
+	array[t & *(unsigned int *)((char *)r->sq + r->p.sq_off.ring_mask)] = 0;
+	__atomic_store_n(tail, t + 1, __ATOMIC_RELEASE);
+	if (syscall(__NR_io_uring_enter, r->fd, 1, 1, IORING_ENTER_GETEVENTS, NULL, 0) < 0)
+		return -errno;
+	return cqes[*head & *(unsigned int *)((char *)r->cq + r->p.cq_off.ring_mask)].res;
+}
+
+static int uring_discard(const char *dev, uint64_t off, uint64_t len)
+{
+	struct io_uring_sqe sqe = { .opcode = IORING_OP_URING_CMD };
+	struct ring r;
+	int fd = open(dev, O_RDWR);
+
+	if (fd < 0 || ring_setup(&r)) {
+		perror(dev);
+		return 2;
+	}
+	sqe.fd = fd;
+	sqe.cmd_op = BLOCK_URING_CMD_DISCARD;
+	sqe.addr = off;
+	sqe.addr3 = len;
+	return report(ring_run(&r, &sqe));
+}
+
+/* ---- hibernation images through /dev/snapshot (uswsusp's interface) ---- */
+
+static int snapshot_save(const char *path)
+{
+	int fd = open("/dev/snapshot", O_RDONLY), out, in_suspend = 0;
+	char buf[65536];
+	ssize_t n;
+
+	if (fd < 0 || ioctl(fd, SNAPSHOT_FREEZE))
+		return report_errno(-1);
+	if (ioctl(fd, SNAPSHOT_CREATE_IMAGE, &in_suspend)) {
+		ioctl(fd, SNAPSHOT_UNFREEZE);
+		return report_errno(-1);
+	}
+	if (!in_suspend) {
+		/* this is the image restored: say so and carry on */
+		ioctl(fd, SNAPSHOT_UNFREEZE);
+		puts("restored");
+		return 0;
+	}
+	out = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	while (out >= 0 && (n = read(fd, buf, sizeof(buf))) > 0)
+		if (write(out, buf, n) != n)
+			break;
+	ioctl(fd, SNAPSHOT_FREE);
+	ioctl(fd, SNAPSHOT_UNFREEZE);
+	close(out);
+	return report_errno(out < 0 ? -1 : 0);
+}
+
+static int snapshot_restore(const char *path)
+{
+	int fd = open("/dev/snapshot", O_WRONLY), in = open(path, O_RDONLY);
+	char buf[65536];
+	ssize_t n;
+	int ret;
+
+	if (fd < 0 || in < 0)
+		return report_errno(-1);
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(fd, buf, n) != n)
+			return report_errno(-1);
+	if (ioctl(fd, SNAPSHOT_FREEZE))
+		return report_errno(-1);
+	ret = ioctl(fd, SNAPSHOT_ATOMIC_RESTORE);
+	ioctl(fd, SNAPSHOT_UNFREEZE);
+	return report_errno(ret);
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
@@ -181,6 +298,13 @@ int main(int argc, char **argv)
 		return roset_race(argv[2], atoi(argv[3]));
 	if (!strcmp(cmd, "unload-unmapped") && (argc == 3 || argc == 4))
 		return unload_unmapped(argv[2], argc == 4 && !strcmp(argv[3], "force"));
+	if (!strcmp(cmd, "uring-discard") && argc == 5)
+		return uring_discard(argv[2], strtoull(argv[3], NULL, 0),
+				     strtoull(argv[4], NULL, 0));
+	if (!strcmp(cmd, "snapshot-save") && argc == 3)
+		return snapshot_save(argv[2]);
+	if (!strcmp(cmd, "snapshot-restore") && argc == 3)
+		return snapshot_restore(argv[2]);
 	fprintf(stderr, "usage: see the comment at the top of blkhold_sys.c\n");
 	return 2;
 }

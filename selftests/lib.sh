@@ -173,7 +173,8 @@ nvme_disk() {
 }
 
 # The subsystem bh-mpath the runner attaches: two controllers, two shared
-# namespaces, each seen through a head node over hidden path disks.
+# namespaces and one of the first controller's own, each seen through a
+# head node over hidden path disks.
 nvme_mpath_subsys() {
 	local s
 	for s in /sys/class/nvme-subsystem/*; do
@@ -182,10 +183,12 @@ nvme_mpath_subsys() {
 	return 1
 }
 
-# The head node of its namespace a (nsid 1) or b (nsid 2).
+# The head node of its namespace a (nsid 1), b (nsid 2) or c (nsid 3, on
+# the first controller only).
 nvme_mpath_disk() {
 	local s d nsid=1
 	[ "$1" = b ] && nsid=2
+	[ "$1" = c ] && nsid=3
 	s=$(nvme_mpath_subsys) || return 1
 	for d in "$s"/nvme*n*; do
 		case ${d##*/} in *c*) continue ;; esac

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* blkhold watch [--json]: print events until SIGINT or SIGTERM. */
+#include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <string.h>
@@ -90,10 +91,12 @@ static void print_json(const char *event, const char *when, struct nlattr **tb)
 static void print_human(const char *event, const char *when, struct nlattr **tb)
 {
 	printf("%s %s /dev/%s", when, event, str(tb[BLKHOLD_A_DEVNAME]));
-	if (tb[BLKHOLD_A_IDENTITY]) {
+	if (tb[BLKHOLD_A_IDENTITY] && !tb[BLKHOLD_A_KIND]) {
 		printf(" (%s): %s\n", str(tb[BLKHOLD_A_IDENTITY]), str(tb[BLKHOLD_A_ACTION]));
 		return;
 	}
+	if (tb[BLKHOLD_A_IDENTITY])
+		printf(" (medium %s)", str(tb[BLKHOLD_A_IDENTITY]));
 	if (tb[BLKHOLD_A_ACTION])
 		printf(" tamper: %s", str(tb[BLKHOLD_A_ACTION]));
 	else if (tb[BLKHOLD_A_KIND])
@@ -143,9 +146,11 @@ static int run(int argc, char *argv[], const struct command *self)
 	sigaction(SIGTERM, &sa, NULL);
 	err = conn_watch(&conn, on_event, &args, &stop);
 	conn_close(&conn);
-	if (err)
+	if (err == -EPERM)
+		fail(NULL, "watching events needs CAP_SYS_ADMIN in the initial user namespace");
+	else if (err)
 		fail(NULL, "cannot watch blkhold events");
-	return err;
+	return err ? -1 : 0;
 }
 
 const struct command cmd_watch = {

@@ -213,8 +213,11 @@ int conn_watch(struct nl_conn *conn, int (*valid)(struct nl_msg *, void *),
 
 	grp = genl_ctrl_resolve_grp(conn->sock, BLKHOLD_FAMILY_NAME,
 				    BLKHOLD_MCGRP_EVENTS);
-	if (grp < 0 || nl_socket_add_membership(conn->sock, grp))
+	if (grp < 0)
 		return -1;
+	err = nl_socket_add_membership(conn->sock, grp);
+	if (err)
+		return err == -NLE_PERM ? -EPERM : -1;
 	nl_socket_disable_seq_check(conn->sock);
 	nl_socket_modify_cb(conn->sock, NL_CB_VALID, NL_CB_CUSTOM, on_event, &t);
 	while (!*stop) {
@@ -262,6 +265,9 @@ int conn_dump(uint8_t cmd, int (*valid)(struct nl_msg *, void *),
 		reset(arg);
 	}
 	conn_close(&conn);
+	if (err == -EPERM && !errmsg[0])
+		snprintf(errmsg, sizeof(errmsg),
+			 "needs CAP_SYS_ADMIN in the initial user namespace or blkhold's read_group");
 	if (err) {
 		fail(NULL, "cannot read %s: %s", what,
 		     errmsg[0] ? errmsg : strerror(-err));

@@ -150,16 +150,22 @@ done
 
 # Two controllers of one NVMe subsystem sharing namespaces 1 and 2: the
 # guest sees head nodes over hidden per-path disks (native multipath).
+# Namespace 3 is the first controller's alone: the second reaches it only
+# through commands to the whole subsystem.
 if [ -n "$test_disks" ]; then
 	disks+=(-device nvme-subsys,id=bh-subsys,nqn=bh-mpath
 		-device nvme,id=bh-mpc0,serial=bh-mpath,subsys=bh-subsys
 		-device nvme,id=bh-mpc1,serial=bh-mpath,subsys=bh-subsys)
-	for nsid in 1 2; do
+	for nsid in 1 2 3; do
 		img=$out/mpath-$nsid.img
 		rm -f "$img"
 		truncate -s 32M "$img"
-		disks+=(-drive "file=$img,if=none,id=mpath-$nsid,format=raw,discard=unmap,cache=unsafe"
-			-device "nvme-ns,drive=mpath-$nsid,nsid=$nsid,shared=on")
+		disks+=(-drive "file=$img,if=none,id=mpath-$nsid,format=raw,discard=unmap,cache=unsafe")
+		if [ $nsid = 3 ]; then
+			disks+=(-device "nvme-ns,drive=mpath-$nsid,nsid=$nsid,bus=bh-mpc0,shared=off")
+		else
+			disks+=(-device "nvme-ns,drive=mpath-$nsid,nsid=$nsid,shared=on")
+		fi
 	done
 fi
 
