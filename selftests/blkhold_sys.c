@@ -267,20 +267,27 @@ static int snapshot_save(const char *path)
 static int snapshot_restore(const char *path)
 {
 	int fd = open("/dev/snapshot", O_WRONLY), in = open(path, O_RDONLY);
+	ssize_t n, off, done;
 	char buf[65536];
-	ssize_t n;
 	int ret;
 
 	if (fd < 0 || in < 0)
 		return report_errno(-1);
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (write(fd, buf, n) != n)
-			return report_errno(-1);
+	/* /dev/snapshot takes the image a page at a time */
+	while ((n = read(in, buf, sizeof(buf))) > 0) {
+		for (off = 0; off < n; off += done) {
+			done = write(fd, buf + off, n - off);
+			if (done <= 0)
+				return report(done < 0 ? -errno : -EIO);
+		}
+	}
 	if (ioctl(fd, SNAPSHOT_FREEZE))
 		return report_errno(-1);
 	ret = ioctl(fd, SNAPSHOT_ATOMIC_RESTORE);
+	if (ret)
+		ret = -errno;
 	ioctl(fd, SNAPSHOT_UNFREEZE);
-	return report_errno(ret);
+	return report(ret);
 }
 
 int main(int argc, char **argv)

@@ -36,9 +36,10 @@ for n in 1 2 3; do
 	truncate -s 8M "/tmp/limits-$n.img"
 	loops+=("$(losetup -f --show "/tmp/limits-$n.img")")
 done
-assert "hold 5 on ${loops[0]} (no identity: no record)" hold "${loops[0]}" l1
-assert "hold 6 on ${loops[1]}" hold "${loops[1]}" l2
-run "$BLKHOLD" hold "${loops[2]}" --name l3 --transient
+assert "hold 5 on ${loops[0]} (no identity: no record)" \
+	"$BLKHOLD" hold "${loops[0]}" --name l1 --transient --device-only
+assert "hold 6 on ${loops[1]}" "$BLKHOLD" hold "${loops[1]}" --name l2 --transient --device-only
+run "$BLKHOLD" hold "${loops[2]}" --name l3 --transient --device-only
 expect_match "a 7th hold on the host is refused" "most holds allowed.*max_holds" "$out"
 expect_eq "exactly six holds are in force" 6 \
 	"$("$BLKHOLD" list --json | jq '[.volumes[].holds[]] | length')"

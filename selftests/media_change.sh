@@ -48,7 +48,8 @@ fi
 truncate -s 16M "$tmp/first.img" "$tmp/second.img"
 head -c 16M /dev/urandom >"$tmp/first.img"
 loopdev=$(losetup -f --show "$tmp/first.img")
-assert "hold placed on $loopdev" hold "$loopdev" loop-test
+assert "hold placed on $loopdev (the device alone)" \
+	"$BLKHOLD" hold "$loopdev" --name loop-test --transient --device-only
 seq=$(diskseq "$loopdev")
 assert "the held loop device is detached" losetup -d "$loopdev"
 assert "and given another file" losetup "$loopdev" "$tmp/second.img"

@@ -42,6 +42,21 @@ expect_match "the CLI says how to load the module" "not loaded.*modprobe blkhold
 assert "the module loads again" insmod "$BLKHOLD_KO"
 expect_eq "a reload starts with no holds" "no holds" "$("$BLKHOLD" list 2>&1)"
 
+# Reading holds needs CAP_SYS_ADMIN, or the group the admin names.
+require_cmd setpriv
+assert "the module unloads to be loaded with read_group" rmmod blkhold
+assert "it loads with read_group=4242" insmod "$BLKHOLD_KO" read_group=4242
+assert "a hold is placed" hold "$disk" group-test
+out=$(setpriv --reuid=65534 --regid=4242 --clear-groups "$BLKHOLD" list 2>&1)
+expect_match "a member of group 4242 may list the holds" "^$disk " "$out"
+out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$BLKHOLD" list 2>&1)
+expect_match "another user may not" "needs CAP_SYS_ADMIN" "$out"
+out=$(setpriv --reuid=65534 --regid=4242 --clear-groups "$BLKHOLD" release "$disk" --name group-test 2>&1)
+expect_match "the group may not release" "needs CAP_SYS_ADMIN" "$out"
+assert "release" release "$disk" group-test
+assert "the module unloads" rmmod blkhold
+assert "and loads as before" insmod "$BLKHOLD_KO"
+
 # The first hold racing rmmod: either the unload wins and the hold fails,
 # or the hold wins and the module stays with it in force. Never a hold on
 # an unloaded module (the kernel log would show the oops).

@@ -57,7 +57,7 @@ rc=$?
 expect_eq "a disk without a stable identity gets no stored hold" 1 $rc
 expect_match "... and is told to use --transient" "no stable identity.*--transient" "$out"
 expect_eq "... nothing is written to the store" "" "$(ls "$store")"
-assert "a transient hold on it still works" "$BLKHOLD" hold "$loopdev" --name x --transient
+assert "a transient hold on it still works" "$BLKHOLD" hold "$loopdev" --name x --transient --device-only
 expect_match "list says it is transient" "^$loopdev .* 1$" "$("$BLKHOLD" list)"
 assert "release it" "$BLKHOLD" release "$loopdev" --name x
 
@@ -227,6 +227,28 @@ armed=$("$BLKHOLD" list --json | jq '.stored | length')
 expect_eq "restore on a damaged ledger still exits 1" 1 $?
 after=$("$BLKHOLD" list --json | jq '.stored | length')
 expect_eq "... and drops no armed hold" true "$([ "$after" -ge "$armed" ] && echo true)"
+# A line that no longer parses still arms the most it could mean: all of
+# the disk it names. A last line without its newline is read all the same.
+vdb=$(virtio_disk b)
+salvage=/tmp/persist-salvage
+mkdir -p "$salvage"
+BLKHOLD_STATE_DIR=$salvage "$BLKHOLD" hold "$vdb" --name salvage-me >/dev/null
+BLKHOLD_STATE_DIR=$salvage "$BLKHOLD" release "$vdb" --name salvage-me >/dev/null
+head -n 2 "$salvage/ledger" | sed '2s/ hold / hxld /' >"$salvage/ledger.new"
+mv "$salvage/ledger.new" "$salvage/ledger"
+out=$(BLKHOLD_STATE_DIR=$salvage "$BLKHOLD" restore 2>&1)
+expect_match "restore names the line that does not parse" "line 2 does not parse: arming all of the disk serial=bh-virtio-b" "$out"
+refute "... and the whole disk is held" dd if=/dev/zero of="$vdb" bs=4k count=1 oflag=direct
+assert "the salvaged hold is released on the kernel's word" \
+	"$BLKHOLD" release serial=bh-virtio-b --name salvage-me
+BLKHOLD_STATE_DIR=$salvage "$BLKHOLD" hold "$vdb" --name no-newline >/dev/null
+BLKHOLD_STATE_DIR=$salvage "$BLKHOLD" release "$vdb" --name no-newline >/dev/null
+head -n 2 "$salvage/ledger" | head -c -1 >"$salvage/ledger.new"
+mv "$salvage/ledger.new" "$salvage/ledger"
+BLKHOLD_STATE_DIR=$salvage "$BLKHOLD" restore >/dev/null 2>&1
+refute "a last hold line without its newline is armed" dd if=/dev/zero of="$vdb" bs=4k count=1 oflag=direct
+"$BLKHOLD" release serial=bh-virtio-b --name no-newline >/dev/null 2>&1
+rm -rf "$salvage"
 echo "garbage" >"$store/ledger"
 expect_match "a foreign file is named as such" "not a blkhold ledger" \
 	"$("$BLKHOLD" verify --initramfs none 2>&1)"
@@ -240,6 +262,20 @@ for stale in "$nid NV" "$id P1" "serial=bh-virtio-a VIRT"; do
 	"$BLKHOLD" release ${stale% *} --name ${stale#* } >/dev/null 2>&1
 done
 assert "the good ledger verifies again" "$BLKHOLD" verify --initramfs none
+# An initramfs whose ledger is a symbolic link to the host's would read the
+# host's store in verify and none at boot.
+if command -v unmkinitramfs >/dev/null && command -v cpio >/dev/null; then
+	fake=$(mktemp -d)
+	mkdir -p "$fake/etc/blkhold"
+	ln -s "$store/ledger" "$fake/etc/blkhold/ledger"
+	(cd "$fake" && find . | cpio -o -H newc 2>/dev/null) >/tmp/persist-symlinked.img
+	out=$("$BLKHOLD" verify --initramfs /tmp/persist-symlinked.img 2>&1)
+	expect_eq "verify fails on an initramfs whose ledger is a symbolic link" 1 $?
+	expect_match "... and says so" "symbolic link" "$out"
+	rm -rf "$fake" /tmp/persist-symlinked.img
+else
+	skip "an initramfs with a symbolic link for its ledger" "no unmkinitramfs or cpio"
+fi
 out=$(BLKHOLD_STATE_DIR=/tmp/persist-none "$BLKHOLD" restore 2>&1)
 expect_match "restore without a store says so and succeeds" "no stored holds" "$out"
 

@@ -83,6 +83,7 @@ int parse_args(int argc, char *argv[], const struct command *cmd,
 		{ "diskseq", required_argument, NULL, 'd' },
 		{ "transient", no_argument, NULL, 't' },
 		{ "initramfs", required_argument, NULL, 'i' },
+		{ "device-only", no_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -94,7 +95,8 @@ int parse_args(int argc, char *argv[], const struct command *cmd,
 	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
 		unsigned int opt = c == 'n' ? OPT_NAME : c == 'r' ? OPT_REASON :
 				   c == 'j' ? OPT_JSON : c == 'd' ? OPT_DISKSEQ :
-				   c == 't' ? OPT_TRANSIENT : c == 'i' ? OPT_INITRAMFS : 0;
+				   c == 't' ? OPT_TRANSIENT : c == 'i' ? OPT_INITRAMFS :
+				   c == 'D' ? OPT_DEVICE_ONLY : 0;
 		char *end;
 
 		if (c == 'h') {
@@ -120,6 +122,8 @@ int parse_args(int argc, char *argv[], const struct command *cmd,
 			args->transient = true;
 		else if (opt == OPT_INITRAMFS)
 			args->initramfs = optarg;
+		else if (opt == OPT_DEVICE_ONLY)
+			args->device_only = true;
 		else {
 			errno = 0;
 			args->diskseq = strtoull(optarg, &end, 10);

@@ -142,7 +142,7 @@ void warn(const char *what, const char *fmt, ...)
 /* blkhold.c: options shared by the commands */
 enum {
 	OPT_DEVICE = 1, OPT_NAME = 2, OPT_REASON = 4, OPT_JSON = 8, OPT_DISKSEQ = 16,
-	OPT_TRANSIENT = 32, OPT_INITRAMFS = 64,
+	OPT_TRANSIENT = 32, OPT_INITRAMFS = 64, OPT_DEVICE_ONLY = 128,
 };
 
 struct args {
@@ -154,6 +154,7 @@ struct args {
 	uint64_t diskseq;
 	bool transient;
 	const char *initramfs;
+	bool device_only;	/* hold: not the storage a loop device reaches */
 };
 
 int parse_args(int argc, char *argv[], const struct command *cmd,

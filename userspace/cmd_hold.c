@@ -82,16 +82,29 @@ static int hold_stacked(const struct args *args, const struct device *dev)
 	return stack_hold(args, dev, NULL);
 }
 
+/* A device whose data lives elsewhere: said in one line, before the hold. */
+static void warn_storage_elsewhere(const struct args *args, const struct device *dev)
+{
+	const char *where = storage_elsewhere(dev);
+
+	if (where)
+		warn(dev->path, "its data lives in %s, which this hold does not reach", where);
+	else if (loop_is(dev) && args->device_only)
+		warn(dev->path, "its backing file stays writable through its filesystem (--device-only)");
+}
+
 static int run(int argc, char *argv[], const struct command *self)
 {
 	struct device dev;
 	struct args args;
 
-	if (parse_args(argc, argv, self,
-		       OPT_DEVICE | OPT_NAME | OPT_REASON | OPT_TRANSIENT, &args) ||
+	if (parse_args(argc, argv, self, OPT_DEVICE | OPT_NAME | OPT_REASON |
+		       OPT_TRANSIENT | OPT_DEVICE_ONLY, &args) ||
 	    check_hold_args(&args) || device_resolve(&args, &dev))
 		return -1;
-	if (stack_is_dm(&dev) || stack_is_md(&dev)) {
+	warn_storage_elsewhere(&args, &dev);
+	if (stack_is_dm(&dev) || stack_is_md(&dev) ||
+	    (loop_is(&dev) && args.transient && !args.device_only)) {
 		if (hold_stacked(&args, &dev))
 			return -1;
 	} else if (md_refuse_member_hold(&dev) ||
@@ -114,9 +127,11 @@ static int run(int argc, char *argv[], const struct command *self)
 const struct command cmd_hold = {
 	.name = "hold",
 	.run = run,
-	.usage = "DEVICE --name NAME [--reason TEXT] [--transient]",
+	.usage = "DEVICE --name NAME [--reason TEXT] [--transient] [--device-only]",
 	.help = "The hold is stored (writes STATE_DIR/ledger, locks STATE_DIR/lock) and bound\n"
 		"to the disk's identity and the volume's sectors: it comes back after a reboot\n"
-		"or re-plug. --transient keeps it in the kernel's memory only and touches no file.",
+		"or re-plug. --transient keeps it in the kernel's memory only and touches no file.\n"
+		"A loop device's hold also holds its backing file's extents on the disk beneath,\n"
+		"and is refused where they cannot be held; --device-only holds the device alone.",
 	.summary = "place a hold: from now on nothing may change DEVICE's data",
 };

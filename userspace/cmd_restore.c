@@ -93,9 +93,13 @@ static int run(int argc, char *argv[], const struct command *self)
 		return -1;
 	}
 	n = ledger_active(&l, &active);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		if (active[i]->salvaged)
+			warn(l.path, "line %zu does not parse: arming all of the disk %s as '%s'",
+			     active[i]->line, active[i]->identity, active[i]->name);
 		if (!entry_is_top(active[i]))
 			arm(active[i], before.n > 0, &c);
+	}
 	report_drift(&before, active, n);
 	/* the ranges beneath first: held before the stacks are looked at */
 	md_guard_arrays();

@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -79,7 +80,27 @@ static unsigned int check_kernel(const struct entry **active, size_t n)
 	return diff;
 }
 
-/* The initramfs's copy of the ledger, unpacked with initramfs-tools. */
+/* Is @path, or a directory between @top and it, a symbolic link? */
+static bool symlink_below(const char *top, const char *path)
+{
+	char part[PATH_MAX];
+	struct stat st;
+	size_t n;
+
+	for (n = strlen(top); path[n]; n++) {
+		if (path[n + 1] != '/' && path[n + 1])
+			continue;
+		snprintf(part, sizeof(part), "%.*s", (int)(n + 1), path);
+		if (lstat(part, &st) || S_ISLNK(st.st_mode))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The initramfs's copy of the ledger, unpacked with initramfs-tools. A
+ * symbolic link in its place would read the host's store instead.
+ */
 static unsigned int check_initramfs(const struct ledger *l, const char *image)
 {
 	char tmp[] = "/tmp/blkhold-verify.XXXXXX", cmd[PATH_MAX * 3], path[PATH_MAX];
@@ -99,7 +120,11 @@ static unsigned int check_initramfs(const struct ledger *l, const char *image)
 	if (f)
 		pclose(f);
 	path[strcspn(path, "\n")] = '\0';
-	if (!path[0]) {
+	if (path[0] && symlink_below(tmp, path)) {
+		printf("initramfs: its %s is or lies under a symbolic link, not a copy of the store\n",
+		       path + strlen(tmp));
+		diff = 1;
+	} else if (!path[0]) {
 		printf("initramfs: %s has no copy of the store (hook not installed, or update-initramfs not run)\n",
 		       image);
 		diff = l->n ? 1 : 0;

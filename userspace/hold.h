@@ -13,6 +13,14 @@ struct stack_store;
 int stack_hold(const struct args *args, const struct device *dev,
 	       struct stack_store *store);
 
+/* loop.c: devices whose storage is reachable elsewhere */
+bool loop_is(const struct device *dev);
+const char *storage_elsewhere(const struct device *dev);
+int loop_extents(const struct device *dev, int (*each)(void *arg, unsigned int fs_major,
+						       unsigned int fs_minor, uint64_t start,
+						       uint64_t sectors),
+		 void *arg, char *why, size_t why_len);
+
 /* md_guard.c: md writes into held ranges that would fail a member */
 size_t md_guard_arrays(void);
 /* Fails (-1, said) if an own hold on @dev would cover a member of an md array. */

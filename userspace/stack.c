@@ -1185,6 +1185,28 @@ static int stack_drain(struct stack_walk *w)
 	return err ? -1 : 0;
 }
 
+/* ---- loop: the backing file's extents on the filesystem's device ---- */
+
+static int loop_extent(void *arg, unsigned int fs_major, unsigned int fs_minor,
+		       uint64_t start, uint64_t sectors)
+{
+	char token[32];
+
+	snprintf(token, sizeof(token), "%u:%u", fs_major, fs_minor);
+	return descend(arg, 0, token, start, sectors);
+}
+
+static int walk_loop(struct stack_walk *w)
+{
+	char why[4200];
+
+	if (!loop_extents(w->top, loop_extent, w, why, sizeof(why)))
+		return 0;
+	fail(w->top->path, "%s: hold the disk under it, or only this device with --device-only",
+	     why);
+	return -1;
+}
+
 /*
  * The top device @dev is held: hold what lies beneath. On failure the
  * top's hold is released, which releases what was placed here.
@@ -1200,7 +1222,9 @@ int stack_hold(const struct args *args, const struct device *dev,
 	if (w.control < 0 && stack_is_dm(dev)) {
 		fail(dev->path, "cannot open /dev/mapper/control: %s", strerror(errno));
 	} else if (!conn_open(&w.conn, dev->path)) {
-		if (stack_is_md(dev)) {
+		if (loop_is(dev)) {
+			err = walk_loop(&w);
+		} else if (stack_is_md(dev)) {
 			err = walk_md(&w, &top, false);
 		} else {
 			clear_staged_table(&w, dev);

@@ -208,6 +208,52 @@ static const char *check_chain(const struct ledger *l, const struct entry *e,
 	return NULL;
 }
 
+/* "SOURCE=VALUE" in printable ASCII, as the kernel takes identities. */
+static bool identity_valid(const char *id)
+{
+	const char *eq = strchr(id, '='), *p;
+
+	if (!eq || eq == id || !eq[1])
+		return false;
+	for (p = id; *p; p++)
+		if (*p < 0x21 || *p > 0x7e)
+			return false;
+	return true;
+}
+
+/*
+ * The most a line that does not parse could mean: if its identity field
+ * decodes to one, a hold of that whole disk, under its name if that field
+ * decodes, else "damaged-line-N". Releases are never salvaged.
+ */
+static bool salvage_entry(const char *text, size_t len, size_t line,
+			  struct entry *e)
+{
+	char buf[8192], *f[NR_FIELDS], *save = NULL, *tok;
+	int n = 0;
+
+	if (len >= sizeof(buf))
+		len = sizeof(buf) - 1;
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+	for (tok = strtok_r(buf, " ", &save); tok && n < NR_FIELDS;
+	     tok = strtok_r(NULL, " ", &save))
+		f[n++] = tok;
+	memset(e, 0, sizeof(*e));
+	if (n <= F_ID || decode(e->identity, sizeof(e->identity), f[F_ID]) ||
+	    !identity_valid(e->identity))
+		return false;
+	if (n <= F_NAME || decode(e->name, sizeof(e->name), f[F_NAME]) || !e->name[0])
+		snprintf(e->name, sizeof(e->name), "damaged-line-%zu", line);
+	snprintf(e->op, sizeof(e->op), "hold");
+	snprintf(e->reason, sizeof(e->reason), "ledger line %zu did not parse", line);
+	e->sectors = LEDGER_WHOLE_DISK;
+	e->disk_sectors = LEDGER_WHOLE_DISK;
+	e->line = line;
+	e->salvaged = true;
+	return true;
+}
+
 static void note_problem(struct ledger *l, size_t line, const char *what)
 {
 	if (!l->problem[0])
@@ -215,14 +261,57 @@ static void note_problem(struct ledger *l, size_t line, const char *what)
 			 l->path, line, what);
 }
 
+static int keep_entry(struct ledger *l, const struct entry *e)
+{
+	struct entry *grown = realloc(l->e, (l->n + 1) * sizeof(*l->e));
+
+	if (!grown)
+		return -ENOMEM;
+	l->e = grown;
+	l->e[l->n++] = *e;
+	if (!l->problem[0])
+		l->intact = l->n;
+	return 0;
+}
+
 /*
- * Every entry that parses is kept, even past a problem: a damaged ledger
- * must not lose the holds it records (ledger_active() fails closed).
+ * One entry line of @len bytes at @p (no newline). An entry that does not
+ * parse is noted and salvaged when it names an identity.
+ */
+static int parse_line(struct ledger *l, const char *p, size_t len, size_t line)
+{
+	char buf[8192];
+	struct entry e = { 0 };
+	const char *why;
+
+	if (len >= sizeof(buf)) {
+		why = "line too long";
+	} else {
+		memcpy(buf, p, len);
+		buf[len] = '\0';
+		why = parse_entry(buf, &e);
+	}
+	if (why) {
+		note_problem(l, line, why);
+		return salvage_entry(p, len, line, &e) ? keep_entry(l, &e) : 0;
+	}
+	why = check_chain(l, &e, p, len);
+	if (why)
+		note_problem(l, line, why);
+	e.line = line;
+	return keep_entry(l, &e);
+}
+
+/*
+ * Every entry is kept, even past a problem: a damaged ledger must not lose
+ * the holds it records (ledger_active() fails closed). A line that does
+ * not parse arms the most it could mean (salvage_entry()).
  */
 static int parse_ledger(struct ledger *l)
 {
-	char *p = l->text, *end = l->text + l->len, *nl;
+	const char *p = l->text, *end = l->text + l->len, *nl;
 	size_t line = 1;
+	int err = 0;
 
 	if (l->len < strlen(LEDGER_MAGIC) ||
 	    memcmp(l->text, LEDGER_MAGIC, strlen(LEDGER_MAGIC))) {
@@ -230,41 +319,16 @@ static int parse_ledger(struct ledger *l)
 		return 0;
 	}
 	p += strlen(LEDGER_MAGIC);
-	for (; p < end; p = nl + 1) {
-		char buf[8192];
-		struct entry e = { 0 }, *grown;
-		const char *why;
-
+	for (; p < end && !err; p = nl + 1) {
 		line++;
 		nl = memchr(p, '\n', end - p);
 		if (!nl) {
 			note_problem(l, line, "truncated (no newline at the end)");
-			break;
+			nl = end;
 		}
-		if ((size_t)(nl - p) >= sizeof(buf)) {
-			note_problem(l, line, "line too long");
-			continue;
-		}
-		memcpy(buf, p, nl - p);
-		buf[nl - p] = '\0';
-		why = parse_entry(buf, &e);
-		if (why) {
-			note_problem(l, line, why);
-			continue;
-		}
-		why = check_chain(l, &e, p, nl - p);
-		if (why)
-			note_problem(l, line, why);
-		e.line = line;
-		grown = realloc(l->e, (l->n + 1) * sizeof(*l->e));
-		if (!grown)
-			return -ENOMEM;
-		l->e = grown;
-		l->e[l->n++] = e;
-		if (!l->problem[0])
-			l->intact = l->n;
+		err = parse_line(l, p, nl - p, line);
 	}
-	return 0;
+	return err;
 }
 
 static int read_file(struct ledger *l)

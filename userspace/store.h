@@ -38,7 +38,15 @@ struct entry {
 	char prev[SHA256_HEX_LEN + 1];
 	char hash[SHA256_HEX_LEN + 1];
 	size_t line;			/* line number in the file */
+	bool salvaged;			/* a line that did not parse, armed whole */
 };
+
+/*
+ * A damaged line that names an identity is armed as a hold of that whole
+ * disk: its range reaches past any disk (the kernel holds all of a disk
+ * whose size differs from the record's).
+ */
+#define LEDGER_WHOLE_DISK	(1ULL << 50)
 
 struct ledger {
 	char dir[4096];

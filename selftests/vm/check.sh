@@ -84,9 +84,22 @@ vm_out() {
 	if [ "$2" = 0 ]; then echo "$project/build/vm/$1"; else echo "$project/build/vm/$1.vm$(($2 + 1))"; fi
 }
 
+# boot_test NUMBER SCRIPT RELEASE: a test that boots VMs of its own, as
+# one more test program of the KTAP log.
+boot_test() {
+	echo "# selftests: blkhold: $2"
+	"$here/$2" "$3" 2>&1 | sed 's/^/# /'
+	if [ "${PIPESTATUS[0]}" = 0 ]; then
+		echo "ok $1 selftests: blkhold: $2"
+	else
+		echo "not ok $1 selftests: blkhold: $2"
+	fi
+}
+
 # One VM's run: its test programs, then, for a kernel's first group, the
 # boot path, which needs two boots of its own with Debian's initramfs in
-# the second (it counts as one more test program). Output goes to
+# the second, and a hibernation image restore in a boot of its own (each
+# counts as one more test program). Output goes to
 # OUT/ktap.log, the VM's status to OUT/vm.status.
 run_kernel() {
 	local k=$1 tests=$2 out=$3 with_boot_path=$4
@@ -109,15 +122,8 @@ run_kernel() {
 	fi
 	if $with_boot_path; then
 		echo "--- ${out##*/}: test programs done, booting for the boot path"
-		{
-			echo "# selftests: blkhold: boot-path.sh"
-			"$here/boot-path.sh" "$k" 2>&1 | sed 's/^/# /'
-			if [ "${PIPESTATUS[0]}" = 0 ]; then
-				echo "ok 100 selftests: blkhold: boot-path.sh"
-			else
-				echo "not ok 100 selftests: blkhold: boot-path.sh"
-			fi
-		} >>"$out/ktap.log"
+		boot_test 100 boot-path.sh "$k" >>"$out/ktap.log"
+		boot_test 101 hibernate.sh "$k" >>"$out/ktap.log"
 	fi
 	echo "--- ${out##*/}: done"
 }

@@ -88,6 +88,9 @@ CONFIG_DEBUG_KMEMLEAK=y
 CONFIG_DEBUG_KMEMLEAK_MEM_POOL_SIZE=65536
 # CONFIG_DEBUG_KMEMLEAK_DEFAULT_OFF is not set
 # CONFIG_DEBUG_KMEMLEAK_AUTO_SCAN is not set
+CONFIG_FAULT_INJECTION=y
+CONFIG_FAILSLAB=y
+CONFIG_FAULT_INJECTION_DEBUG_FS=y
 EOF
 cfg_key=$(cat "$work/lsmod" "$work/debug.config" /boot/config-"$base" | sha256sum | cut -c1-16)
 if [ "$(cat "$work/config.key" 2>/dev/null)" != "$cfg_key" ]; then
@@ -99,7 +102,7 @@ if [ "$(cat "$work/config.key" 2>/dev/null)" != "$cfg_key" ]; then
 	echo "$cfg_key" >"$work/config.key"
 fi
 for opt in KASAN PROVE_LOCKING PROVE_RCU DEBUG_ATOMIC_SLEEP \
-	DEBUG_OBJECTS_RCU_HEAD UBSAN DEBUG_KMEMLEAK \
+	DEBUG_OBJECTS_RCU_HEAD UBSAN DEBUG_KMEMLEAK FAILSLAB FAULT_INJECTION_DEBUG_FS \
 	DYNAMIC_FTRACE_WITH_ARGS DYNAMIC_FTRACE_WITH_DIRECT_CALLS; do
 	grep -qx "CONFIG_$opt=y" "$src/.config" ||
 		die "CONFIG_$opt did not stay set in $src/.config"
