@@ -9,6 +9,8 @@
 # make deb             Debian packages blkhold-dkms and blkhold (build/deb/)
 # make uapi            include/uapi/linux/blkhold.h from the netlink spec (ynl-gen-c)
 # make demo            a VM showing real wipe tools refused on a held disk
+# make wipe-initrd KVER=RELEASE OUT=FILE CERT=CERT [WIPE=SCRIPT] [SEQUENCE=N]
+#                      a wipe image that enforces a signed hold registry
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 PREFIX ?= /usr/local
@@ -74,6 +76,10 @@ bench:
 uapi:
 	selftests/vm/ynl-check.sh --update
 
+wipe-initrd:
+	KVER="$(KVER)" OUT="$(OUT)" CERT="$(CERT)" WIPE="$(WIPE)" SEQUENCE="$(SEQUENCE)" \
+		scripts/wipe-initrd.sh
+
 # Debian packages blkhold-dkms and blkhold in build/deb/, checked by lintian.
 deb:
 	scripts/make-deb.sh
@@ -84,4 +90,5 @@ clean:
 	$(MAKE) -C selftests clean
 	rm -rf build
 
-.PHONY: all module cli install install-module install-userspace check check-debug demo bench deb uapi clean
+.PHONY: all module cli install install-module install-userspace check check-debug demo bench deb uapi \
+	wipe-initrd clean

@@ -366,7 +366,7 @@ struct bh_volume *bh_volume_find(const struct gendisk *disk, sector_t sector,
 				 sector_t nr);
 struct bh_volume *bh_volume_find_scope(const struct gendisk *disk,
 				       sector_t sector, sector_t nr,
-				       bool md_bio);
+				       bool stack_bio);
 struct bh_disk_spans *bh_spans_get(struct gendisk *disk);
 void bh_spans_update(struct bh_disk_spans *ds);
 void bh_spans_put(struct bh_disk_spans *ds);

@@ -36,20 +36,20 @@
 
 /*
  * Does [@sector, +@nr) of @bdev's disk (absolute) touch a held volume?
- * @md_bio: md's own bio, which passes volumes held at the node only (an
- * md member's superblock and bitmap, which md itself keeps writing).
+ * @stack_bio: a stacking driver's own bio, which passes volumes held at the
+ * node only (an md member's superblock and bitmap, a thin pool device).
  * Fills @r for the refusal. Called in an RCU read-side section.
  */
 static bool bh_held_abs(struct bh_refusal *r, struct block_device *bdev,
 			enum blkhold_kind kind, sector_t sector, sector_t nr,
-			bool md_bio)
+			bool stack_bio)
 {
 	*r = (struct bh_refusal) {
 		.bdev = bdev,
 		.kind = kind,
 		.sector = sector,
 		.nr_sects = nr,
-		.vol = bh_volume_find_scope(bdev->bd_disk, sector, nr, md_bio),
+		.vol = bh_volume_find_scope(bdev->bd_disk, sector, nr, stack_bio),
 	};
 	return r->vol;
 }
@@ -75,38 +75,38 @@ static bool bh_bytes_held(struct bh_refusal *r, struct block_device *bdev,
 /*
  * Would @op at [@sector, +@nr) (absolute on @bdev's disk) change a held
  * volume? The one decision for bios and for requests cloned from them;
- * @md_bio as for bh_held_abs().
+ * @stack_bio as for bh_held_abs().
  */
 static bool bh_op_held(struct bh_refusal *r, struct block_device *bdev,
-		       enum req_op op, sector_t sector, sector_t nr, bool md_bio)
+		       enum req_op op, sector_t sector, sector_t nr, bool stack_bio)
 {
 	switch (op) {
 	case REQ_OP_WRITE:
 		/* an empty flush carries no data */
 		return nr && bh_held_abs(r, bdev, BLKHOLD_KIND_WRITE, sector, nr,
-					  md_bio);
+					  stack_bio);
 	case REQ_OP_WRITE_ZEROES:
 		return bh_held_abs(r, bdev, BLKHOLD_KIND_WRITE_ZEROES, sector, nr,
-				   md_bio);
+				   stack_bio);
 	case REQ_OP_DISCARD:
 		return bh_held_abs(r, bdev, BLKHOLD_KIND_DISCARD, sector, nr,
-				   md_bio);
+				   stack_bio);
 	case REQ_OP_SECURE_ERASE:
 		return bh_held_abs(r, bdev, BLKHOLD_KIND_SECURE_ERASE, sector,
-				   nr, md_bio);
+				   nr, stack_bio);
 	case REQ_OP_ZONE_APPEND:
 		/* lands at the write pointer: anywhere in the zone */
 		return bh_held_abs(r, bdev, BLKHOLD_KIND_ZONE_APPEND, sector,
-				   bdev_zone_sectors(bdev), md_bio);
+				   bdev_zone_sectors(bdev), stack_bio);
 	case REQ_OP_ZONE_RESET:
 		return bh_held_abs(r, bdev, BLKHOLD_KIND_ZONE_RESET, sector,
-				   bdev_zone_sectors(bdev), md_bio);
+				   bdev_zone_sectors(bdev), stack_bio);
 	case REQ_OP_ZONE_FINISH:
 		return bh_held_abs(r, bdev, BLKHOLD_KIND_ZONE_FINISH, sector,
-				   bdev_zone_sectors(bdev), md_bio);
+				   bdev_zone_sectors(bdev), stack_bio);
 	case REQ_OP_ZONE_RESET_ALL:
 		return bh_held_abs(r, bdev, BLKHOLD_KIND_ZONE_RESET, 0,
-				   get_capacity(bdev->bd_disk), md_bio);
+				   get_capacity(bdev->bd_disk), stack_bio);
 	case REQ_OP_READ:
 	case REQ_OP_FLUSH:
 	case REQ_OP_ZONE_OPEN:
@@ -116,7 +116,7 @@ static bool bh_op_held(struct bh_refusal *r, struct block_device *bdev,
 		/* an operation this gate does not know: a write if it writes */
 		return op_is_write(op) &&
 		       bh_held_abs(r, bdev, BLKHOLD_KIND_WRITE, sector,
-				   max_t(sector_t, nr, 1), md_bio);
+				   max_t(sector_t, nr, 1), stack_bio);
 	}
 }
 
@@ -138,19 +138,32 @@ static sector_t bh_bio_sector(struct bio *bio)
 }
 
 /*
- * Is @bio md's own? md writes a member's superblock, bitmap and bad block
- * log with bios that end in md_mod (super_written()); every other bio,
- * also one that userspace builds without a node write (io_uring's block
- * discard command, nvmet's block backend), ends elsewhere.
+ * Is @bio a stacking driver's own? A range held at the node only is where
+ * md or device mapper must keep writing: an md member's superblock,
+ * bitmap and bad block log (md_mod's super_written()), a thin pool device
+ * that every thin volume's bios pass (dm_mod's clone_endio(), dm-thin's
+ * own), a mirror's log (dm-io). Such bios end in those drivers; every
+ * other bio, also one that userspace builds without a node write
+ * (io_uring's block discard command, nvmet's block backend), ends
+ * elsewhere. Where the drivers are built in, their completion functions
+ * are known by name.
  */
-static bool bh_bio_from_md(struct bio *bio)
+static bool bh_bio_from_stack(struct bio *bio)
 {
+	static const char *const own[] = { "super_written", "clone_endio", "endio" };
 	char sym[KSYM_SYMBOL_LEN];
 	const char *mod;
+	size_t i;
 
 	sprint_symbol_no_offset(sym, (unsigned long)bio->bi_end_io);
 	mod = strchr(sym, '[');
-	return mod ? !strcmp(mod, "[md_mod]") : !strcmp(sym, "super_written");
+	if (mod)
+		return !strncmp(mod, "[dm_", 4) || !strcmp(mod, "[md_mod]") ||
+		       !strncmp(mod, "[raid", 5);
+	for (i = 0; i < ARRAY_SIZE(own); i++)
+		if (!strcmp(sym, own[i]))
+			return true;
+	return false;
 }
 
 static bool bh_bio_held(struct bio *bio, struct bh_refusal *r)
@@ -160,8 +173,8 @@ static bool bh_bio_held(struct bio *bio, struct bh_refusal *r)
 	if (!bh_op_held(r, bio->bi_bdev, bio_op(bio), sector, bio_sectors(bio),
 			false))
 		return false;
-	/* a range held at the node only: md's metadata writes pass */
-	if (!READ_ONCE(r->vol->node_only) || !bh_bio_from_md(bio))
+	/* a range held at the node only: md's and dm's own writes pass */
+	if (!READ_ONCE(r->vol->node_only) || !bh_bio_from_stack(bio))
 		return true;
 	return bh_op_held(r, bio->bi_bdev, bio_op(bio), sector,
 			  bio_sectors(bio), true);

@@ -351,7 +351,7 @@ static int bh_parse_record(struct genl_info *info, struct bh_record *rec,
 				    "node-only is for a range beneath a stacked volume");
 		return -EINVAL;
 	}
-	if (rec->disk_sects < rec->start + rec->nr_sects) {
+	if (rec->disk_sects && rec->disk_sects < rec->start + rec->nr_sects) {
 		NL_SET_ERR_MSG_ATTR(info->extack,
 				    info->attrs[BLKHOLD_A_DISK_SECTORS],
 				    "the range ends beyond the disk");

@@ -131,7 +131,8 @@ static int bh_record_bind(struct bh_record *rec, struct gendisk *disk,
 	int err;
 
 	bh_registry_assert_locked();
-	if (get_capacity(disk) != rec->disk_sects) {
+	/* a record placed by identity alone knows no size: its range holds */
+	if (rec->disk_sects && get_capacity(disk) != rec->disk_sects) {
 		start = 0;
 		nr = max(get_capacity(disk), rec->disk_sects);
 		node_only = false;

@@ -76,20 +76,20 @@ static struct bh_disk_spans *bh_spans_lookup(const struct gendisk *disk)
 	return NULL;
 }
 
-static bool bh_in_scope(const struct bh_volume *vol, bool md_bio)
+static bool bh_in_scope(const struct bh_volume *vol, bool stack_bio)
 {
-	return !md_bio || !READ_ONCE(vol->node_only);
+	return !stack_bio || !READ_ONCE(vol->node_only);
 }
 
 /* The disk's volumes one by one, while it has no array. */
 static struct bh_volume *bh_volume_walk(const struct gendisk *disk,
 					sector_t sector, sector_t end,
-					bool md_bio)
+					bool stack_bio)
 {
 	struct bh_volume *vol;
 
 	hlist_for_each_entry_rcu(vol, bh_bucket(disk), hash_node)
-		if (vol->disk == disk && bh_in_scope(vol, md_bio) &&
+		if (vol->disk == disk && bh_in_scope(vol, stack_bio) &&
 		    sector < vol->start + vol->nr_sects && end > vol->start)
 			return vol;
 	return NULL;
@@ -131,7 +131,7 @@ static unsigned int bh_spans_before(const struct bh_span_array *arr,
 }
 
 static struct bh_volume *bh_span_search(const struct bh_span_array *arr,
-					sector_t sector, sector_t end, bool md_bio)
+					sector_t sector, sector_t end, bool stack_bio)
 {
 	unsigned int i;
 
@@ -144,20 +144,20 @@ static struct bh_volume *bh_span_search(const struct bh_span_array *arr,
 
 		if (s->reach <= sector)
 			break;
-		if (s->end > sector && bh_in_scope(s->vol, md_bio))
+		if (s->end > sector && bh_in_scope(s->vol, stack_bio))
 			return s->vol;
 	}
 	return NULL;
 }
 
 /*
- * A held volume of live disk @disk that overlaps [@sector, +@nr); for
- * md's own bio (@md_bio), not one held at its node only. Called under
- * RCU.
+ * A held volume of live disk @disk that overlaps [@sector, +@nr); for a
+ * stacking driver's own bio (@stack_bio), not one held at its node only.
+ * Called under RCU.
  */
 struct bh_volume *bh_volume_find_scope(const struct gendisk *disk,
 				       sector_t sector, sector_t nr,
-				       bool md_bio)
+				       bool stack_bio)
 {
 	sector_t end = sector + max_t(sector_t, nr, 1);
 	struct bh_span_array *arr;
@@ -170,8 +170,8 @@ struct bh_volume *bh_volume_find_scope(const struct gendisk *disk,
 	arr = rcu_dereference_check(ds->array,
 				    rcu_read_lock_any_held() || bh_registry_locked());
 	if (!arr)
-		return bh_volume_walk(disk, sector, end, md_bio);
-	return bh_span_search(arr, sector, end, md_bio);
+		return bh_volume_walk(disk, sector, end, stack_bio);
+	return bh_span_search(arr, sector, end, stack_bio);
 }
 
 struct bh_volume *bh_volume_find(const struct gendisk *disk, sector_t sector,

@@ -14,7 +14,8 @@
 
 static const struct command *const commands[] = {
 	&cmd_hold, &cmd_release, &cmd_list, &cmd_status, &cmd_watch,
-	&cmd_restore, &cmd_verify, &cmd_metrics,
+	&cmd_restore, &cmd_verify, &cmd_metrics, &cmd_export, &cmd_import,
+	&cmd_report,
 };
 
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -84,6 +85,12 @@ int parse_args(int argc, char *argv[], const struct command *cmd,
 		{ "transient", no_argument, NULL, 't' },
 		{ "initramfs", required_argument, NULL, 'i' },
 		{ "device-only", no_argument, NULL, 'D' },
+		{ "identity", required_argument, NULL, 'I' },
+		{ "sectors", required_argument, NULL, 'S' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "sign", required_argument, NULL, 'k' },
+		{ "cert", required_argument, NULL, 'c' },
+		{ "from", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -96,7 +103,10 @@ int parse_args(int argc, char *argv[], const struct command *cmd,
 		unsigned int opt = c == 'n' ? OPT_NAME : c == 'r' ? OPT_REASON :
 				   c == 'j' ? OPT_JSON : c == 'd' ? OPT_DISKSEQ :
 				   c == 't' ? OPT_TRANSIENT : c == 'i' ? OPT_INITRAMFS :
-				   c == 'D' ? OPT_DEVICE_ONLY : 0;
+				   c == 'D' ? OPT_DEVICE_ONLY : c == 'I' ? OPT_IDENTITY :
+				   c == 'S' ? OPT_SECTORS : c == 'o' ? OPT_OUT :
+				   c == 'k' ? OPT_SIGN : c == 'c' ? OPT_CERT :
+				   c == 'f' ? OPT_FROM : 0;
 		char *end;
 
 		if (c == 'h') {
@@ -124,6 +134,18 @@ int parse_args(int argc, char *argv[], const struct command *cmd,
 			args->initramfs = optarg;
 		else if (opt == OPT_DEVICE_ONLY)
 			args->device_only = true;
+		else if (opt == OPT_IDENTITY)
+			args->identity = optarg;
+		else if (opt == OPT_SECTORS)
+			args->sectors = optarg;
+		else if (opt == OPT_OUT)
+			args->out = optarg;
+		else if (opt == OPT_SIGN)
+			args->sign = optarg;
+		else if (opt == OPT_CERT)
+			args->cert = optarg;
+		else if (opt == OPT_FROM)
+			args->from = optarg;
 		else {
 			errno = 0;
 			args->diskseq = strtoull(optarg, &end, 10);
@@ -134,14 +156,18 @@ int parse_args(int argc, char *argv[], const struct command *cmd,
 			args->has_diskseq = true;
 		}
 	}
-	if ((allowed & OPT_DEVICE) && optind < argc)
+	if ((allowed & OPT_DEVICE) && optind < argc && !args->identity)
 		args->device = argv[optind++];
 	if (optind < argc) {
 		fail(cmd->name, "unexpected argument '%s' (see '%s %s --help')",
 		     argv[optind], PROG_NAME, cmd->name);
 		return -1;
 	}
-	if ((allowed & OPT_DEVICE) && !args->device) {
+	if (args->sectors && !args->identity) {
+		fail(cmd->name, "--sectors goes with --identity (a DEVICE has its own range)");
+		return -1;
+	}
+	if ((allowed & OPT_DEVICE) && !args->device && !args->identity) {
 		fail(cmd->name, "missing DEVICE (usage: %s %s %s)", PROG_NAME,
 		     cmd->name, cmd->usage);
 		return -1;
@@ -160,30 +186,31 @@ static bool has_control_chars(const char *s)
 /* The kernel checks again; checking here gives the clearer message. */
 int check_hold_args(const struct args *args)
 {
+	const char *what = args->device ? args->device : args->identity;
 	const char *p;
 
 	if (!args->name) {
-		fail(args->device, "missing --name NAME");
+		fail(what, "missing --name NAME");
 		return -1;
 	}
 	if (!*args->name || strlen(args->name) > BLKHOLD_NAME_MAX) {
-		fail(args->device, "hold name must be 1-%d characters, not %zu",
+		fail(what, "hold name must be 1-%d characters, not %zu",
 		     BLKHOLD_NAME_MAX, strlen(args->name));
 		return -1;
 	}
 	for (p = args->name; *p; p++) {
 		if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e) {
-			fail(args->device, "hold name may hold only printable ASCII characters");
+			fail(what, "hold name may hold only printable ASCII characters");
 			return -1;
 		}
 	}
 	if (args->reason && strlen(args->reason) > BLKHOLD_REASON_MAX) {
-		fail(args->device, "reason must be at most %d bytes, not %zu",
+		fail(what, "reason must be at most %d bytes, not %zu",
 		     BLKHOLD_REASON_MAX, strlen(args->reason));
 		return -1;
 	}
 	if (args->reason && has_control_chars(args->reason)) {
-		fail(args->device, "reason must not contain control characters");
+		fail(what, "reason must not contain control characters");
 		return -1;
 	}
 	return 0;

@@ -117,6 +117,7 @@ int record_arm_beneath(const struct entry *e, const struct device *dev, char *er
 
 /* identity.c */
 int device_identity(const struct device *dev, struct entry *e);
+const char *identity_problem(const char *id);
 const char *device_identity_why(const struct device *dev, struct entry *e);
 const char *device_identity_range(const struct device *dev, struct entry *e);
 void volume_identity(unsigned int major, unsigned int minor, uint64_t diskseq,
@@ -143,6 +144,8 @@ void warn(const char *what, const char *fmt, ...)
 enum {
 	OPT_DEVICE = 1, OPT_NAME = 2, OPT_REASON = 4, OPT_JSON = 8, OPT_DISKSEQ = 16,
 	OPT_TRANSIENT = 32, OPT_INITRAMFS = 64, OPT_DEVICE_ONLY = 128,
+	OPT_IDENTITY = 256, OPT_SECTORS = 512, OPT_OUT = 1024, OPT_SIGN = 2048,
+	OPT_CERT = 4096, OPT_FROM = 8192,
 };
 
 struct args {
@@ -155,6 +158,12 @@ struct args {
 	bool transient;
 	const char *initramfs;
 	bool device_only;	/* hold: not the storage a loop device reaches */
+	const char *identity;	/* hold: a disk named by identity, not present */
+	const char *sectors;	/* hold --identity: "START+COUNT" */
+	const char *out;	/* export: the bundle's file */
+	const char *sign;	/* export: the key that signs it */
+	const char *cert;	/* export, import, restore --from: its certificate */
+	const char *from;	/* restore: a registry's URL or file */
 };
 
 int parse_args(int argc, char *argv[], const struct command *cmd,
@@ -162,6 +171,7 @@ int parse_args(int argc, char *argv[], const struct command *cmd,
 int check_hold_args(const struct args *args);
 
 extern const struct command cmd_hold, cmd_release, cmd_list, cmd_status,
-	cmd_watch, cmd_restore, cmd_verify, cmd_metrics;
+	cmd_watch, cmd_restore, cmd_verify, cmd_metrics, cmd_export, cmd_import,
+	cmd_report;
 
 #endif

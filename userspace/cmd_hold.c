@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* blkhold hold DEVICE --name NAME [--reason TEXT] [--transient] */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,6 +67,89 @@ out:
 	return err;
 }
 
+/* "START+COUNT" in sectors. */
+static int parse_sectors(const char *spec, uint64_t *start, uint64_t *count)
+{
+	char *plus, *end;
+
+	errno = 0;
+	*start = strtoull(spec, &plus, 10);
+	if (errno || plus == spec || *plus != '+' || *spec == '-')
+		return -1;
+	*count = strtoull(plus + 1, &end, 10);
+	if (errno || end == plus + 1 || *end || plus[1] == '-' || !*count ||
+	    *start + *count < *start || *start + *count > LEDGER_WHOLE_DISK)
+		return -1;
+	return 0;
+}
+
+/*
+ * A stored hold on a disk named by its identity, which need not be here:
+ * a ledger entry, armed now if blkhold is loaded here and we may. Any
+ * ledger is a registry (--state-dir), written without the module or root.
+ */
+static int hold_identity(const struct args *args)
+{
+	struct entry e = { .op = "hold" };
+	const struct entry **active;
+	const char *why;
+	char errmsg[256];
+	struct ledger l;
+	size_t i, n;
+	int err;
+
+	why = identity_problem(args->identity);
+	if (why) {
+		fail(args->identity, "--identity %s (as 'blkhold list --json' shows them)", why);
+		return -1;
+	}
+	snprintf(e.identity, sizeof(e.identity), "%s", args->identity);
+	snprintf(e.name, sizeof(e.name), "%s", args->name);
+	snprintf(e.reason, sizeof(e.reason), "%s", args->reason ? args->reason : "");
+	e.sectors = LEDGER_WHOLE_DISK;	/* the whole disk, whatever its size */
+	if (args->sectors && parse_sectors(args->sectors, &e.start, &e.sectors)) {
+		fail(args->identity, "--sectors needs START+COUNT in 512-byte sectors, COUNT above 0, not '%s'",
+		     args->sectors);
+		return -1;
+	}
+	if (args->transient) {
+		fail(args->identity, "a hold by identity is a stored one: --transient does not apply");
+		return -1;
+	}
+	if (ledger_open(&l, true))
+		return -1;
+	n = ledger_active(&l, &active);
+	for (i = 0; i < n && !entry_same_hold(active[i], &e); i++)
+		;
+	free(active);
+	if (i < n) {
+		fail(args->identity, "the store already has that hold ('%s')", e.name);
+		ledger_close(&l);
+		return -1;
+	}
+	err = ledger_append(&l, &e);
+	if (!err) {
+		err = record_request(BLKHOLD_CMD_RECORD_ADD, &e, NULL, errmsg, sizeof(errmsg));
+		if (err == -ENOENT || err == -EPERM) {
+			printf("%s: hold '%s' stored in %s; not armed here (%s)\n",
+			       e.identity, e.name, l.path, errmsg);
+			err = 0;
+		} else if (err) {
+			struct entry undo = e;
+
+			snprintf(undo.op, sizeof(undo.op), "release");
+			snprintf(undo.reason, sizeof(undo.reason), "not placed: %.200s", errmsg);
+			fail(e.identity, "%s ('%s')%s", errmsg, e.name,
+			     ledger_append(&l, &undo) ? "; the store still records the hold" : "");
+		} else {
+			printf("%s: hold '%s' stored and armed: held from the moment the disk is here\n",
+			       e.identity, e.name);
+		}
+	}
+	ledger_close(&l);
+	return err ? -1 : 0;
+}
+
 /*
  * A device-mapper volume or md array: its own hold freezes its map, then
  * the ranges beneath are held, down to the disks (stack.c); a stored one
@@ -99,8 +183,12 @@ static int run(int argc, char *argv[], const struct command *self)
 	struct args args;
 
 	if (parse_args(argc, argv, self, OPT_DEVICE | OPT_NAME | OPT_REASON |
-		       OPT_TRANSIENT | OPT_DEVICE_ONLY, &args) ||
-	    check_hold_args(&args) || device_resolve(&args, &dev))
+		       OPT_TRANSIENT | OPT_DEVICE_ONLY | OPT_IDENTITY | OPT_SECTORS, &args) ||
+	    check_hold_args(&args))
+		return -1;
+	if (args.identity)
+		return hold_identity(&args);
+	if (device_resolve(&args, &dev))
 		return -1;
 	warn_storage_elsewhere(&args, &dev);
 	if (stack_is_dm(&dev) || stack_is_md(&dev) ||
@@ -127,11 +215,16 @@ static int run(int argc, char *argv[], const struct command *self)
 const struct command cmd_hold = {
 	.name = "hold",
 	.run = run,
-	.usage = "DEVICE --name NAME [--reason TEXT] [--transient] [--device-only]",
+	.usage = "DEVICE|--identity ID [--sectors START+COUNT] --name NAME [--reason TEXT]\n"
+		 "       [--transient] [--device-only]",
 	.help = "The hold is stored (writes STATE_DIR/ledger, locks STATE_DIR/lock) and bound\n"
 		"to the disk's identity and the volume's sectors: it comes back after a reboot\n"
 		"or re-plug. --transient keeps it in the kernel's memory only and touches no file.\n"
 		"A loop device's hold also holds its backing file's extents on the disk beneath,\n"
-		"and is refused where they cannot be held; --device-only holds the device alone.",
+		"and is refused where they cannot be held; --device-only holds the device alone.\n"
+		"--identity ID stores a hold on the disk with that identity (SOURCE=VALUE as\n"
+		"'list --json' shows it), here or not, its sectors START+COUNT or all of it;\n"
+		"neither the module nor root is needed to write it into a store (a registry),\n"
+		"and it is armed at once where both are.",
 	.summary = "place a hold: from now on nothing may change DEVICE's data",
 };

@@ -6,11 +6,13 @@
  * the real /etc is mounted.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "blkhold.h"
 #include "hold.h"
+#include "registry.h"
 #include "store.h"
 
 struct restore_count {
@@ -70,6 +72,82 @@ static void log_to_kernel(const struct ledger *l, size_t n, const struct restore
 	fclose(kmsg);
 }
 
+/* ---- a registry's holds: restore --from ---- */
+
+#define SEQUENCE_FILE "registry-sequence"
+
+/* The newest registry sequence armed from this store's directory, or 0. */
+static uint64_t sequence_seen(void)
+{
+	char path[4096 + 32];
+	uint64_t seq = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", store_dir(), SEQUENCE_FILE);
+	f = fopen(path, "re");
+	if (f) {
+		if (fscanf(f, "%" SCNu64, &seq) != 1)
+			seq = UINT64_MAX;	/* damaged: nothing older is believed */
+		fclose(f);
+	}
+	return seq;
+}
+
+/* Remember @seq as seen; a directory that cannot be written is let be. */
+static void sequence_remember(uint64_t seq)
+{
+	char path[4096 + 32];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", store_dir(), SEQUENCE_FILE);
+	f = fopen(path, "we");
+	if (f) {
+		fprintf(f, "%" PRIu64 "\n", seq);
+		fclose(f);
+	}
+}
+
+/*
+ * Arm the holds of the registry at @args->from, signed by @args->cert,
+ * unless one newer was seen here. The stacked volumes' own entries are
+ * left out: a registry is for where the stacks are not assembled, and
+ * their ranges on the disks are armed like any stored hold.
+ */
+static int restore_from(const struct args *args)
+{
+	struct restore_count c = { 0 };
+	const struct entry **active;
+	uint64_t sequence, seen;
+	struct ledger l;
+	size_t i, n;
+
+	if (!args->cert) {
+		fail(args->from, "--from needs --cert CERT: a registry is armed only when its signature checks");
+		return -1;
+	}
+	if (bundle_load(args->from, args->cert, &l, &sequence))
+		return -1;
+	seen = sequence_seen();
+	if (sequence < seen) {
+		fail(args->from, "registry sequence %" PRIu64 " is older than %" PRIu64
+		     " already seen here: a replayed registry is not armed", sequence, seen);
+		ledger_close(&l);
+		return -1;
+	}
+	n = ledger_active(&l, &active);
+	for (i = 0; i < n; i++)
+		if (!entry_is_top(active[i]))
+			arm(active[i], false, &c);
+	printf("restore: registry %s, sequence %" PRIu64 ", head %.16s: %zu stored hold%s, %zu armed now, %zu armed already\n",
+	       args->from, sequence, ledger_head(&l), n, n == 1 ? "" : "s", c.armed,
+	       c.already);
+	if (!c.failed)
+		sequence_remember(sequence);
+	free(active);
+	ledger_close(&l);
+	return c.failed ? -1 : 0;
+}
+
 static int run(int argc, char *argv[], const struct command *self)
 {
 	struct stack_restore_count stacks = { 0 };
@@ -81,7 +159,11 @@ static int run(int argc, char *argv[], const struct command *self)
 	size_t i, n;
 	int err = 0;
 
-	if (parse_args(argc, argv, self, 0, &args) || ledger_open(&l, false))
+	if (parse_args(argc, argv, self, OPT_FROM | OPT_CERT, &args))
+		return -1;
+	if (args.from)
+		return restore_from(&args);
+	if (ledger_open(&l, false))
 		return -1;
 	if (!l.exists) {
 		printf("%s: no stored holds\n", l.path);
@@ -126,8 +208,12 @@ static int run(int argc, char *argv[], const struct command *self)
 const struct command cmd_restore = {
 	.name = "restore",
 	.run = run,
-	.usage = "",
+	.usage = "[--from URL|FILE --cert CERT]",
 	.help = "Reads STATE_DIR/ledger; writes nothing. A damaged ledger still arms every hold\n"
-		"it records, and restore then exits 1.",
+		"it records, and restore then exits 1. With --from, arms the holds of a registry\n"
+		"bundle (http, https or a file; 'blkhold export') whose signature URL.p7s checks\n"
+		"with CERT, unless its sequence is older than STATE_DIR/registry-sequence (the\n"
+		"newest armed from there, which it then records); BLKHOLD_FETCH_TIMEOUT seconds\n"
+		"(default 30) bound each fetch.",
 	.summary = "arm every stored hold (what the boot path runs)",
 };

@@ -164,3 +164,29 @@ void volume_identity(unsigned int major, unsigned int minor, uint64_t diskseq,
 	    disk_identity(disk, id, len))
 		id[0] = '\0';
 }
+
+/*
+ * Why @id is not a disk identity as the kernel reads one, or NULL:
+ * "SOURCE=VALUE", SOURCE one of the sysfs attributes it is read from,
+ * VALUE printable ASCII.
+ */
+const char *identity_problem(const char *id)
+{
+	const char *eq = strchr(id, '=');
+	size_t i, n;
+
+	if (strlen(id) > BLKHOLD_IDENTITY_MAX)
+		return "is longer than an identity can be";
+	if (!eq || !eq[1])
+		return "is not SOURCE=VALUE";
+	n = eq - id;
+	for (i = 0; i < sizeof(identity_sources) / sizeof(identity_sources[0]); i++)
+		if (strlen(identity_sources[i]) == n && !strncmp(id, identity_sources[i], n))
+			break;
+	if (i == sizeof(identity_sources) / sizeof(identity_sources[0]))
+		return "names no source the kernel reads (wwid, device/wwid, serial)";
+	for (eq++; *eq; eq++)
+		if ((unsigned char)*eq < 0x20 || (unsigned char)*eq > 0x7e)
+			return "has a value that is not printable ASCII";
+	return NULL;
+}

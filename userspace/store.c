@@ -248,7 +248,7 @@ static bool salvage_entry(const char *text, size_t len, size_t line,
 	snprintf(e->op, sizeof(e->op), "hold");
 	snprintf(e->reason, sizeof(e->reason), "ledger line %zu did not parse", line);
 	e->sectors = LEDGER_WHOLE_DISK;
-	e->disk_sectors = LEDGER_WHOLE_DISK;
+	e->disk_sectors = 0;
 	e->line = line;
 	e->salvaged = true;
 	return true;
@@ -430,6 +430,26 @@ int ledger_open(struct ledger *l, bool lock)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * A ledger read from @len bytes of @text (a registry bundle's), named
+ * @origin in messages. Never locked, never written.
+ */
+int ledger_from_text(struct ledger *l, const char *origin, const char *text,
+		     size_t len)
+{
+	memset(l, 0, sizeof(*l));
+	l->lock_fd = -1;
+	snprintf(l->path, sizeof(l->path), "%s", origin);
+	l->text = malloc(len + 1);
+	if (!l->text)
+		return -ENOMEM;
+	memcpy(l->text, text, len);
+	l->text[len] = '\0';
+	l->len = len;
+	l->exists = true;
+	return parse_ledger(l);
 }
 
 void ledger_close(struct ledger *l)

@@ -42,9 +42,9 @@ struct entry {
 };
 
 /*
- * A damaged line that names an identity is armed as a hold of that whole
- * disk: its range reaches past any disk (the kernel holds all of a disk
- * whose size differs from the record's).
+ * A hold on all of a disk whose size is not known (one placed by identity,
+ * a damaged line that names an identity): a range past any disk's end,
+ * with disk size 0 ("not known"), which the kernel holds as given.
  */
 #define LEDGER_WHOLE_DISK	(1ULL << 50)
 
@@ -67,6 +67,8 @@ const char *store_dir(void);
 void store_set_dir(const char *dir);
 
 int ledger_open(struct ledger *l, bool lock);
+int ledger_from_text(struct ledger *l, const char *origin, const char *text,
+		     size_t len);
 void ledger_close(struct ledger *l);
 int ledger_append(struct ledger *l, struct entry *e);
 const char *ledger_head(const struct ledger *l);

@@ -98,8 +98,9 @@ boot_test() {
 
 # One VM's run: its test programs, then, for a kernel's first group, the
 # boot path, which needs two boots of its own with Debian's initramfs in
-# the second, and a hibernation image restore in a boot of its own (each
-# counts as one more test program). Output goes to
+# the second, a hibernation image restore in a boot of its own, and the
+# re-provisioning run, a host boot and a provider's wipe image booted four
+# times (each counts as one more test program). Output goes to
 # OUT/ktap.log, the VM's status to OUT/vm.status.
 run_kernel() {
 	local k=$1 tests=$2 out=$3 with_boot_path=$4
@@ -124,6 +125,7 @@ run_kernel() {
 		echo "--- ${out##*/}: test programs done, booting for the boot path"
 		boot_test 100 boot-path.sh "$k" >>"$out/ktap.log"
 		boot_test 101 hibernate.sh "$k" >>"$out/ktap.log"
+		boot_test 102 reprovision.sh "$k" >>"$out/ktap.log"
 	fi
 	echo "--- ${out##*/}: done"
 }
@@ -138,6 +140,7 @@ if [ -n "${BLKHOLD_TESTS:-}" ]; then
 		case $t in
 		"|") groups+=("$group") group= ;;
 		boot-path.sh) boot_path=true ;;
+		ironic.sh) ;;
 		*) group+="$t " ;;
 		esac
 	done
@@ -163,6 +166,24 @@ tests_for() {	# tests_for INDEX TESTS: those of TESTS kernel INDEX runs
 	done
 	echo "$out"
 }
+
+# The provisioning system's test runs on this host, beside the VMs: a real
+# Ironic in a network namespace of its own (ironic.sh).
+host_ktap=$project/build/host.ktap
+if [ -z "${BLKHOLD_TESTS:-}" ] || [[ " $BLKHOLD_TESTS " == *" ironic.sh "* ]]; then
+	{
+		echo "TAP version 13"
+		echo "# selftests: blkhold: ironic.sh"
+		"$here/ironic.sh" 2>&1 | sed 's/^/# /'
+		case ${PIPESTATUS[0]} in
+		0) echo "ok 1 selftests: blkhold: ironic.sh" ;;
+		4) echo "ok 1 selftests: blkhold: ironic.sh # SKIP" ;;
+		*) echo "not ok 1 selftests: blkhold: ironic.sh" ;;
+		esac
+	} >"$host_ktap" &
+else
+	rm -f "$host_ktap"
+fi
 
 # The kernels side by side: each VM is one host thread (single-threaded
 # TCG), so two kernels take about as long as one on a two-core host.
@@ -197,5 +218,13 @@ for k in "${kernels[@]}"; do
 		[ "$vm_status" = 0 ] && [ "$f" = 0 ] || status=1
 	done
 done
+if [ -f "$host_ktap" ]; then
+	echo "=== host"
+	cat "$host_ktap"
+	read -r p f s < <("$here/ktap-count.sh" "$host_ktap")
+	echo "host: $p passed, $f failed, $s skipped"
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+	[ "$f" = 0 ] || status=1
+fi
 echo "blkhold: $passed passed, $failed failed, $skipped skipped"
 exit $status

@@ -16,8 +16,9 @@ packages=(
 	iproute2 jq hdparm coreutils kexec-tools python3 procps perl bsdextrautils
 	initramfs-tools udev systemd
 	dpkg-dev debhelper dh-dkms dkms lintian ansible python3-apt
-	lvm2 cryptsetup-bin thin-provisioning-tools
-	flex bison bc libelf-dev libssl-dev
+	lvm2 cryptsetup-bin thin-provisioning-tools gdisk
+	ironic-api ironic-conductor openssl curl
+	flex bison bc libelf-dev libssl-dev libcurl4-openssl-dev
 )
 
 # Two runs starting at once on a fresh host (two CI jobs) would race for
@@ -39,8 +40,19 @@ if [ ${#missing[@]} -gt 0 ]; then
 	fi
 	echo "install-deps: installing ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
+	# Ironic's and the tftp server's packages would start daemons here: the
+	# test starts its own (ironic.sh). policy-rc.d keeps them stopped.
+	policy=
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+		chmod +x /usr/sbin/policy-rc.d
+		policy=/usr/sbin/policy-rc.d
+	fi
 	apt-get update -q >/dev/null
 	apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+	rc=$?
+	[ -n "$policy" ] && rm -f "$policy"
+	[ $rc = 0 ] || exit $rc
 fi
 
 # promtool checks "blkhold metrics" (cli.sh). It comes with Debian's
