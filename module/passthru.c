@@ -324,17 +324,15 @@ static bool bh_admin_refused(struct request *rq, struct bh_refusal *r)
 	}
 	if (!bh_nvme_held() && !bh_records_armed())
 		return false;
+	if (bh_nvme_admin_harmless(nreq->cmd, nreq->flags & BH_NVME_REQ_USERCMD))
+		return false;
+	r->opcode = nreq->cmd->common.opcode;
 	nqn = (char *)__get_free_page(GFP_ATOMIC);
 	if (!nqn)
-		return false;
+		return true;	/* cannot tell which subsystem: fail closed */
 	known = bh_nvme_ctrl_subsys(key, nqn);
-	held = known && !bh_nvme_admin_harmless(nreq->cmd,
-						nreq->flags & BH_NVME_REQ_USERCMD);
-	if (held) {
-		r->opcode = nreq->cmd->common.opcode;
-		/* one still learning its subsystem is initialising: the kernel's */
-		held = known > 0 && bh_subsys_held(nqn, r);
-	}
+	/* one still learning its subsystem is initialising: the kernel's */
+	held = known > 0 && bh_subsys_held(nqn, r);
 	free_page((unsigned long)nqn);
 	return held;
 }
