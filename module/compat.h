@@ -1,19 +1,29 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Every difference between the kernels blkhold supports (Debian's 6.1 and
- * 6.12), and nothing else. Decided by what the target kernel's headers
- * define, never by the running kernel.
+ * Every difference between the kernels blkhold supports (Debian 12's 6.1
+ * and 6.12, Debian 13's 6.12, trixie-backports' and sid's 7.x), and nothing
+ * else. Decided by what the target kernel's headers define (a macro where
+ * the change brought one, the version where it did not), never by the
+ * running kernel. Kernels between those series were not built: they are
+ * refused below rather than guessed at.
  */
 #ifndef _BLKHOLD_COMPAT_H
 #define _BLKHOLD_COMPAT_H
 
+#include <linux/version.h>
 #include <linux/blkdev.h>
 #include <linux/file.h>
 #include <linux/ftrace.h>
 #include <linux/fs.h>
+#include <linux/mm.h>
 #include <linux/bio.h>
 #include <linux/blk-mq.h>
 #include <linux/pm_runtime.h>
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0) && \
+	LINUX_VERSION_CODE < KERNEL_VERSION(7, 2, 0)
+#error "blkhold was not built against 6.13 to 7.1: its hooked functions there are unchecked"
+#endif
 
 #if !defined(CONFIG_X86_64) || !defined(CONFIG_DYNAMIC_FTRACE_WITH_ARGS) || \
 	!defined(CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS)
@@ -126,9 +136,56 @@ static inline bool bh_bdev_layout_works(struct block_device *bdev)
 }
 #endif
 
-/* Freezing a queue: what it waits for is the same on every kernel. */
-#define bh_freeze_queue(q) blk_mq_freeze_queue(q)
-#define bh_unfreeze_queue(q) blk_mq_unfreeze_queue(q)
+/*
+ * Mapping a device node: 7.2 and 7.3 offer mmap_prepare, which is given a
+ * description of the mapping before it exists, its flags a bitmap of
+ * their own (7.3 block/fops.c:924, include/linux/mm.h:1632); 6.12's
+ * blkdev_mmap() gets the VMA (block/fops.c:865). The change came in
+ * between (block/fops.c's conversion was posted for 6.17).
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 2, 0)
+#define BH_MMAP_PREPARE
+#define BH_BLKDEV_MMAP "blkdev_mmap_prepare"
+
+static inline bool bh_desc_shared_writable(const struct vm_area_desc *desc)
+{
+	return is_shared_maywrite(&desc->vma_flags);
+}
+#else
+#define BH_BLKDEV_MMAP "blkdev_mmap"
+#endif
+
+/*
+ * Where a disk is added: from 6.13 device_add_disk() calls
+ * add_disk_fwnode(), which mmc calls directly (7.3 block/genhd.c:588,
+ * drivers/mmc/core/block.c); before, device_add_disk() was the only way
+ * in (6.12 block/genhd.c:416).
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+#define BH_ADD_DISK_FWNODE
+#define BH_ADD_DISK "add_disk_fwnode"
+#define bh_add_disk(parent, disk, groups, fwnode) \
+	add_disk_fwnode(parent, disk, groups, fwnode)
+#else
+#define BH_ADD_DISK "device_add_disk"
+#define bh_add_disk(parent, disk, groups, fwnode) \
+	device_add_disk(parent, disk, groups)
+#endif
+
+/*
+ * Wait for the requests in @q to complete by freezing it and thawing it
+ * at once. From 6.14 the freeze also enters a no-I/O allocation scope and
+ * returns the flags that the thaw restores (7.3 include/linux/blk-mq.h:951).
+ */
+static inline void bh_drain_queue(struct request_queue *q)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 14, 0)
+	blk_mq_unfreeze_queue(q, blk_mq_freeze_queue(q));
+#else
+	blk_mq_freeze_queue(q);
+	blk_mq_unfreeze_queue(q);
+#endif
+}
 
 /*
  * __bio_queue_enter() of 6.1 and 6.12 (block/blk-core.c), from the

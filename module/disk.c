@@ -318,19 +318,20 @@ static int bh_nvme_ctrl_match(struct device *dev, void *data)
 {
 	struct bh_ctrl_search *s = data;
 
-	return bh_dev_class_is(dev, "nvme") &&
-	       (dev_get_drvdata(dev) == s->key ||
-		dev_get_drvdata(dev->parent) == s->key);
+	if (!bh_dev_class_is(dev, "nvme") ||
+	    (dev_get_drvdata(dev) != s->key &&
+	     dev_get_drvdata(dev->parent) != s->key))
+		return 0;
+	s->found = get_device(dev);
+	return 1;
 }
 
+/* device_for_each_child(): device_find_child()'s match type changed (7.3) */
 static int bh_pci_nvme_ctrl(struct device *pdev, void *data)
 {
-	struct bh_ctrl_search *s = data;
-
 	if (!pdev->driver)
 		return 0;
-	s->found = device_find_child(pdev, s, bh_nvme_ctrl_match);
-	return !!s->found;
+	return device_for_each_child(pdev, data, bh_nvme_ctrl_match);
 }
 
 /*

@@ -383,14 +383,57 @@ static long bh_refuse_fallocate(struct file *file, int mode, loff_t start,
 
 /* ---- shared writable mmap(2) of a device node ---- */
 
+static bool bh_map_held(struct file *file, bool shared_writable, u64 offset,
+			u64 len, struct bh_refusal *r)
+{
+	return shared_writable &&
+	       bh_bytes_held(r, bh_file_bdev(file), BLKHOLD_KIND_WRITE, offset,
+			     len);
+}
+
+#ifdef BH_MMAP_PREPARE
+/* The mapping is described before it exists (compat.h). */
+static bool bh_mmap_held(struct vm_area_desc *desc, struct bh_refusal *r)
+{
+	return bh_map_held(desc->file, bh_desc_shared_writable(desc),
+			   (u64)desc->pgoff << PAGE_SHIFT,
+			   desc->end - desc->start, r);
+}
+
+static bool bh_mmap_refuses(struct ftrace_regs *fregs)
+{
+	struct bh_refusal r;
+	bool held;
+
+	rcu_read_lock_sched_notrace();
+	held = bh_mmap_held((struct vm_area_desc *)bh_ftrace_arg(fregs, 0), &r);
+	rcu_read_unlock_sched_notrace();
+	return held;
+}
+
+static int bh_refuse_mmap(struct vm_area_desc *desc)
+{
+	struct bh_refusal r;
+	bool held;
+	int ret;
+
+	rcu_read_lock();
+	held = bh_mmap_held(desc, &r);
+	if (held)
+		bh_refuse(&r);
+	rcu_read_unlock();
+	ret = held ? -EPERM : desc->file->f_op->mmap_prepare(desc);
+	bh_refusal_done();
+	return ret;
+}
+#else
 static bool bh_mmap_held(struct file *file, struct vm_area_struct *vma,
 			 struct bh_refusal *r)
 {
-	if (!(vma->vm_flags & VM_SHARED) || !(vma->vm_flags & VM_MAYWRITE))
-		return false;
-	return bh_bytes_held(r, bh_file_bdev(file), BLKHOLD_KIND_WRITE,
-			     (u64)vma->vm_pgoff << PAGE_SHIFT,
-			     vma->vm_end - vma->vm_start);
+	return bh_map_held(file, (vma->vm_flags & VM_SHARED) &&
+				 (vma->vm_flags & VM_MAYWRITE),
+			   (u64)vma->vm_pgoff << PAGE_SHIFT,
+			   vma->vm_end - vma->vm_start, r);
 }
 
 static bool bh_mmap_refuses(struct ftrace_regs *fregs)
@@ -405,8 +448,6 @@ static bool bh_mmap_refuses(struct ftrace_regs *fregs)
 	rcu_read_unlock_sched_notrace();
 	return held;
 }
-
-BH_HOOK_CALLBACK(bh_mmap_callback, bh_mmap_refuses)
 
 static int bh_refuse_mmap(struct file *file, struct vm_area_struct *vma)
 {
@@ -423,6 +464,9 @@ static int bh_refuse_mmap(struct file *file, struct vm_area_struct *vma)
 	bh_refusal_done();
 	return ret;
 }
+#endif
+
+BH_HOOK_CALLBACK(bh_mmap_callback, bh_mmap_refuses)
 
 /* ---- block ioctls that write, and BLKROSET ---- */
 
@@ -717,7 +761,7 @@ static struct bh_hook bh_gate_hooks[] = {
 	{ .func = "blkdev_write_iter", .direct = bh_write_entry,
 	  .instead = bh_refuse_write },
 	{ "blkdev_fallocate", bh_fallocate_callback, bh_refuse_fallocate },
-	{ "blkdev_mmap", bh_mmap_callback, bh_refuse_mmap },
+	{ BH_BLKDEV_MMAP, bh_mmap_callback, bh_refuse_mmap },
 	{ "blkdev_ioctl", bh_ioctl_callback, bh_gate_ioctl },
 #ifdef CONFIG_COMPAT
 	{ "compat_blkdev_ioctl", bh_ioctl_callback, bh_gate_compat_ioctl },

@@ -235,12 +235,13 @@ static int bh_quarantine(struct gendisk *disk, int why)
 }
 
 /*
- * device_add_disk(), redirected from load to unload. A disk whose holds
- * cannot all be published is not added: failing the driver's probe is
- * better than a held disk that can be written.
+ * Adding a disk (compat.h: BH_ADD_DISK), redirected from load to unload. A
+ * disk whose holds cannot all be published is not added: failing the
+ * driver's probe is better than a held disk that can be written.
  */
-static int bh_device_add_disk(struct device *parent, struct gendisk *disk,
-			      const struct attribute_group **groups)
+static int bh_disk_arrives(struct device *parent, struct gendisk *disk,
+			   const struct attribute_group **groups,
+			   struct fwnode_handle *fwnode)
 {
 	struct bh_arrival arrival = { .disk = disk, .parent = parent };
 	int err, id_err;
@@ -268,7 +269,7 @@ static int bh_device_add_disk(struct device *parent, struct gendisk *disk,
 		bh_alert(disk->disk_name, arrival.identity,
 			 "stored holds could not be placed: the disk was not added");
 	} else {
-		err = device_add_disk(parent, disk, groups);
+		err = bh_add_disk(parent, disk, groups, fwnode);
 	}
 	/* a disk that never came: its volumes wait to be dropped, like a gone one's */
 	if (err)
@@ -277,6 +278,21 @@ static int bh_device_add_disk(struct device *parent, struct gendisk *disk,
 	bh_refusal_done();
 	return err;
 }
+
+#ifdef BH_ADD_DISK_FWNODE
+static int bh_refuse_add_disk(struct device *parent, struct gendisk *disk,
+			      const struct attribute_group **groups,
+			      struct fwnode_handle *fwnode)
+{
+	return bh_disk_arrives(parent, disk, groups, fwnode);
+}
+#else
+static int bh_refuse_add_disk(struct device *parent, struct gendisk *disk,
+			      const struct attribute_group **groups)
+{
+	return bh_disk_arrives(parent, disk, groups, NULL);
+}
+#endif
 
 static bool bh_always_arrives(struct ftrace_regs *fregs)
 {
@@ -302,7 +318,7 @@ BH_HOOK_CALLBACK(bh_bdev_add_callback, bh_bdev_adding)
 
 /* Installed from load to unload: a record never races its first disk. */
 static struct bh_hook bh_arrival_hooks[] = {
-	{ "device_add_disk", bh_arrival_callback, bh_device_add_disk },
+	{ BH_ADD_DISK, bh_arrival_callback, bh_refuse_add_disk },
 };
 
 static struct bh_hook bh_persist_hooks[] = {

@@ -681,8 +681,7 @@ void bh_drain_disk(struct gendisk *disk)
 /* The second half: the bios in @disk's queue complete. */
 void bh_wait_queue(struct gendisk *disk)
 {
-	bh_freeze_queue(disk->queue);
-	bh_unfreeze_queue(disk->queue);
+	bh_drain_queue(disk->queue);
 }
 
 /*
