@@ -19,7 +19,15 @@ die() { echo "wipe-initrd: $*" >&2; exit 1; }
 [ -n "$kver" ] || die "KVER=RELEASE is required (a kernel in /lib/modules)"
 [ -n "$out" ] || die "OUT=FILE is required"
 [ -n "$cert" ] || die "CERT=FILE is required (the registry's certificate)"
-[ -d "/lib/modules/$kver" ] || die "no modules for kernel $kver in /lib/modules"
+# A kernel of another Debian release, fetched into a build root: its
+# modules are seen in /lib/modules for mkinitramfs alone.
+store=$project/selftests/vm/kernel-store.sh
+run=()
+if [ ! -d "/lib/modules/$kver" ]; then
+	"$store" root "$kver" >/dev/null 2>&1 ||
+		die "no modules for kernel $kver in /lib/modules (nor fetched by selftests/vm/kernel-store.sh)"
+	run=("$store" run "$kver")
+fi
 [ -r "$cert" ] || die "$cert: cannot be read"
 openssl x509 -in "$cert" -noout 2>/dev/null || openssl x509 -inform DER -in "$cert" -noout 2>/dev/null ||
 	die "$cert: is not an X.509 certificate (PEM or DER)"
@@ -49,5 +57,5 @@ printf 'MODULES=most\nBUSYBOX=y\nCOMPRESS=gzip\n' >"$conf/initramfs.conf"
 } >"$work/wipe-image.conf"
 # the host's own blkhold hook, if installed, finds no store
 BLKHOLD_WIPE_CONF=$work/wipe-image.conf BLKHOLD_STATE_DIR=$work/no-store \
-	mkinitramfs -d "$conf" -o "$out" "$kver" || die "mkinitramfs failed"
+	"${run[@]}" mkinitramfs -d "$conf" -o "$out" "$kver" || die "mkinitramfs failed"
 echo "wipe-initrd: $out for $kver: boot it with blkhold.registry=URL"

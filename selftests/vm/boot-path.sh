@@ -83,7 +83,8 @@ printf 'MODULES=list\nBUSYBOX=y\nCOMPRESS=gzip\n' >"$work/conf/initramfs.conf"
 printf 'virtio_pci\nvirtio_blk\nnvme\ndm_mod\n' >"$work/conf/modules"
 sed "s|@SBINDIR@|$sbin|g" "$project/boot/udev/69-blkhold-stack.rules" >"$work/stack.rules"
 BLKHOLD_KO=$project/build/$rel/module/blkhold.ko BLKHOLD_STATE_DIR=$work/state \
-	BLKHOLD_UDEV_RULES=$work/stack.rules mkinitramfs -d "$work/conf" -o "$work/initramfs.cpio.gz" "$rel" >"$work/mkinitramfs.log" 2>&1
+	BLKHOLD_UDEV_RULES=$work/stack.rules "$here/kernel-store.sh" run "$rel" \
+	mkinitramfs -d "$work/conf" -o "$work/initramfs.cpio.gz" "$rel" >"$work/mkinitramfs.log" 2>&1
 report $? "mkinitramfs builds an initramfs with blkhold's hook"
 lsinitramfs "$work/initramfs.cpio.gz" >"$work/lsinitramfs.txt" 2>&1
 grep -q "etc/blkhold/ledger" "$work/lsinitramfs.txt" && grep -q "blkhold.ko" "$work/lsinitramfs.txt" &&

@@ -5,18 +5,32 @@
 # scratch tree and OUTDIR/module/blkhold.ko is then replaced by a rename,
 # so a VM loading the module meanwhile never sees it missing or half
 # written.
+#
+# A kernel of another Debian release (kernel-store.sh) is built in its own
+# build root, with that release's compiler and kbuild.
 set -uo pipefail
 rel=$1
-project=$(cd "$(dirname "$0")/../.." && pwd)
-kdir=/lib/modules/$rel/build
+here=$(cd "$(dirname "$0")" && pwd)
+project=$(cd "$here/../.." && pwd)
 out=${2:-$project/build/$rel}
 
-[ -e "$kdir/Makefile" ] || { echo "build-module: no headers for $rel at $kdir" >&2; exit 1; }
+root=$("$here/kernel-store.sh" root "$rel" 2>/dev/null) ||
+	{ echo "build-module: no headers for $rel (in /lib/modules or a build root)" >&2; exit 1; }
+kdir=/lib/modules/$rel/build
 mkdir -p "$out/module" && out=$(cd "$out" && pwd) || exit 1
-tree=$(mktemp -d "$out/.build.XXXXXX") || exit 1
+if [ -n "$root" ]; then
+	tree=$(mktemp -d "$root/var/tmp/blkhold-build.XXXXXX") || exit 1
+else
+	tree=$(mktemp -d "$out/.build.XXXXXX") || exit 1
+fi
 trap 'rm -rf "$tree"' EXIT
 cp -r "$project/Kbuild" "$project/module" "$project/include" "$tree/"
-log=$(make -C "$kdir" M="$tree" W=1 modules 2>&1)
+if [ -n "$root" ]; then
+	log=$("$here/kernel-store.sh" chroot "$rel" make -C "$kdir" M="${tree#"$root"}" \
+		W=1 modules 2>&1)
+else
+	log=$(make -C "$kdir" M="$tree" W=1 modules 2>&1)
+fi
 rc=$?
 if [ $rc != 0 ] || grep -q "warning:" <<<"$log"; then
 	echo "$log" >&2

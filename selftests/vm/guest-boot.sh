@@ -49,6 +49,16 @@ if grep -qx state /sys/bus/virtio/drivers/9pnet_virtio/*/mount_tag 2>/dev/null; 
 	mount -t 9p -o "$opts" state /root/mnt/state || fail "cannot mount the shared state"
 fi
 
+# A kernel of another Debian release (run-vm.sh): its modules, where the
+# host's userspace looks for them.
+if grep -qx modules /sys/bus/virtio/drivers/9pnet_virtio/*/mount_tag 2>/dev/null; then
+	mods=/root/usr/lib/modules
+	[ -L /root/lib ] || mods=/root/lib/modules
+	mount -t tmpfs -o mode=0755 tmpfs "$mods"
+	mkdir "$mods/$(uname -r)"
+	mount -t 9p -o "$opts,ro" modules "$mods/$(uname -r)" || fail "cannot mount the kernel's modules"
+fi
+
 # The host's load (run-vm.sh), read fresh each time: no cache.
 if grep -qx hostinfo /sys/bus/virtio/drivers/9pnet_virtio/*/mount_tag 2>/dev/null; then
 	mkdir -p /root/run/blkhold-host

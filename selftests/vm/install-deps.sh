@@ -17,7 +17,7 @@ packages=(
 	initramfs-tools udev systemd
 	dpkg-dev debhelper dh-dkms dkms lintian ansible python3-apt
 	lvm2 cryptsetup-bin thin-provisioning-tools gdisk
-	ironic-api ironic-conductor openssl curl
+	ironic-api ironic-conductor openssl curl debootstrap
 	flex bison bc libelf-dev libssl-dev libcurl4-openssl-dev
 )
 

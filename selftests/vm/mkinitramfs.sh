@@ -14,6 +14,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 die() { echo "mkinitramfs: $*" >&2; exit 1; }
 
+# A kernel of another Debian release: see its modules in /lib/modules.
+if [ -z "${BLKHOLD_IN_KERNEL_STORE:-}" ] && "$here/kernel-store.sh" root "$rel" 2>/dev/null | grep -q .; then
+	BLKHOLD_IN_KERNEL_STORE=1 exec "$here/kernel-store.sh" run "$rel" "$0" "$@"
+fi
 [ -d "/lib/modules/$rel" ] || die "no modules for kernel $rel in /lib/modules"
 [ -x /bin/busybox ] || die "busybox-static is not installed"
 command -v cpio >/dev/null || die "cpio is not installed"

@@ -77,8 +77,13 @@ if [ -z "$initrd" ]; then
 	*) die "script '$script' is not inside the project ($project)" ;;
 	esac
 fi
-vmlinuz=/boot/vmlinuz-$kernel
+vmlinuz=$("$here/kernel-store.sh" vmlinuz "$kernel" 2>/dev/null) || vmlinuz=/boot/vmlinuz-$kernel
 [ -r "$vmlinuz" ] || die "no kernel image $vmlinuz (install linux-image-$kernel)"
+# A kernel of another Debian release: its modules, shared in (guest-boot.sh).
+modules=$("$here/kernel-store.sh" modules "$kernel" 2>/dev/null) || modules=
+case $modules in
+/lib/modules/*) modules= ;;
+esac
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 is not installed"
 
 out=${out:-$project/build/vm/$kernel}
@@ -169,6 +174,10 @@ if [ -n "$test_disks" ]; then
 	done
 fi
 
+if [ -n "$modules" ]; then
+	disks+=(-fsdev "local,id=modules,path=$(cd "$modules" && pwd -P),readonly=on,security_model=none"
+		-device virtio-9p-pci,fsdev=modules,mount_tag=modules)
+fi
 if [ -n "$share" ]; then
 	disks+=(-fsdev "local,id=state,path=$share,security_model=none"
 		-device virtio-9p-pci,fsdev=state,mount_tag=state)
