@@ -17,20 +17,35 @@ ktap_passed=0
 
 echo "TAP version 13"
 
+# BLKHOLD_STEP_TIMES=1: after each result, how long it took since the
+# previous one (to find where a slow test spends its time).
+ktap_last=${EPOCHREALTIME/./}
+step_time() {
+	local now=${EPOCHREALTIME/./}
+
+	[ -n "${BLKHOLD_STEP_TIMES:-}" ] &&
+		printf '# step %d took %d.%02d s\n' "$ktap_n" $(((now - ktap_last) / 1000000)) \
+			$(((now - ktap_last) / 10000 % 100))
+	ktap_last=$now
+}
+
 ok() {
 	ktap_n=$((ktap_n + 1)); ktap_passed=$((ktap_passed + 1))
 	echo "ok $ktap_n $*"
+	step_time
 }
 
 not_ok() {
 	ktap_n=$((ktap_n + 1)); ktap_failed=$((ktap_failed + 1))
 	echo "not ok $ktap_n $*"
+	step_time
 }
 
 skip() {
 	local what=$1; shift
 	ktap_n=$((ktap_n + 1))
 	echo "ok $ktap_n $what # SKIP $*"
+	step_time
 }
 
 diag() {

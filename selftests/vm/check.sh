@@ -12,7 +12,8 @@
 # build/vm/RELEASE.vmN), BLKHOLD_ACCEL (tcg, kvm, auto), BLKHOLD_NO_INSTALL=1,
 # BLKHOLD_TIMEOUT_FACTOR (multiplies every test's timeout and the VM's, 7200 s, on a
 # slow host; a busy host is measured: guest-run.sh, run-vm.sh), BLKHOLD_VM_TIMEOUT (the
-# VM's, in seconds), BLKHOLD_VM_MEM (MiB).
+# VM's, in seconds), BLKHOLD_VM_MEM (MiB), BLKHOLD_STEP_TIMES=1 (each
+# result's time in the KTAP log).
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -23,6 +24,10 @@ die() { echo "check: $*" >&2; exit 1; }
 
 if [ -z "${BLKHOLD_NO_INSTALL:-}" ]; then
 	"$here/install-deps.sh" || die "installing dependencies failed"
+fi
+# The other Debian releases' kernels, in build roots of their own (cached).
+if [ -z "${BLKHOLD_KERNELS:-}" ]; then
+	"$here/kernel-store.sh" fetch || die "fetching Debian 13's and sid's kernels failed"
 fi
 mapfile -t kernels < <("$here/kernels.sh")
 [ ${#kernels[@]} -gt 0 ] || die "no supported kernel installed (6.1 or 6.12 with headers)"
@@ -97,13 +102,13 @@ boot_test() {
 }
 
 # One VM's run: its test programs, then, for a kernel's first group, the
-# boot path, which needs two boots of its own with Debian's initramfs in
-# the second, a hibernation image restore in a boot of its own, and the
-# re-provisioning run, a host boot and a provider's wipe image booted four
-# times (each counts as one more test program). Output goes to
+# tests that boot VMs of their own (each counts as one more test program):
+# the boot path (two boots, Debian's initramfs in the second), a
+# hibernation image restore, the re-provisioning run (a host boot and a
+# provider's wipe image booted four times), the packages. Output goes to
 # OUT/ktap.log, the VM's status to OUT/vm.status.
 run_kernel() {
-	local k=$1 tests=$2 out=$3 with_boot_path=$4
+	local k=$1 tests=$2 out=$3 boot_tests=$4 t i=100
 	# Each test has its own timeout, counted in an idle host's time
 	# (guest-run.sh); this one only catches a hung guest: two hours of an
 	# idle host's time too (run-vm.sh), over three times the suite's.
@@ -114,6 +119,7 @@ run_kernel() {
 			--out "$out" --timeout "$vm_timeout" \
 			${BLKHOLD_VM_MEM:+--mem $BLKHOLD_VM_MEM} \
 			${BLKHOLD_TIMEOUT_FACTOR:+--env BLKHOLD_TIMEOUT_FACTOR=$BLKHOLD_TIMEOUT_FACTOR} \
+			${BLKHOLD_STEP_TIMES:+--env BLKHOLD_STEP_TIMES=1} \
 			>"$out/run-vm.log" 2>&1
 		echo $? >"$out/vm.status"
 	else
@@ -121,81 +127,123 @@ run_kernel() {
 		: >"$out/run-vm.log"
 		echo 0 >"$out/vm.status"
 	fi
-	if $with_boot_path; then
-		echo "--- ${out##*/}: test programs done, booting for the boot path"
-		boot_test 100 boot-path.sh "$k" >>"$out/ktap.log"
-		boot_test 101 hibernate.sh "$k" >>"$out/ktap.log"
-		boot_test 102 reprovision.sh "$k" >>"$out/ktap.log"
-	fi
+	[ -n "$boot_tests" ] && echo "--- ${out##*/}: test programs done, booting for $boot_tests"
+	for t in $boot_tests; do
+		boot_test $i "$t" "$k" >>"$out/ktap.log"
+		i=$((i + 1))
+	done
 	echo "--- ${out##*/}: done"
 }
 
-# BLKHOLD_TESTS may name boot-path.sh too; without it the boot path is left out.
+# Which kernel runs what. The whole suite runs on the oldest and the
+# newest kernel, and the enforcement core (selftests/Makefile's
+# CORE_PROGS: the wipe tools against held disks of each transport,
+# passthrough, persistence, with the boot path) on every other. Each
+# kernel's build root, or this host, that has a second kernel gets the
+# package test on its core kernel (DKMS builds for both). The Ansible
+# collection's test needs no particular kernel: the first core kernel's VM,
+# which has the time, takes it. BLKHOLD_TESTS replaces all this: the same
+# programs on every kernel ("|" starts another VM), and of the tests that
+# boot VMs of their own, those it names.
+boot_programs="boot-path.sh hibernate.sh reprovision.sh package.sh"
+all_progs=$(make -s --no-print-directory -C selftests list_tests)
+core_progs=$(make -s --no-print-directory -C selftests list_core_tests)
+is_full() {	# the oldest or the newest kernel
+	[ "$1" = "${kernels[0]}" ] || [ "$1" = "${kernels[${#kernels[@]} - 1]}" ]
+}
+first_core=
+for k in "${kernels[@]}"; do
+	is_full "$k" || { first_core=$k; break; }
+done
+[ -n "$first_core" ] || first_core=${kernels[0]}
+
+has_second_kernel() {	# does K's build root (or this host) carry another kernel?
+	local root
+	root=$("$here/kernel-store.sh" root "$1") || return 1
+	[ "$(ls "${root:-}"/lib/modules/*/build/Makefile 2>/dev/null | wc -l)" -gt 1 ]
+}
+
 groups=()
-boot_path=true
+named_boot=
 if [ -n "${BLKHOLD_TESTS:-}" ]; then
-	boot_path=false
 	group=
 	for t in $BLKHOLD_TESTS; do
 		case $t in
 		"|") groups+=("$group") group= ;;
-		boot-path.sh) boot_path=true ;;
-		ironic.sh) ;;
-		*) group+="$t " ;;
+		ironic.sh | ansible-role.sh) ;;
+		*) if [[ " $boot_programs " == *" $t "* ]]; then named_boot+="$t "; else group+="$t "; fi ;;
 		esac
 	done
 	groups+=("$group")
-else
-	groups=("$(make -s --no-print-directory -C selftests list_tests)")
 fi
 
-# Tests of what does not depend on the running kernel run in one VM each:
-# the packages (DKMS builds for every installed kernel from one VM) and
-# the Ansible collection. The newest kernel's VM takes the first, and so
-# on backwards, to keep the VMs' run times even.
-single_vm_tests=(package.sh ansible.sh)
-tests_for() {	# tests_for INDEX TESTS: those of TESTS kernel INDEX runs
-	local i t owner out=
-	for t in $2; do
-		owner=$1
-		for i in "${!single_vm_tests[@]}"; do
-			[ "${single_vm_tests[$i]}" = "$t" ] &&
-				owner=$(( (${#kernels[@]} - 1 - i % ${#kernels[@]}) ))
+tests_for() {	# tests_for KERNEL GROUP: the programs of that VM
+	local t out=
+	if [ -n "${BLKHOLD_TESTS:-}" ]; then
+		echo "${groups[$2]}"
+		return
+	fi
+	if is_full "$1"; then
+		for t in $all_progs; do
+			[ "$t" = ansible.sh ] && [ "$1" != "$first_core" ] && continue
+			out+="$t "
 		done
-		[ "$owner" = "$1" ] && out+="$t "
-	done
+	else
+		out="$core_progs"
+		[ "$1" = "$first_core" ] && out+=" ansible.sh"
+	fi
 	echo "$out"
 }
 
-# The provisioning system's test runs on this host, beside the VMs: a real
-# Ironic in a network namespace of its own (ironic.sh).
+boot_tests_for() {	# boot_tests_for KERNEL: the tests that boot VMs of their own
+	if [ -n "${BLKHOLD_TESTS:-}" ]; then
+		echo "$named_boot"
+	elif is_full "$1"; then
+		echo "boot-path.sh hibernate.sh reprovision.sh"
+	elif has_second_kernel "$1"; then
+		echo "boot-path.sh package.sh"
+	else
+		echo "boot-path.sh"
+	fi
+}
+[ ${#groups[@]} -gt 0 ] || groups=("")
+
+# Tests that need no VM run on this host, beside the VMs: the
+# provisioning system told (a real Ironic in a network namespace of its
+# own) and the Ansible install role (in an overlay of this root).
 host_ktap=$project/build/host.ktap
-if [ -z "${BLKHOLD_TESTS:-}" ] || [[ " $BLKHOLD_TESTS " == *" ironic.sh "* ]]; then
+host_tests=
+for t in ironic.sh ansible-role.sh; do
+	[ -z "${BLKHOLD_TESTS:-}" ] || [[ " $BLKHOLD_TESTS " == *" $t "* ]] && host_tests+="$t "
+done
+rm -f "$host_ktap"
+if [ -n "$host_tests" ]; then
 	{
 		echo "TAP version 13"
-		echo "# selftests: blkhold: ironic.sh"
-		"$here/ironic.sh" 2>&1 | sed 's/^/# /'
-		case ${PIPESTATUS[0]} in
-		0) echo "ok 1 selftests: blkhold: ironic.sh" ;;
-		4) echo "ok 1 selftests: blkhold: ironic.sh # SKIP" ;;
-		*) echo "not ok 1 selftests: blkhold: ironic.sh" ;;
-		esac
+		i=0
+		for t in $host_tests; do
+			i=$((i + 1))
+			echo "# selftests: blkhold: $t"
+			"$here/$t" 2>&1 | sed 's/^/# /'
+			case ${PIPESTATUS[0]} in
+			0) echo "ok $i selftests: blkhold: $t" ;;
+			4) echo "ok $i selftests: blkhold: $t # SKIP" ;;
+			*) echo "not ok $i selftests: blkhold: $t" ;;
+			esac
+		done
 	} >"$host_ktap" &
-else
-	rm -f "$host_ktap"
 fi
 
 # The kernels side by side: each VM is one host thread (single-threaded
 # TCG), so two kernels take about as long as one on a two-core host.
-for i in "${!kernels[@]}"; do
-	k=${kernels[$i]}
+for k in "${kernels[@]}"; do
 	for g in "${!groups[@]}"; do
 		out=$(vm_out "$k" "$g")
 		rm -f "$out/vm.status"
 		echo "--- ${out##*/}: starting its VM"
-		with_boot_path=false
-		[ "$g" = 0 ] && with_boot_path=$boot_path
-		run_kernel "$k" "$(tests_for "$i" "${groups[$g]}")" "$out" "$with_boot_path" &
+		boot=
+		[ "$g" = 0 ] && boot=$(boot_tests_for "$k")
+		run_kernel "$k" "$(tests_for "$k" "$g")" "$out" "$boot" &
 	done
 done
 wait
