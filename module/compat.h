@@ -2,15 +2,13 @@
 /*
  * Every difference between the kernels blkhold supports (Debian 12's 6.1
  * and 6.12, Debian 13's 6.12, trixie-backports' and sid's 7.x), and nothing
- * else. Decided by what the target kernel's headers define (a macro where
- * the change brought one, the version where it did not), never by the
- * running kernel. Kernels between those series were not built: they are
- * refused below rather than guessed at.
+ * else. Decided by what the target kernel's headers define or declare,
+ * never by the running kernel. Kernels between those series were not
+ * built: they are refused below rather than guessed at.
  */
 #ifndef _BLKHOLD_COMPAT_H
 #define _BLKHOLD_COMPAT_H
 
-#include <linux/version.h>
 #include <linux/blkdev.h>
 #include <linux/file.h>
 #include <linux/ftrace.h>
@@ -20,8 +18,13 @@
 #include <linux/blk-mq.h>
 #include <linux/pm_runtime.h>
 
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0) && \
-	LINUX_VERSION_CODE < KERNEL_VERSION(7, 2, 0)
+/*
+ * BH_HAVE_* come from module/Kbuild, which reads the target kernel's
+ * headers: what they declare decides, not a version number. 6.13 (the
+ * first with add_disk_fwnode()) to 7.1 (the last before VMA descriptions
+ * carried their own flag bitmap) were not built here: refused.
+ */
+#if defined(BH_HAVE_ADD_DISK_FWNODE) && !defined(BH_HAVE_VMA_DESC_FLAGS)
 #error "blkhold was not built against 6.13 to 7.1: its hooked functions there are unchecked"
 #endif
 
@@ -143,7 +146,7 @@ static inline bool bh_bdev_layout_works(struct block_device *bdev)
  * blkdev_mmap() gets the VMA (block/fops.c:865). The change came in
  * between (block/fops.c's conversion was posted for 6.17).
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 2, 0)
+#ifdef BH_HAVE_VMA_DESC_FLAGS
 #define BH_MMAP_PREPARE
 #define BH_BLKDEV_MMAP "blkdev_mmap_prepare"
 
@@ -161,15 +164,24 @@ static inline bool bh_desc_shared_writable(const struct vm_area_desc *desc)
  * drivers/mmc/core/block.c); before, device_add_disk() was the only way
  * in (6.12 block/genhd.c:416).
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
-#define BH_ADD_DISK_FWNODE
+#ifdef BH_HAVE_ADD_DISK_FWNODE
 #define BH_ADD_DISK "add_disk_fwnode"
-#define bh_add_disk(parent, disk, groups, fwnode) \
-	add_disk_fwnode(parent, disk, groups, fwnode)
+
+static inline int bh_add_disk(struct device *parent, struct gendisk *disk,
+			      const struct attribute_group **groups,
+			      struct fwnode_handle *fwnode)
+{
+	return add_disk_fwnode(parent, disk, groups, fwnode);
+}
 #else
 #define BH_ADD_DISK "device_add_disk"
-#define bh_add_disk(parent, disk, groups, fwnode) \
-	device_add_disk(parent, disk, groups)
+
+static inline int bh_add_disk(struct device *parent, struct gendisk *disk,
+			      const struct attribute_group **groups,
+			      struct fwnode_handle *fwnode)
+{
+	return device_add_disk(parent, disk, groups);
+}
 #endif
 
 /*
@@ -179,7 +191,7 @@ static inline bool bh_desc_shared_writable(const struct vm_area_desc *desc)
  */
 static inline void bh_drain_queue(struct request_queue *q)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 14, 0)
+#ifdef BH_HAVE_FREEZE_MEMFLAGS
 	blk_mq_unfreeze_queue(q, blk_mq_freeze_queue(q));
 #else
 	blk_mq_freeze_queue(q);

@@ -761,7 +761,11 @@ static struct bh_hook bh_gate_hooks[] = {
 	{ .func = "blkdev_write_iter", .direct = bh_write_entry,
 	  .instead = bh_refuse_write },
 	{ "blkdev_fallocate", bh_fallocate_callback, bh_refuse_fallocate },
+#ifdef BH_TEST_MISSING_HOOK
+	{ "blkhold_test_missing_function", bh_mmap_callback, bh_refuse_mmap },
+#else
 	{ BH_BLKDEV_MMAP, bh_mmap_callback, bh_refuse_mmap },
+#endif
 	{ "blkdev_ioctl", bh_ioctl_callback, bh_gate_ioctl },
 #ifdef CONFIG_COMPAT
 	{ "compat_blkdev_ioctl", bh_ioctl_callback, bh_gate_compat_ioctl },

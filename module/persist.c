@@ -279,7 +279,7 @@ static int bh_disk_arrives(struct device *parent, struct gendisk *disk,
 	return err;
 }
 
-#ifdef BH_ADD_DISK_FWNODE
+#ifdef BH_HAVE_ADD_DISK_FWNODE
 static int bh_refuse_add_disk(struct device *parent, struct gendisk *disk,
 			      const struct attribute_group **groups,
 			      struct fwnode_handle *fwnode)

@@ -51,6 +51,22 @@ expect_match "the CLI says how to load the module" "not loaded.*modprobe blkhold
 assert "the module loads again" insmod "$BLKHOLD_KO"
 expect_eq "a reload starts with no holds" "no holds" "$("$BLKHOLD" list 2>&1)"
 
+# A kernel without one of the hooked functions: the load fails and the
+# kernel log names the function (build-module.sh's test variant hooks
+# one that no kernel has).
+missing=${BLKHOLD_KO%/*}/blkhold-missing-hook.ko
+if [ -f "$missing" ]; then
+	assert "the module unloads for the missing-hook build" rmmod blkhold
+	mark=$(dmesg | wc -l)
+	refute "a build hooking a function this kernel lacks does not load" insmod "$missing"
+	expect_match "... and the kernel log names the function" \
+		"blkhold_test_missing_function" "$(dmesg | tail -n +"$((mark + 1))")"
+	refute "... and nothing of it stays" test -d /sys/module/blkhold
+	assert "the real module loads again" insmod "$BLKHOLD_KO"
+else
+	skip "a build hooking a function this kernel lacks" "no $missing (build-module.sh makes it)"
+fi
+
 # Reading holds needs CAP_SYS_ADMIN, or the group the admin names.
 require_cmd setpriv
 assert "the module unloads to be loaded with read_group" rmmod blkhold
