@@ -191,19 +191,24 @@ int bh_hook_group_install_always(struct bh_hook *group, unsigned int count);
 void bh_hook_group_remove(struct bh_hook *group, unsigned int count);
 void bh_hook_group_exit(struct bh_hook *group, unsigned int count);
 
+struct bh_hook;
+typedef void (*bh_hook_func_t)(struct bh_hook *hook, unsigned long parent_ip,
+			       struct ftrace_regs *fregs);
+
 /*
- * A hooked function, and its ftrace callback or direct entry (below); what
- * runs instead when the hook refuses the call (hooks.c).
+ * A hooked function, and its callback or direct entry (below); what runs
+ * instead when the hook refuses the call (hooks.c).
  */
 struct bh_hook {
 	const char *func;
-	ftrace_func_t callback;
+	bh_hook_func_t callback;
 	void *instead;			/* NULL: only observe */
 	void *direct;			/* a direct entry, not a callback */
-	struct ftrace_ops ops;
+	struct ftrace_ops ops;		/* a direct entry's, or a group hook's */
+	unsigned long ip;		/* where ftrace reports it, once seen */
 };
 
-void bh_hook_redirect(struct ftrace_ops *ops, unsigned long parent_ip,
+void bh_hook_redirect(struct bh_hook *hook, unsigned long parent_ip,
 		      struct ftrace_regs *fregs);
 
 /*
@@ -213,11 +218,11 @@ void bh_hook_redirect(struct ftrace_ops *ops, unsigned long parent_ip,
  * I/O path (those are direct entries, below), so each call is decided.
  */
 #define BH_HOOK_CALLBACK(name, refuses)					\
-static void notrace name(unsigned long ip, unsigned long parent_ip,	\
-			 struct ftrace_ops *ops, struct ftrace_regs *fregs) \
+static void notrace name(struct bh_hook *hook, unsigned long parent_ip,	\
+			 struct ftrace_regs *fregs)			\
 {									\
 	if (refuses(fregs))						\
-		bh_hook_redirect(ops, parent_ip, fregs);		\
+		bh_hook_redirect(hook, parent_ip, fregs);		\
 }
 
 /*

@@ -24,12 +24,10 @@ static int __init bh_init(void)
 		goto persist;
 	err = bh_netlink_init();
 	if (err)
-		goto hooks;
+		goto persist;
 	pr_info("loaded; no holds\n");
 	return 0;
 
-hooks:
-	bh_hooks_exit();
 persist:
 	bh_persist_exit();
 fail:

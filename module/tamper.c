@@ -85,9 +85,8 @@ static long bh_refuse_unload(const struct pt_regs *uregs)
  * kernel: blkhold is not found there while a hold exists. Other callers
  * of find_module() (kprobe events naming blkhold) are left alone.
  */
-static void notrace bh_find_module_callback(unsigned long ip,
+static void notrace bh_find_module_callback(struct bh_hook *hook,
 					    unsigned long parent_ip,
-					    struct ftrace_ops *ops,
 					    struct ftrace_regs *fregs)
 {
 	const char *name = (const char *)bh_ftrace_arg(fregs, 0);
@@ -97,7 +96,7 @@ static void notrace bh_find_module_callback(unsigned long ip,
 		return;
 	sprint_symbol_no_offset(caller, parent_ip);
 	if (strstr(caller, "sys_delete_module"))
-		bh_hook_redirect(ops, parent_ip, fregs);
+		bh_hook_redirect(hook, parent_ip, fregs);
 }
 
 static struct module *bh_refuse_find_module(const char *name)
