@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The kernels of other Debian releases than this host's: Debian 13's
-# (trixie) 6.12, trixie-backports' newest 7.x and sid's newest 7.x. Each
+# (trixie) 6.12, trixie-backports' newest 7.x and, with BLKHOLD_WITH_SID=1,
+# sid's newest 7.x (not a release providers run: built and tested on
+# request, kept out of make check's time). Each
 # is installed, with its headers, into a build root of its own release,
 # because its gcc and kbuild need that release's libc (7.3's kbuild needs
 # glibc 2.38; Debian 12 has 2.36). The VMs boot those kernels with this
@@ -16,7 +18,8 @@
 #        kernel-store.sh vmlinuz REL     its kernel image
 #        kernel-store.sh modules REL     its modules directory
 #        kernel-store.sh run REL CMD...  CMD, seeing REL's modules in
-#                                        /lib/modules/REL (a mount namespace
+#                                        /lib/modules/REL and its config in
+#                                        /boot (a mount namespace
 #                                        of its own; nothing on the host moves)
 #        kernel-store.sh chroot REL CMD... CMD inside REL's build root, with
 #                                        /proc mounted there
@@ -34,8 +37,8 @@ mirror=${BLKHOLD_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 series=(
 	"trixie trixie-backports 6\.12\.[0-9]+\+deb13-amd64"
 	"trixie trixie-backports 7\.[0-9]+\.[0-9]+\+deb13-amd64"
-	"sid - 7\.[0-9]+\.[0-9]+\+deb14-amd64"
 )
+[ -z "${BLKHOLD_WITH_SID:-}" ] || series+=("sid - 7\.[0-9]+\.[0-9]+\+deb14-amd64")
 
 die() { echo "kernel-store: $*" >&2; exit 1; }
 
@@ -163,10 +166,13 @@ run)
 	root=$(root_of "$rel") || die "no kernel $rel here or in $cache/roots"
 	[ -n "$root" ] || exec "$@"
 	modules=$(cd "$root/lib/modules/$rel" && pwd -P)
+	# mkinitramfs reads the kernel's config from /boot too
 	exec unshare --mount --propagation private -- sh -c \
 		'mount -t tmpfs -o mode=0755 blkhold-modules /lib/modules &&
 		 mkdir "/lib/modules/$0" && mount --bind "$1" "/lib/modules/$0" &&
-		 shift && exec "$@"' "$rel" "$modules" "$@"
+		 mount -t tmpfs -o mode=0755 blkhold-boot /boot &&
+		 cp "$2/boot/config-$0" /boot/ &&
+		 shift 2 && exec "$@"' "$rel" "$modules" "$root" "$@"
 	;;
 chroot)
 	rel=${2:?REL}
