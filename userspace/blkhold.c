@@ -168,8 +168,9 @@ int parse_args(int argc, char *argv[], const struct command *cmd,
 		return -1;
 	}
 	if ((allowed & OPT_DEVICE) && !args->device && !args->identity) {
-		fail(cmd->name, "missing DEVICE (usage: %s %s %s)", PROG_NAME,
-		     cmd->name, cmd->usage);
+		fail(cmd->name, "missing DEVICE%s (see '%s %s --help')",
+		     (allowed & OPT_IDENTITY) ? " or --identity ID" : "",
+		     PROG_NAME, cmd->name);
 		return -1;
 	}
 	return 0;
