@@ -27,7 +27,7 @@ if [ -z "${BLKHOLD_NO_INSTALL:-}" ]; then
 fi
 # The other Debian releases' kernels, in build roots of their own (cached).
 if [ -z "${BLKHOLD_KERNELS:-}" ]; then
-	"$here/kernel-store.sh" fetch || die "fetching Debian 13's and sid's kernels failed"
+	"$here/kernel-store.sh" fetch || die "fetching Debian 13's kernels (and sid's, if asked) failed"
 fi
 mapfile -t kernels < <("$here/kernels.sh")
 [ ${#kernels[@]} -gt 0 ] || die "no supported kernel installed (6.1 or 6.12 with headers)"
