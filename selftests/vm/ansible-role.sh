@@ -13,6 +13,7 @@ set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 project=$(cd "$here/../.." && pwd)
+. "$here/host-ktap.sh"
 work=$project/build/ansible-role
 version=$(cat "$project/VERSION")
 collection=$(ls "$project"/build/blkhold-holds-*.tar.gz 2>/dev/null | head -n 1)
@@ -24,18 +25,6 @@ if [ "${1:-}" != --in-namespace ]; then
 	mkdir -p "$work"
 	exec unshare --mount --propagation private -- "$0" --in-namespace
 fi
-
-n=0 failed=0
-report() {	# report STATUS DESCRIPTION [DETAILS]
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2"
-		failed=1
-		[ -n "${3:-}" ] && printf '%s\n' "$3" | tail -n 25 | sed 's/^/#   /'
-	fi
-}
 
 root=$work/merged
 mkdir -p "$work/upper" "$work/work" "$root"

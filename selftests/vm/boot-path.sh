@@ -14,19 +14,9 @@ set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 project=$(cd "$here/../.." && pwd)
+. "$here/host-ktap.sh"
 rel=$1
 work=$project/build/vm/$rel/boot
-n=0 failed=0
-
-report() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; failed=1; fi
-}
-
-# sectors FILE START COUNT: sha256 of that range of an image
-sectors() {
-	dd if="$1" bs=512 skip="$2" count="$3" status=none | sha256sum | cut -d' ' -f1
-}
 
 rm -rf "$work"
 mkdir -p "$work/state" "$work/conf/hooks" "$work/conf/scripts/init-top"

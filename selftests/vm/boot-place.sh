@@ -5,46 +5,23 @@
 # stored holds, with the store on the share that the second boot's
 # initramfs is built from. KTAP on stdout.
 set -u
-project=$(cd "$(dirname "$0")/../.." && pwd)
-blkhold="$project/userspace/blkhold --state-dir /mnt/state"
-n=0 failed=0
-check() {
-	local what=$1; shift
-	n=$((n + 1))
-	if out=$("$@" 2>&1); then
-		echo "ok $n boot 1: $what"
-	else
-		echo "not ok $n boot 1: $what"
-		printf '%s\n' "$out" | sed 's/^/# /'
-		failed=1
-	fi
-}
-
-by_serial() {
-	local d
-	for d in /sys/block/*; do
-		[ "$(cat "$d/serial" 2>/dev/null)" = "$1" ] && echo "/dev/${d##*/}" && return 0
-	done
-	for d in /sys/class/nvme/nvme*; do
-		[ "$(tr -d ' ' <"$d/serial" 2>/dev/null)" = "$1" ] && echo "/dev/${d##*/}n1" && return 0
-	done
-	return 1
-}
+place_prefix="boot 1: "
+. "$(dirname "$0")/place-lib.sh"
 
 echo "TAP version 13"
 modprobe -a virtio_blk nvme
 insmod "$project/build/$(uname -r)/module/blkhold.ko"
 for _ in $(seq 1 100); do
-	by_serial bh-boot-a >/dev/null && by_serial bh-boot-c >/dev/null && [ -e "$(by_serial bh-boot-c)p1" ] && break
+	by_identity bh-boot-a >/dev/null && [ -e "$(by_nvme_serial bh-boot-c)p1" ] && break
 	sleep 0.1
 done
-a=$(by_serial bh-boot-a)
-c=$(by_serial bh-boot-c)
+a=$(by_identity bh-boot-a)
+c=$(by_nvme_serial bh-boot-c)
 check "stored hold on the virtio disk $a" $blkhold hold "$a" --name CASE-A
 check "stored hold on partition ${c}p1 of the NVMe disk" $blkhold hold "${c}p1" --name CASE-C1
 # An LV-like dm volume on sectors 4096-8191 of disk b, under a uuid as LVM
 # gives one: its range on b is stored, bound to b's identity.
-b=$(by_serial bh-boot-b)
+b=$(by_identity bh-boot-b)
 modprobe dm_mod
 export DM_DISABLE_UDEV=1
 check "a dm volume on $b" dmsetup create --noudevsync bh-boot-lv --uuid BLKHOLD-BOOT-LV \

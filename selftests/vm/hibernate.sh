@@ -26,17 +26,8 @@ install -m 0755 "$here/hibernate-init.sh" "$stage/init"
 cp "$project/build/$rel/module/blkhold.ko" "$stage/modules/zz-blkhold.ko"
 # A kernel of another release's build root: its modules, seen in
 # /lib/modules by kernel-store.sh run (this host's kernels: as they are).
-"$here/kernel-store.sh" run "$rel" sh -c 'n=0
-	modprobe -S "$0" --show-depends -a virtio_pci virtio_blk |
-	awk "\$1 == \"insmod\" { print \$2 }" | awk "!seen[\$0]++" |
-	while read -r ko; do
-		n=$((n + 1))
-		dst=$(printf "%s/modules/%02d-%s" "$1" "$n" "$(basename "${ko%.xz}")")
-		case $ko in
-		*.xz) xz -dc "$ko" >"$dst" ;;
-		*) cp "$ko" "$dst" ;;
-		esac
-	done' "$rel" "$stage" || { echo "not ok 1 the guest's virtio modules are found"; exit 1; }
+"$here/kernel-store.sh" run "$rel" "$here/stage-modules.sh" "$rel" "$stage/modules" \
+	virtio_pci virtio_blk || { echo "not ok 1 the guest's virtio modules are found"; exit 1; }
 for exe in "$project/userspace/blkhold" "$project/selftests/blkhold_sys"; do
 	cp "$exe" "$stage/bin/"
 	ldd "$exe" | grep -o '/[^ ]*' | while read -r lib; do

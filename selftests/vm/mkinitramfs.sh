@@ -29,18 +29,7 @@ cp /bin/busybox "$stage/bin/busybox"
 ln -s busybox "$stage/bin/sh"
 install -m 0755 "$here/guest-boot.sh" "$stage/init"
 
-# modprobe prints the insmod lines in dependency order; builtins are skipped.
-n=0
-modprobe -S "$rel" --show-depends -a virtio_pci 9pnet_virtio 9p |
-	awk '$1 == "insmod" { print $2 }' | awk '!seen[$0]++' |
-	while read -r ko; do
-		n=$((n + 1))
-		dst=$(printf '%s/modules/%02d-%s' "$stage" "$n" "$(basename "${ko%.xz}")")
-		case $ko in
-		*.xz) xz -dc "$ko" >"$dst" ;;
-		*) cp "$ko" "$dst" ;;
-		esac
-	done
+"$here/stage-modules.sh" "$rel" "$stage/modules" virtio_pci 9pnet_virtio 9p
 
 # Two VMs of one kernel may build it at once: each renames its own.
 (cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) | gzip -1 >"$out.$$"

@@ -16,21 +16,10 @@ lower=${BLKHOLD_PKG_LOWER:?}
 debs=${BLKHOLD_PKG_DEBS:?}
 work=${BLKHOLD_PKG_WORK:?}
 project=$(cd "$(dirname "$0")/../.." && pwd)
+. "$(dirname "$0")/host-ktap.sh"
 version=$(cat "$project/VERSION")
 top=$work/overlay
 root=$top/merged
-n=0 failed=0
-
-report() {	# report STATUS DESCRIPTION [DETAILS]
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2"
-		failed=1
-		[ -n "${3:-}" ] && printf '%s\n' "$3" | tail -n 20 | sed 's/^/#   /'
-	fi
-}
 
 in_root() {
 	chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \

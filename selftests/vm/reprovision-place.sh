@@ -5,40 +5,8 @@
 # host: stored holds on a virtio disk, an NVMe namespace and a partition
 # of a SCSI disk, into the store on the share. KTAP on stdout.
 set -u
-project=$(cd "$(dirname "$0")/../.." && pwd)
-blkhold="$project/userspace/blkhold --state-dir /mnt/state"
-n=0 failed=0
-check() {
-	local what=$1; shift
-	n=$((n + 1))
-	if out=$("$@" 2>&1); then
-		echo "ok $n host: $what"
-	else
-		echo "not ok $n host: $what"
-		printf '%s\n' "$out" | sed 's/^/# /'
-		failed=1
-	fi
-}
-# The node of the disk whose identity ends in @1.
-by_identity() {
-	local d id
-	for d in /sys/block/*; do
-		for id in serial wwid device/wwid; do
-			id=$(cat "$d/$id" 2>/dev/null) || continue
-			case $id in *"$1") echo "/dev/${d##*/}"; return 0 ;; esac
-		done
-	done
-	return 1
-}
-
-# The namespace of the NVMe controller with serial @1.
-by_nvme_serial() {
-	local c
-	for c in /sys/class/nvme/nvme*; do
-		[ "$(tr -d ' ' <"$c/serial" 2>/dev/null)" = "$1" ] && echo "/dev/${c##*/}n1" && return 0
-	done
-	return 1
-}
+place_prefix="host: "
+. "$(dirname "$0")/place-lib.sh"
 
 echo "TAP version 13"
 modprobe -a virtio_blk nvme virtio_scsi sd_mod
