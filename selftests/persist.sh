@@ -241,6 +241,7 @@ expect_match "restore names the line that does not parse" "line 2 does not parse
 refute "... and the whole disk is held" dd if=/dev/zero of="$vdb" bs=4k count=1 oflag=direct
 assert "the salvaged hold is released on the kernel's word" \
 	"$BLKHOLD" release serial=bh-virtio-b --name salvage-me
+rm -rf "$salvage" && mkdir -p "$salvage"	# a ledger of its own, no damaged line in it
 BLKHOLD_STATE_DIR=$salvage "$BLKHOLD" hold "$vdb" --name no-newline >/dev/null
 BLKHOLD_STATE_DIR=$salvage "$BLKHOLD" release "$vdb" --name no-newline >/dev/null
 head -n 2 "$salvage/ledger" | head -c -1 >"$salvage/ledger.new"
