@@ -9,11 +9,13 @@ disk=$(virtio_disk b) || skip_all "virtio disk bh-virtio-b not attached"
 rounds=8
 
 # fio stops at its first EPERM whatever its error options say: restart it.
+# A steady 250 writes a second each keeps writes in flight at every hold
+# and release without taking the guest's CPU from the holds and copies.
 writer() {
 	while :; do
 		fio --name="$1" --filename="$disk" --rw=randwrite --bs="$2" \
 			--direct="$3" --ioengine=psync --time_based --runtime=120 \
-			--output=/dev/null >/dev/null 2>&1
+			--rate_iops=250 --output=/dev/null >/dev/null 2>&1
 		sleep 0.05
 	done
 }
