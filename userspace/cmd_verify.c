@@ -110,8 +110,12 @@ static unsigned int check_initramfs(const struct ledger *l, const char *image)
 
 	if (!mkdtemp(tmp))
 		return 1;
+	/*
+	 * What unmkinitramfs unpacked before an error still counts: an image
+	 * of one uncompressed archive unpacks as its early part, then fails.
+	 */
 	snprintf(cmd, sizeof(cmd),
-		 "unmkinitramfs '%s' '%s' >/dev/null 2>&1 && find '%s' -path '*/etc/blkhold/ledger' | head -n 1",
+		 "unmkinitramfs '%s' '%s' >/dev/null 2>&1; find '%s' -path '*/etc/blkhold/ledger' | head -n 1",
 		 image, tmp, tmp);
 	f = popen(cmd, "r");
 	path[0] = '\0';
