@@ -94,7 +94,10 @@ void notrace bh_hook_redirect(struct bh_hook *hook, unsigned long parent_ip,
 /*
  * The hook of the function ftrace reports at @ip. The first call of each
  * names it through kallsyms (the name its filter was set by) and keeps
- * the address; later calls compare addresses only.
+ * the address; later calls compare addresses only, in table order: the
+ * gate's table is added first and its only per-request callback,
+ * blk_insert_cloned_request's, is its first, so dm-multipath's requests
+ * find their hook at the first compare.
  */
 static struct bh_hook *bh_hook_at(unsigned long ip)
 {

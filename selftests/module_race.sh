@@ -8,6 +8,12 @@ require_root
 require_cmd jq
 disk=$(virtio_disk a) || skip_all "no virtio disk bh-virtio-a attached"
 [ -n "${BLKHOLD_KO:-}" ] || skip_all "BLKHOLD_KO does not name the module to reload"
+# Stopped half-way: the module back, and no hold of the race left.
+cleanup() {
+	[ -d /sys/module/blkhold ] || insmod "$BLKHOLD_KO"
+	release_all
+}
+trap cleanup EXIT
 
 inconsistent=0 tries=8
 for i in $(seq 1 $tries); do
