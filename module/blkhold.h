@@ -10,6 +10,7 @@
 #include <linux/hash.h>
 #include <linux/list.h>
 #include <linux/module.h>
+#include <linux/rbtree.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/types.h>
@@ -122,6 +123,7 @@ struct bh_volume {
 	bool derived;			/* only holds of a stacked volume */
 	char partuuid[BLKHOLD_PARTUUID_MAX + 1];	/* a record's, "" if none */
 	struct bh_disk_spans *spans;	/* its disk's index (spans.c) */
+	struct rb_node span_node;	/* in it, by range, under bh_lock */
 	struct bh_dm_names *dm;		/* a dm device's names (stack.c) */
 	bool md;			/* on an md array (stack.c) */
 	struct list_head holds;		/* under bh_lock */
@@ -296,7 +298,9 @@ int bh_volume_add_hold(struct bh_volume *vol, struct bh_hold *hold,
 		       struct netlink_ext_ack *extack);
 void bh_volume_put(struct bh_volume *vol);
 u64 bh_volume_diskseq(const struct bh_volume *vol);
-struct bh_volume *bh_volume_at(unsigned long index);
+struct bh_volume *bh_volume_at(unsigned long index, unsigned long *cursor);
+struct bh_volume *bh_volume_next(struct bh_volume *vol);
+void bh_volume_cursor_set(unsigned long *cursor, struct bh_volume *vol);
 void bh_record_unbind(struct bh_record *rec, bool detached_only,
 		      const char *reason);
 unsigned int bh_record_bound(const struct bh_record *rec);
@@ -373,9 +377,12 @@ struct bh_volume *bh_volume_find_scope(const struct gendisk *disk,
 				       sector_t sector, sector_t nr,
 				       bool stack_bio);
 struct bh_disk_spans *bh_spans_get(struct gendisk *disk);
-void bh_spans_update(struct bh_disk_spans *ds);
-void bh_spans_put(struct bh_disk_spans *ds);
+void bh_spans_insert(struct bh_volume *vol);
+void bh_spans_put(struct bh_volume *vol);
+struct bh_volume *bh_spans_volume_at(const struct gendisk *disk,
+				     sector_t start, sector_t nr);
 void bh_spans_detach(const struct gendisk *disk);
+void bh_spans_exit(void);
 void bh_drain_later(struct gendisk *disk);
 int bh_drain_deferred(struct netlink_ext_ack *extack);
 

@@ -43,6 +43,7 @@ static void __exit bh_exit(void)
 	bh_persist_exit();
 	bh_hooks_exit();
 	bh_stack_exit();
+	bh_spans_exit();
 	/* call_rcu() of the last volumes and records must finish before the code goes */
 	rcu_barrier();
 	/*

@@ -499,6 +499,7 @@ static int bh_put_volume(struct sk_buff *skb, const struct bh_volume *vol,
 	return 0;
 }
 
+/* args[0]: the volume's index, [1]: its next hold, [2] and [3]: cursor */
 static int bh_cmd_volume_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct bh_volume *vol;
@@ -507,7 +508,8 @@ static int bh_cmd_volume_dump(struct sk_buff *skb, struct netlink_callback *cb)
 
 	bh_registry_lock();
 	cb->seq = bh_registry_generation();
-	while (!err && (vol = bh_volume_at(cb->args[0]))) {
+	vol = bh_volume_at(cb->args[0], &cb->args[2]);
+	while (vol) {
 		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
 				  cb->nlh->nlmsg_seq, &bh_family, NLM_F_MULTI,
 				  BLKHOLD_CMD_VOLUME_GET);
@@ -520,9 +522,12 @@ static int bh_cmd_volume_dump(struct sk_buff *skb, struct netlink_callback *cb)
 			break;
 		}
 		genlmsg_end(skb, hdr);
-		if (!err)
-			cb->args[0]++;
+		if (err)
+			break;
+		cb->args[0]++;
+		vol = bh_volume_next(vol);
 	}
+	bh_volume_cursor_set(&cb->args[2], vol);
 	bh_registry_unlock();
 	return skb->len;
 }

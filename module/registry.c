@@ -50,15 +50,39 @@ u64 bh_registry_generation(void)
 	return bh_generation;
 }
 
-struct bh_volume *bh_volume_at(unsigned long index)
+/*
+ * The volume at @index of the registry's list, for a dump that goes on in
+ * a later message. @cursor keeps where the last message stopped: the
+ * volume there and the generation it is good for. While nothing changed,
+ * a dump of V volumes walks the list once, not once a message.
+ */
+struct bh_volume *bh_volume_at(unsigned long index, unsigned long *cursor)
 {
 	struct bh_volume *vol;
 
 	lockdep_assert_held(&bh_lock);
+	if (cursor[1] == (unsigned long)bh_generation + 1)
+		return (struct bh_volume *)cursor[0];
 	list_for_each_entry(vol, &bh_volumes, node)
 		if (index-- == 0)
 			return vol;
 	return NULL;
+}
+
+/* The volume after @vol, or NULL. */
+struct bh_volume *bh_volume_next(struct bh_volume *vol)
+{
+	lockdep_assert_held(&bh_lock);
+	return list_is_last(&vol->node, &bh_volumes) ? NULL :
+	       list_next_entry(vol, node);
+}
+
+/* A dump stops at @vol (NULL: the end) until its next message. */
+void bh_volume_cursor_set(unsigned long *cursor, struct bh_volume *vol)
+{
+	lockdep_assert_held(&bh_lock);
+	cursor[0] = (unsigned long)vol;
+	cursor[1] = (unsigned long)bh_generation + 1;
 }
 
 void bh_registry_assert_locked(void)
@@ -220,14 +244,8 @@ u64 bh_volume_diskseq(const struct bh_volume *vol)
 static struct bh_volume *bh_volume_lookup_range(const struct gendisk *disk,
 						sector_t start, sector_t nr)
 {
-	struct bh_volume *vol;
-
 	lockdep_assert_held(&bh_lock);
-	hlist_for_each_entry(vol, bh_bucket(disk), hash_node)
-		if (vol->disk == disk && vol->start == start &&
-		    vol->nr_sects == nr)
-			return vol;
-	return NULL;
+	return bh_spans_volume_at(disk, start, nr);
 }
 
 /* A volume whose disk is gone, by the number and diskseq it had. */
@@ -302,6 +320,7 @@ static struct bh_volume *bh_volume_new(struct gendisk *disk,
 		strscpy(vol->devname, disk->disk_name, sizeof(vol->devname));
 	}
 	bh_volume_learn_medium(vol, disk);
+	RB_CLEAR_NODE(&vol->span_node);
 	INIT_LIST_HEAD(&vol->holds);
 	vol->event_window = jiffies;
 	return vol;
@@ -457,14 +476,14 @@ static struct bh_volume *bh_volume_obtain(struct gendisk *disk,
 	vol->detached = test_bit(GD_DEAD, &disk->state);
 	vol->disk = vol->detached ? NULL : disk;
 	hlist_add_head_rcu(&vol->hash_node, bh_bucket(disk));
-	bh_spans_update(vol->spans);
+	bh_spans_insert(vol);
 	list_add_tail(&vol->node, &bh_volumes);
 	return vol;
 
 unpin:
 	bh_unpin();
 spans:
-	bh_spans_put(vol->spans);
+	bh_spans_put(vol);
 free:
 	bh_volume_free(vol);
 	return ERR_PTR(err);
@@ -514,7 +533,7 @@ void bh_volume_put(struct bh_volume *vol)
 	if (vol->nr_holds)
 		return;
 	hlist_del_init_rcu(&vol->hash_node);
-	bh_spans_put(vol->spans);
+	bh_spans_put(vol);
 	list_del(&vol->node);
 	bh_stack_put(vol);
 	bh_volume_restore_ro(vol);
@@ -547,12 +566,14 @@ int bh_volume_add_hold(struct bh_volume *vol, struct bh_hold *hold,
 	bh_nr_holds++;
 	bh_generation++;
 	bh_announce_hold(BLKHOLD_CMD_HOLD_ADDED, vol, hold->name, reason);
-	pr_notice("hold '%s'%s placed on %s by %s[%d] uid %u%s%s\n",
-		  hold->name,
-		  hold->record && !hold->record->transient ? " (stored)" : "",
-		  vol->devname,
-		  hold->comm, hold->pid, from_kuid(&init_user_ns, hold->uid),
-		  reason ? ": " : "", reason ?: "");
+	/* a stacked volume's hold is logged once, not once per range beneath */
+	if (!hold->derived)
+		pr_notice("hold '%s'%s placed on %s by %s[%d] uid %u%s%s\n",
+			  hold->name,
+			  hold->record && !hold->record->transient ?
+			  " (stored)" : "", vol->devname, hold->comm, hold->pid,
+			  from_kuid(&init_user_ns, hold->uid),
+			  reason ? ": " : "", reason ?: "");
 	return 0;
 }
 
@@ -560,11 +581,12 @@ static void bh_hold_remove(struct bh_volume *vol, struct bh_hold *hold,
 			   const char *reason)
 {
 	bh_announce_hold(BLKHOLD_CMD_HOLD_RELEASED, vol, hold->name, reason);
-	pr_notice("hold '%s' on %s released by %s[%d] uid %u%s%s\n",
-		  hold->name, vol->devname, current->comm,
-		  task_tgid_vnr(current),
-		  from_kuid(&init_user_ns, current_uid()),
-		  reason ? ": " : "", reason ?: "");
+	if (!hold->derived)
+		pr_notice("hold '%s' on %s released by %s[%d] uid %u%s%s\n",
+			  hold->name, vol->devname, current->comm,
+			  task_tgid_vnr(current),
+			  from_kuid(&init_user_ns, current_uid()),
+			  reason ? ": " : "", reason ?: "");
 	list_del(&hold->node);
 	kfree(hold);
 	vol->nr_holds--;

@@ -7,14 +7,24 @@
  * sorted by start, searched by bisection under RCU. An array is never
  * changed once published: every change of the disk's volumes (under
  * bh_lock) publishes a new one. Without memory for it the disk's volumes
- * are walked as before, until a later change builds one.
+ * are walked as before, until a later change builds one. A disk with many
+ * volumes is walked for a moment after a change too: its array is rebuilt
+ * once for a run of changes (a stacked hold places or releases thousands
+ * of ranges, one request each), not once a change.
  */
 #include "blkhold.h"
 
 #include <linux/hash.h>
 #include <linux/math64.h>
 #include <linux/slab.h>
-#include <linux/sort.h>
+#include <linux/workqueue.h>
+
+/*
+ * Up to this many volumes, a disk's array is rebuilt as it changes; above,
+ * BH_SPANS_SETTLE after the last change, or at the next drain.
+ */
+#define BH_SPANS_REBUILD_NOW	32
+#define BH_SPANS_SETTLE		(HZ / 10)
 
 struct bh_span {
 	sector_t start;
@@ -53,7 +63,10 @@ struct bh_disk_spans {
 	struct gendisk *disk;
 	struct gendisk *key;		/* @disk when indexed, for its bucket */
 	bool undrained;			/* a range placed with drain-later */
-	unsigned int nr_volumes;
+	bool stale;			/* @array NULL until the next rebuild */
+	unsigned int nr_volumes;	/* those that hold it */
+	unsigned int nr_indexed;	/* those in @volumes */
+	struct rb_root volumes;		/* by range, under bh_lock */
 	struct bh_span_array __rcu *array;
 	struct rcu_head rcu;
 };
@@ -180,30 +193,56 @@ struct bh_volume *bh_volume_find(const struct gendisk *disk, sector_t sector,
 	return bh_volume_find_scope(disk, sector, nr, false);
 }
 
-static int bh_span_cmp(const void *a, const void *b)
-{
-	const struct bh_span *x = a, *y = b;
+/* ---- the disk's volumes by range, for the registry ---- */
 
-	if (x->start != y->start)
-		return x->start < y->start ? -1 : 1;
+struct bh_range_key {
+	sector_t start;
+	sector_t nr;
+};
+
+static int bh_range_cmp(const void *key, const struct rb_node *node)
+{
+	const struct bh_range_key *k = key;
+	const struct bh_volume *vol = rb_entry(node, struct bh_volume, span_node);
+
+	if (k->start != vol->start)
+		return k->start < vol->start ? -1 : 1;
+	if (k->nr != vol->nr_sects)
+		return k->nr < vol->nr_sects ? -1 : 1;
 	return 0;
 }
 
-/* Is @vol one of the volumes indexed by @ds? */
-static bool bh_spans_of(const struct bh_disk_spans *ds,
-			const struct bh_volume *vol)
+static bool bh_range_less(struct rb_node *a, const struct rb_node *b)
 {
-	return vol->spans == ds;
+	const struct bh_volume *vol = rb_entry(a, struct bh_volume, span_node);
+	const struct bh_range_key k = { vol->start, vol->nr_sects };
+
+	return bh_range_cmp(&k, b) < 0;
 }
 
-static unsigned int bh_disk_volume_count(const struct bh_disk_spans *ds)
+/*
+ * The volume of live disk @disk covering exactly [@start, +@nr). A volume
+ * made as its disk died shares its range with none but its kind; it has
+ * no disk, so it is passed over.
+ */
+struct bh_volume *bh_spans_volume_at(const struct gendisk *disk,
+				     sector_t start, sector_t nr)
 {
-	struct bh_volume *vol;
-	unsigned int nr = 0;
+	const struct bh_range_key k = { start, nr };
+	struct bh_disk_spans *ds;
+	struct rb_node *node;
 
-	hlist_for_each_entry(vol, bh_bucket(ds->key), hash_node)
-		nr += bh_spans_of(ds, vol);
-	return nr;
+	bh_registry_assert_locked();
+	ds = bh_spans_lookup(disk);
+	node = ds ? rb_find_first(&k, &ds->volumes, bh_range_cmp) : NULL;
+	for (; node && !bh_range_cmp(&k, node); node = rb_next(node)) {
+		struct bh_volume *vol = rb_entry(node, struct bh_volume,
+						 span_node);
+
+		if (vol->disk == disk)
+			return vol;
+	}
+	return NULL;
 }
 
 /*
@@ -234,9 +273,9 @@ static void bh_span_slices_build(struct bh_span_array *arr)
 /* The disk's volumes in the registry now, as a new array. */
 static struct bh_span_array *bh_span_array_build(const struct bh_disk_spans *ds)
 {
-	unsigned int nr = bh_disk_volume_count(ds), i = 0;
+	unsigned int nr = ds->nr_indexed, i = 0;
 	struct bh_span_array *arr;
-	struct bh_volume *vol;
+	struct rb_node *node;
 	sector_t reach = 0;
 
 	/* no more slices than spans: nr + 1 counts at most */
@@ -245,43 +284,90 @@ static struct bh_span_array *bh_span_array_build(const struct bh_disk_spans *ds)
 	if (!arr)
 		return NULL;
 	arr->slice = (u32 *)&arr->span[nr];
-	hlist_for_each_entry(vol, bh_bucket(ds->key), hash_node) {
-		if (!bh_spans_of(ds, vol))
-			continue;
+	/* in order of their starts */
+	for (node = rb_first(&ds->volumes); node; node = rb_next(node)) {
+		struct bh_volume *vol = rb_entry(node, struct bh_volume,
+						 span_node);
+
+		reach = max(reach, vol->start + vol->nr_sects);
 		arr->span[i++] = (struct bh_span) {
 			.start = vol->start,
 			.end = vol->start + vol->nr_sects,
+			.reach = reach,
 			.vol = vol,
 		};
 	}
 	arr->nr = nr;
-	sort(arr->span, nr, sizeof(arr->span[0]), bh_span_cmp, NULL);
-	for (i = 0; i < nr; i++) {
-		reach = max(reach, arr->span[i].end);
-		arr->span[i].reach = reach;
-	}
 	arr->first = nr ? arr->span[0].start : 0;
 	arr->reach = reach;
 	bh_span_slices_build(arr);
 	return arr;
 }
 
-/*
- * The disk of @ds has gained or lost a volume in the registry: the I/O
- * path searches the new set from now on.
- */
-void bh_spans_update(struct bh_disk_spans *ds)
+/* Publish a new array of the disk's volumes now. */
+static void bh_spans_rebuild(struct bh_disk_spans *ds)
 {
 	struct bh_span_array *old, *arr;
 
-	bh_registry_assert_locked();
 	old = rcu_dereference_protected(ds->array, bh_registry_locked());
 	arr = bh_span_array_build(ds);
 	if (!arr)
 		pr_warn_ratelimited("no memory to index the held ranges of a disk, searching them one by one\n");
 	rcu_assign_pointer(ds->array, arr);
+	ds->stale = false;
 	if (old)
 		kvfree_rcu(old, rcu);
+}
+
+static void bh_spans_settled(struct work_struct *work);
+static DECLARE_DELAYED_WORK(bh_spans_settle_work, bh_spans_settled);
+
+/* Rebuild every array a run of changes left out of date. Under bh_lock. */
+static void bh_spans_flush(void)
+{
+	struct bh_disk_spans *ds;
+	unsigned int bkt;
+
+	for (bkt = 0; bkt < BH_BUCKETS; bkt++)
+		hlist_for_each_entry(ds, &bh_spans_by_disk[bkt], hash_node)
+			if (ds->stale)
+				bh_spans_rebuild(ds);
+}
+
+static void bh_spans_settled(struct work_struct *work)
+{
+	bh_registry_lock();
+	bh_spans_flush();
+	bh_registry_unlock();
+}
+
+/*
+ * The disk of @ds has gained or lost a volume in the registry: the I/O
+ * path searches the new set from now on. A disk of many volumes is walked
+ * until its run of changes settles: the walk follows the registry's list,
+ * so it is never out of date, only slower.
+ */
+static void bh_spans_update(struct bh_disk_spans *ds)
+{
+	struct bh_span_array *old;
+
+	bh_registry_assert_locked();
+	if (ds->nr_volumes <= BH_SPANS_REBUILD_NOW) {
+		bh_spans_rebuild(ds);
+		return;
+	}
+	old = rcu_dereference_protected(ds->array, bh_registry_locked());
+	RCU_INIT_POINTER(ds->array, NULL);
+	if (old)
+		kvfree_rcu(old, rcu);
+	ds->stale = true;
+	mod_delayed_work(system_wq, &bh_spans_settle_work, BH_SPANS_SETTLE);
+}
+
+/* No rebuild may run once the module's last volume is gone. */
+void bh_spans_exit(void)
+{
+	cancel_delayed_work_sync(&bh_spans_settle_work);
 }
 
 /*
@@ -321,12 +407,29 @@ void bh_spans_detach(const struct gendisk *disk)
 		WRITE_ONCE(ds->disk, NULL);
 }
 
-/* A volume of @ds's disk left the registry, or never entered it. */
-void bh_spans_put(struct bh_disk_spans *ds)
+/* @vol, published in the registry, joins its disk's index. */
+void bh_spans_insert(struct bh_volume *vol)
 {
+	struct bh_disk_spans *ds = vol->spans;
+
+	bh_registry_assert_locked();
+	rb_add(&vol->span_node, &ds->volumes, bh_range_less);
+	ds->nr_indexed++;
+	bh_spans_update(ds);
+}
+
+/* @vol left the registry, or never entered it. */
+void bh_spans_put(struct bh_volume *vol)
+{
+	struct bh_disk_spans *ds = vol->spans;
 	struct bh_span_array *arr;
 
 	bh_registry_assert_locked();
+	if (!RB_EMPTY_NODE(&vol->span_node)) {
+		rb_erase(&vol->span_node, &ds->volumes);
+		RB_CLEAR_NODE(&vol->span_node);
+		ds->nr_indexed--;
+	}
 	if (--ds->nr_volumes) {
 		bh_spans_update(ds);
 		return;
@@ -402,6 +505,8 @@ int bh_drain_deferred(struct netlink_ext_ack *extack)
 
 	mutex_lock(&bh_drain_mutex);
 	bh_registry_lock();
+	/* the drained ranges are searched fast from here on */
+	bh_spans_flush();
 	n = bh_undrained_count();
 	disks = n ? kmalloc_array(n, sizeof(*disks), GFP_KERNEL) : NULL;
 	if (n && !disks) {
