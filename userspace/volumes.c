@@ -39,11 +39,22 @@ int hold_parse(struct hold *h, struct nlattr *nest)
 	return 0;
 }
 
+/*
+ * An array of @n items grows to twice its size when @n is a power of two:
+ * a list of thousands is copied a few times, not once an item.
+ */
+static void *grow(void *array, size_t n, size_t size)
+{
+	if (n & (n - 1))
+		return array;
+	return realloc(array, (n ? 2 * n : 1) * size);
+}
+
 static int parse_hold(struct volume *v, struct nlattr *nest)
 {
 	struct hold *holds;
 
-	holds = realloc(v->holds, (v->nr_holds + 1) * sizeof(*holds));
+	holds = grow(v->holds, v->nr_holds, sizeof(*holds));
 	if (!holds)
 		return -1;
 	v->holds = holds;
@@ -83,7 +94,7 @@ static struct volume *volume_slot(struct volume_list *list, unsigned int major,
 		    v->start == start)
 			return v;
 	}
-	v = realloc(list->v, (list->n + 1) * sizeof(*v));
+	v = grow(list->v, list->n, sizeof(*v));
 	if (!v)
 		return NULL;
 	list->v = v;
