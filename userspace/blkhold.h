@@ -112,8 +112,9 @@ void records_free(struct record_list *list);
 struct record *records_find(struct record_list *list, const struct entry *e);
 int record_request(uint8_t cmd, const struct entry *e, const struct device *dev,
 		   char *errmsg, size_t errlen);
-int record_arm_beneath(const struct entry *e, const struct device *dev, char *errmsg,
-		       size_t errlen);
+int record_arm_drain_later(const struct entry *e, const struct device *dev, char *errmsg,
+			   size_t errlen);
+int records_drain(struct nl_conn *conn, char *errmsg, size_t errlen);
 
 /* identity.c */
 int device_identity(const struct device *dev, struct entry *e);

@@ -23,7 +23,7 @@ static void arm(const struct entry *e, bool kernel_had_some,
 		struct restore_count *c)
 {
 	char errmsg[256];
-	int err = record_request(BLKHOLD_CMD_RECORD_ADD, e, NULL, errmsg, sizeof(errmsg));
+	int err = record_arm_drain_later(e, NULL, errmsg, sizeof(errmsg));
 
 	if (err == -EEXIST) {
 		c->already++;
@@ -36,6 +36,29 @@ static void arm(const struct entry *e, bool kernel_had_some,
 			warn(e->identity, "stored hold '%s' was not armed before (stale initramfs copy of the store?); armed now",
 			     e->name);
 	}
+}
+
+/*
+ * The holds were armed leaving the writes in flight to their disks: wait
+ * for those once, so that when restore returns none can land.
+ */
+static int drain_armed(const char *where, const struct restore_count *c)
+{
+	struct nl_conn conn;
+	char errmsg[256];
+	int err;
+
+	if (!c->armed)
+		return 0;
+	if (conn_open_quiet(&conn)) {
+		fail(where, "cannot reach the blkhold kernel module to drain the armed disks");
+		return -1;
+	}
+	err = records_drain(&conn, errmsg, sizeof(errmsg));
+	conn_close(&conn);
+	if (err)
+		fail(where, "cannot wait for the writes in flight to the armed disks: %s", errmsg);
+	return err ? -1 : 0;
 }
 
 /* Armed in the kernel, unknown to the store: kept, and said. */
@@ -138,6 +161,8 @@ static int restore_from(const struct args *args)
 	for (i = 0; i < n; i++)
 		if (!entry_is_top(active[i]))
 			arm(active[i], false, &c);
+	if (drain_armed(args->from, &c))
+		c.failed++;
 	printf("restore: registry %s, sequence %" PRIu64 ", head %.16s: %zu stored hold%s, %zu armed now, %zu armed already\n",
 	       args->from, sequence, ledger_head(&l), n, n == 1 ? "" : "s", c.armed,
 	       c.already);
@@ -182,6 +207,8 @@ static int run(int argc, char *argv[], const struct command *self)
 		if (!entry_is_top(active[i]))
 			arm(active[i], before.n > 0, &c);
 	}
+	if (drain_armed(l.path, &c))
+		err = -1;
 	report_drift(&before, active, n);
 	/* the ranges beneath first: held before the stacks are looked at */
 	md_guard_arrays();

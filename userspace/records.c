@@ -136,11 +136,33 @@ int record_request(uint8_t cmd, const struct entry *e, const struct device *dev,
 }
 
 /*
- * Arm the range @e beneath a stacked volume on disk @dev, leaving the
- * writes in flight to it to the walk's one drain at the end (stack_drain()).
+ * Arm the stored hold @e (with @dev, on that disk) as one of many: the
+ * writes in flight to the ranges it holds are left to records_drain()
+ * once all are armed, one wait for the lot instead of one a disk.
  */
-int record_arm_beneath(const struct entry *e, const struct device *dev, char *errmsg,
-		       size_t errlen)
+int record_arm_drain_later(const struct entry *e, const struct device *dev, char *errmsg,
+			   size_t errlen)
 {
 	return record_transact(BLKHOLD_CMD_RECORD_ADD, e, dev, true, errmsg, errlen);
+}
+
+/*
+ * Wait until no write issued before now can still land on a range armed
+ * with drain-later (BLKHOLD_CMD_DRAIN). 0 or a negative errno, with the
+ * kernel's message in @errmsg.
+ */
+int records_drain(struct nl_conn *conn, char *errmsg, size_t errlen)
+{
+	struct nl_msg *msg = conn_request(conn, BLKHOLD_CMD_DRAIN, 0);
+	int err;
+
+	errmsg[0] = '\0';
+	if (!msg) {
+		snprintf(errmsg, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	err = conn_transact(conn, msg, NULL, NULL, errmsg, errlen);
+	if (err && !errmsg[0])
+		snprintf(errmsg, errlen, "%s", strerror(-err));
+	return err;
 }

@@ -40,6 +40,15 @@ struct extent {
 	bool node_only;
 };
 
+/* What place() learnt of the last device it held a range of. */
+struct leaf_facts {
+	unsigned int major, minor;	/* 0:0: nothing yet */
+	bool stacked;			/* a dm or md device */
+	bool known;			/* @name and @diskseq read */
+	char name[64];
+	uint64_t diskseq;
+};
+
 struct stack_walk {
 	const struct args *args;
 	const struct device *top;
@@ -47,6 +56,7 @@ struct stack_walk {
 	struct nl_conn conn;
 	int control;		/* /dev/mapper/control */
 	unsigned int placed;
+	struct leaf_facts leaf;
 };
 
 static void sysfs_dir(unsigned int major, unsigned int minor, char *dir, size_t len)
@@ -781,23 +791,43 @@ static int walk_dm(struct stack_walk *w, const struct extent *e, unsigned int de
 }
 
 /*
+ * The facts of @e's device, read once for a run of its ranges: a thin or
+ * fragmented LV has thousands on one disk, and the walk holds them in turn.
+ */
+static struct leaf_facts *leaf_facts(struct stack_walk *w, const struct extent *e)
+{
+	struct leaf_facts *f = &w->leaf;
+
+	if (f->major == e->major && f->minor == e->minor && (f->major || f->minor))
+		return f;
+	memset(f, 0, sizeof(*f));
+	f->major = e->major;
+	f->minor = e->minor;
+	f->stacked = has_sysfs(e->major, e->minor, "dm/name") ||
+		     has_sysfs(e->major, e->minor, "md/level");
+	f->known = !volume_facts(e, f->name, sizeof(f->name), &f->diskseq);
+	return f;
+}
+
+/*
  * A hold on @e derived from the top's. For a stored hold, a range on a
  * disk is a stored hold of its own instead (stack_store.c): the disk
  * comes back at boot before the stack above it does.
  */
 static int place(struct stack_walk *w, const struct extent *e)
 {
-	char errmsg[256], name[64];
+	struct leaf_facts *f = leaf_facts(w, e);
+	const char *name = f->name;
+	uint64_t diskseq = f->diskseq;
+	char errmsg[256];
 	struct nl_msg *msg;
-	uint64_t diskseq;
 	int err;
 
-	if (w->store && !has_sysfs(e->major, e->minor, "dm/name") &&
-	    !has_sysfs(e->major, e->minor, "md/level"))
+	if (w->store && !f->stacked)
 		return stack_store_leaf(w->store, e->major, e->minor, e->start,
 					e->sectors, e->node_only);
 
-	if (volume_facts(e, name, sizeof(name), &diskseq)) {
+	if (!f->known) {
 		fail(w->top->path, "the device %u:%u beneath is not known to the kernel",
 		     e->major, e->minor);
 		return -1;
@@ -1170,19 +1200,11 @@ static void clear_staged_table(struct stack_walk *w, const struct device *dev)
 static int stack_drain(struct stack_walk *w)
 {
 	char errmsg[256];
-	struct nl_msg *msg;
-	int err;
 
-	msg = conn_request(&w->conn, BLKHOLD_CMD_DRAIN, 0);
-	if (!msg) {
-		fail(w->top->path, "out of memory");
-		return -1;
-	}
-	err = conn_transact(&w->conn, msg, NULL, NULL, errmsg, sizeof(errmsg));
-	if (err)
-		fail(w->top->path, "cannot wait for the writes in flight beneath to drain: %s",
-		     errmsg[0] ? errmsg : strerror(-err));
-	return err ? -1 : 0;
+	if (!records_drain(&w->conn, errmsg, sizeof(errmsg)))
+		return 0;
+	fail(w->top->path, "cannot wait for the writes in flight beneath to drain: %s", errmsg);
+	return -1;
 }
 
 /* ---- loop: the backing file's extents on the filesystem's device ---- */

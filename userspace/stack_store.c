@@ -158,7 +158,7 @@ int stack_store_leaf(struct stack_store *s, unsigned int major, unsigned int min
 		return -1;
 	}
 	s->armed = grown;
-	err = record_arm_beneath(&e, &leaf, errmsg, sizeof(errmsg));
+	err = record_arm_drain_later(&e, &leaf, errmsg, sizeof(errmsg));
 	if (err) {
 		fail(s->top->path, "cannot hold %s sectors %" PRIu64 "-%" PRIu64 " beneath: %s",
 		     leaf.name, start, start + sectors - 1, errmsg);
