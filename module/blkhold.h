@@ -320,7 +320,7 @@ int bh_hold_insert_range(struct gendisk *disk, struct block_device *bdev,
 			 sector_t start, sector_t nr, const char *name,
 			 const char *reason, struct netlink_ext_ack *extack);
 int bh_hold_add(dev_t devt, u64 diskseq, const char *name, const char *reason,
-		struct netlink_ext_ack *extack);
+		bool drain_later, struct netlink_ext_ack *extack);
 /* A hold derived from the hold @name on the stacked volume root_*. */
 struct bh_derived_request {
 	dev_t devt;

@@ -239,8 +239,7 @@ static bool bh_is_derived(struct genl_info *info)
 	       info->attrs[BLKHOLD_A_ROOT_MINOR] ||
 	       info->attrs[BLKHOLD_A_ROOT_DISKSEQ] ||
 	       info->attrs[BLKHOLD_A_START] || info->attrs[BLKHOLD_A_SECTORS] ||
-	       info->attrs[BLKHOLD_A_NODE_ONLY] ||
-	       info->attrs[BLKHOLD_A_DRAIN_LATER];
+	       info->attrs[BLKHOLD_A_NODE_ONLY];
 }
 
 static int bh_cmd_hold_add(struct sk_buff *skb, struct genl_info *info)
@@ -256,6 +255,7 @@ static int bh_cmd_hold_add(struct sk_buff *skb, struct genl_info *info)
 		return err;
 	if (!bh_is_derived(info))
 		return bh_hold_add(req.devt, req.diskseq, req.name, req.reason,
+				   nla_get_flag(info->attrs[BLKHOLD_A_DRAIN_LATER]),
 				   info->extack);
 	err = bh_parse_derived(info, &req, &derived);
 	return err ?: bh_hold_add_derived(&derived, info->extack);

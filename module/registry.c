@@ -809,8 +809,12 @@ struct block_device *bh_node_get(dev_t devt, u64 diskseq,
 	return bdev;
 }
 
+/*
+ * With @drain_later, the writes in flight to a volume held for the first
+ * time are left to bh_drain_deferred(): one wait for a batch of holds.
+ */
 int bh_hold_add(dev_t devt, u64 diskseq, const char *name, const char *reason,
-		struct netlink_ext_ack *extack)
+		bool drain_later, struct netlink_ext_ack *extack)
 {
 	struct block_device *bdev = bh_node_get(devt, diskseq, extack);
 	int err;
@@ -822,6 +826,10 @@ int bh_hold_add(dev_t devt, u64 diskseq, const char *name, const char *reason,
 		goto out;
 	mutex_lock(&bh_lock);
 	err = bh_hold_insert(bdev, name, reason, extack);
+	if (err > 0 && drain_later) {
+		bh_drain_later(bdev->bd_disk);
+		err = 0;
+	}
 	mutex_unlock(&bh_lock);
 	/* a volume held already has had nothing in flight since its first hold */
 	if (err > 0)

@@ -340,12 +340,26 @@ TEST_F(nl, drain)
 	EXPECT_REJECTED(self->r, EINVAL);
 }
 
-/* drain-later is for a range beneath a stacked volume: it needs the root. */
-TEST_F(nl, drain_later_without_root)
+/* A hold of a batch leaves its drain to the batch's one drain. */
+TEST_F(nl, hold_with_drain_later)
+{
+	struct nl_msg *msg = hold_msg(_metadata, self, BLKHOLD_CMD_HOLD_ADD, "nl-batch");
+
+	nla_put_flag(msg, BLKHOLD_A_DRAIN_LATER);
+	transact(self->sk, msg, &self->r);
+	ASSERT_EQ(0, self->r.err) TH_LOG("%s", self->r.msg);
+	transact(self->sk, request(self->family, BLKHOLD_CMD_DRAIN, 0), &self->r);
+	EXPECT_EQ(0, self->r.err) TH_LOG("%s", self->r.msg);
+	transact(self->sk, hold_msg(_metadata, self, BLKHOLD_CMD_HOLD_DEL, "nl-batch"), &self->r);
+	EXPECT_EQ(0, self->r.err) TH_LOG("%s", self->r.msg);
+}
+
+/* node-only is for a range beneath a stacked volume: it needs the root. */
+TEST_F(nl, node_only_without_root)
 {
 	struct nl_msg *msg = hold_msg(_metadata, self, BLKHOLD_CMD_HOLD_ADD, "nl-x");
 
-	nla_put_flag(msg, BLKHOLD_A_DRAIN_LATER);
+	nla_put_flag(msg, BLKHOLD_A_NODE_ONLY);
 	transact(self->sk, msg, &self->r);
 	EXPECT_REJECTED(self->r, EINVAL);
 }
