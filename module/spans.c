@@ -14,6 +14,7 @@
  */
 #include "blkhold.h"
 
+#include <linux/async.h>
 #include <linux/hash.h>
 #include <linux/math64.h>
 #include <linux/slab.h>
@@ -491,11 +492,25 @@ static unsigned int bh_undrained_count(void)
 	return n;
 }
 
+static ASYNC_DOMAIN_EXCLUSIVE(bh_drain_domain);
+
+static void bh_drain_one(void *data, async_cookie_t cookie)
+{
+	struct gendisk *disk = data;
+
+	bh_wait_queue(disk);
+	put_disk(disk);
+}
+
 /*
  * Drain every disk with ranges placed with drain-later: one RCU Tasks
  * grace period for them all (bh_drain_disk() says why it is needed), then
- * each disk's queue. Drains run one at a time, so when one returns, every
- * range marked before it started has drained, by it or by the one before.
+ * each disk's queue. The queues freeze side by side, not in turn: each
+ * freeze waits for an RCU grace period of its own, and a queue whose
+ * requests wait on another disk's (a loop device, request-based dm) must
+ * not wait for it while that one stays frozen. Drains run one at a time,
+ * so when one returns, every range marked before it started has drained,
+ * by it or by the one before.
  */
 int bh_drain_deferred(struct netlink_ext_ack *extack)
 {
@@ -519,10 +534,9 @@ int bh_drain_deferred(struct netlink_ext_ack *extack)
 	bh_registry_unlock();
 	if (n)
 		synchronize_rcu_tasks();
-	for (i = 0; i < n; i++) {
-		bh_wait_queue(disks[i]);
-		put_disk(disks[i]);
-	}
+	for (i = 0; i < n; i++)
+		async_schedule_domain(bh_drain_one, disks[i], &bh_drain_domain);
+	async_synchronize_full_domain(&bh_drain_domain);
 	mutex_unlock(&bh_drain_mutex);
 	kfree(disks);
 	return 0;
