@@ -22,7 +22,7 @@ const char *const kind_names[__BLKHOLD_KIND_MAX] = {
 
 void json_string(FILE *f, const char *s)
 {
-	fputc('"', f);
+	putc_unlocked('"', f);
 	for (; *s; s++) {
 		unsigned char c = *s;
 
@@ -31,9 +31,9 @@ void json_string(FILE *f, const char *s)
 		else if (c < 0x20 || c == 0x7f)
 			fprintf(f, "\\u%04x", c);
 		else
-			fputc(c, f);
+			putc_unlocked(c, f);
 	}
-	fputc('"', f);
+	putc_unlocked('"', f);
 }
 
 void format_time(uint64_t epoch, char *buf, size_t len)
@@ -95,7 +95,8 @@ void print_volume_json(FILE *f, const struct volume *v)
 	size_t i;
 	int k;
 
-	if (!v->detached)
+	/* a range beneath a stacked volume has no node (0:0) to read one from */
+	if (!v->detached && (v->major || v->minor))
 		volume_identity(v->major, v->minor, v->diskseq, identity,
 				sizeof(identity));
 	fprintf(f, "{\"device\":\"/dev/%s\",\"name\":", v->name);
