@@ -162,11 +162,41 @@ slab_after=$(awk '/^Slab:/ { print $2 }' /proc/meminfo)
 del=$("$holds" del 10000 "${others[@]}")
 clock=${BENCH_CLOCK:-host}
 echo "holds,$rel,add 10000 holds (seconds; $clock clock),$(sed 's/.*: \([0-9.]*\) s.*/\1/' <<<"$add")"
-echo "holds,$rel,release 10000 holds (seconds; $clock clock),$(sed 's/.*: \([0-9.]*\) s.*/\1/' <<<"$del")"
+echo "holds,$rel,release 10000 holds (seconds; $clock clock; target 1),$(sed 's/.*: \([0-9.]*\) s.*/\1/' <<<"$del")"
 echo "holds,$rel,slab bytes per hold,$(( (slab_after - slab_before) * 1024 / 10000 ))"
+# The same 10,000 with one drain for the batch (drain-later), as restore
+# arms its holds: one RCU Tasks grace period instead of one a volume.
+batch=$("$holds" batch 10000 "${others[@]}")
+"$holds" del 10000 "${others[@]}" >/dev/null
+echo "holds,$rel,add 10000 holds with one drain (seconds; $clock clock; target 1),$(sed 's/.*: \([0-9.]*\) s.*/\1/' <<<"$batch")"
 state f /dev/nullb0
 echo "holds,$rel,hold a dm volume of $stack_ranges pieces (seconds; $clock clock),$stack_place_secs"
 drop_stack
+
+# 10,000 ranges of one disk, as a fragmented or thin LV holds, with the
+# hooks installed already (case f's volume is gone, the 10,000 holds of
+# case c keep them): placing, listing and releasing them.
+secs_since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }'; }
+place_others
+t0=$EPOCHREALTIME
+blkhold list --json >/tmp/bench-list.json
+secs=$(secs_since "$t0")
+listed=$(jq '[.volumes[].holds | length] | add' /tmp/bench-list.json)
+echo "holds,$rel,list --json of $listed holds on 100 volumes (seconds; $clock clock; target 0.5),$secs"
+stack_ranges=10000
+state_pieces=$stack_ranges
+place_stack /dev/nullb0 "$state_pieces" ||
+	{ echo "# bench: cannot hold a dm volume of $state_pieces pieces"; exit 1; }
+echo "holds,$rel,hold a dm volume of $state_pieces pieces (seconds; $clock clock; target 2),$stack_place_secs"
+t0=$EPOCHREALTIME
+blkhold list --json >/tmp/bench-list.json
+secs=$(secs_since "$t0")
+listed=$(jq '[.volumes[].holds | length] | add' /tmp/bench-list.json)
+echo "holds,$rel,list --json of $listed holds, 10000 volumes more (seconds; $clock clock),$secs"
+t0=$EPOCHREALTIME
+drop_stack
+echo "holds,$rel,release the $state_pieces pieces (seconds; $clock clock; target 1),$(secs_since "$t0")"
+drop_others
 
 # Refused requests per second: one process writing to a held device.
 blkhold hold /dev/nullb0 --name bench --transient >/dev/null

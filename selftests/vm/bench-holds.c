@@ -2,9 +2,12 @@
 /*
  * For "make bench": place or release N holds spread over the given block
  * devices through the blkhold family, one request each, and print how long
- * it took. usage: bench-holds add|del N DEVICE...
+ * it took. "add" waits out each new volume's writes in flight as it is
+ * held; "batch" places with drain-later and sends one drain at the end, as
+ * restore does. usage: bench-holds add|batch|del N DEVICE...
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,14 +57,17 @@ int main(int argc, char *argv[])
 	struct target *targets;
 	struct nl_sock *sk;
 	int family, ntargets, i, n, failed = 0;
+	bool batch;
 	uint8_t cmd;
 	double start;
 
-	if (argc < 4 || (strcmp(argv[1], "add") && strcmp(argv[1], "del"))) {
-		fprintf(stderr, "usage: bench-holds add|del N DEVICE...\n");
+	if (argc < 4 || (strcmp(argv[1], "add") && strcmp(argv[1], "batch") &&
+			 strcmp(argv[1], "del"))) {
+		fprintf(stderr, "usage: bench-holds add|batch|del N DEVICE...\n");
 		return 1;
 	}
-	cmd = strcmp(argv[1], "add") ? BLKHOLD_CMD_HOLD_DEL : BLKHOLD_CMD_HOLD_ADD;
+	batch = !strcmp(argv[1], "batch");
+	cmd = strcmp(argv[1], "del") ? BLKHOLD_CMD_HOLD_ADD : BLKHOLD_CMD_HOLD_DEL;
 	n = atoi(argv[2]);
 	ntargets = argc - 3;
 	targets = calloc(ntargets, sizeof(*targets));
@@ -89,6 +95,16 @@ int main(int argc, char *argv[])
 		nla_put_u32(msg, BLKHOLD_A_MINOR, t->minor);
 		nla_put_u64(msg, BLKHOLD_A_DISKSEQ, t->diskseq);
 		nla_put_string(msg, BLKHOLD_A_NAME, name);
+		if (batch)
+			nla_put_flag(msg, BLKHOLD_A_DRAIN_LATER);
+		if (nl_send_sync(sk, msg) < 0)
+			failed++;
+	}
+	if (batch) {
+		struct nl_msg *msg = nlmsg_alloc();
+
+		genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, NLM_F_REQUEST,
+			    BLKHOLD_CMD_DRAIN, BLKHOLD_FAMILY_VERSION);
 		if (nl_send_sync(sk, msg) < 0)
 			failed++;
 	}
