@@ -192,7 +192,7 @@ t0=$EPOCHREALTIME
 blkhold list --json >/tmp/bench-list.json
 secs=$(secs_since "$t0")
 listed=$(jq '[.volumes[].holds | length] | add' /tmp/bench-list.json)
-echo "holds,$rel,list --json of $listed holds, 10000 volumes more (seconds; $clock clock),$secs"
+echo "holds,$rel,list --json of $listed holds on 10100 volumes (seconds; $clock clock),$secs"
 t0=$EPOCHREALTIME
 drop_stack
 echo "holds,$rel,release the $state_pieces pieces (seconds; $clock clock; target 1),$(secs_since "$t0")"
