@@ -9,8 +9,9 @@
  * bh_lock) publishes a new one. Without memory for it the disk's volumes
  * are walked as before, until a later change builds one. A disk with many
  * volumes is walked for a moment after a change too: its array is rebuilt
- * once for a run of changes (a stacked hold places or releases thousands
- * of ranges, one request each), not once a change.
+ * at most once a tenth of a second during a run of changes (a stacked hold
+ * places or releases thousands of ranges, one request each), not once a
+ * change.
  */
 #include "blkhold.h"
 
@@ -22,7 +23,7 @@
 
 /*
  * Up to this many volumes, a disk's array is rebuilt as it changes; above,
- * BH_SPANS_SETTLE after the last change, or at the next drain.
+ * at most BH_SPANS_SETTLE after a change, or at the next drain.
  */
 #define BH_SPANS_REBUILD_NOW	32
 #define BH_SPANS_SETTLE		(HZ / 10)
@@ -345,8 +346,9 @@ static void bh_spans_settled(struct work_struct *work)
 /*
  * The disk of @ds has gained or lost a volume in the registry: the I/O
  * path searches the new set from now on. A disk of many volumes is walked
- * until its run of changes settles: the walk follows the registry's list,
- * so it is never out of date, only slower.
+ * until the next rebuild, which a run of changes does not postpone (a
+ * steady churn would keep the disk walked for good): the walk follows the
+ * registry's list, so it is never out of date, only slower.
  */
 static void bh_spans_update(struct bh_disk_spans *ds)
 {
@@ -362,7 +364,7 @@ static void bh_spans_update(struct bh_disk_spans *ds)
 	if (old)
 		kvfree_rcu(old, rcu);
 	ds->stale = true;
-	mod_delayed_work(system_wq, &bh_spans_settle_work, BH_SPANS_SETTLE);
+	queue_delayed_work(system_wq, &bh_spans_settle_work, BH_SPANS_SETTLE);
 }
 
 /* No rebuild may run once the module's last volume is gone. */
