@@ -13,6 +13,7 @@
  * "SOURCE=VALUE", SOURCE being the attribute's path below /sys/block/X.
  */
 #include "blkhold.h"
+#include "disk.h"
 
 #include <linux/ctype.h>
 #include <linux/device.h>

@@ -6,6 +6,10 @@
  * second; the next event sent says how many were suppressed.
  */
 #include "blkhold.h"
+#include "events.h"
+
+/* Refusal events announced per volume and second; the rest are counted. */
+#define BH_EVENTS_PER_SEC	20
 
 #include <linux/cred.h>
 #include <linux/ratelimit.h>

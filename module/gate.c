@@ -23,6 +23,11 @@
  * call through to the original.
  */
 #include "blkhold.h"
+#include "events.h"
+#include "gate.h"
+#include "hooks.h"
+#include "registry.h"
+#include "spans.h"
 
 #include <linux/bio.h>
 #include <linux/blk-mq.h>

@@ -18,6 +18,7 @@
  * (blkhold.h), which return into the refusal function themselves.
  */
 #include "blkhold.h"
+#include "hooks.h"
 
 #include <linux/kallsyms.h>
 #include <linux/module.h>

@@ -7,6 +7,16 @@
  * does. Disk arrival is watched from load to unload (persist.c).
  */
 #include "blkhold.h"
+#include "disk.h"
+#include "gate.h"
+#include "hooks.h"
+#include "netlink.h"
+#include "passthru.h"
+#include "persist.h"
+#include "registry.h"
+#include "spans.h"
+#include "stack.h"
+#include "tamper.h"
 
 #include <linux/module.h>
 #include <linux/rcupdate.h>

@@ -8,6 +8,12 @@
  * and parties, not for every local user.
  */
 #include "blkhold.h"
+#include "disk.h"
+#include "events.h"
+#include "netlink.h"
+#include "persist.h"
+#include "registry.h"
+#include "spans.h"
 
 #include <linux/capability.h>
 #include <linux/cred.h>

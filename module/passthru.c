@@ -21,6 +21,13 @@
  * protected"; NVMe with Namespace Is Write Protected, Do Not Retry.
  */
 #include "blkhold.h"
+#include "disk.h"
+#include "events.h"
+#include "hooks.h"
+#include "passthru.h"
+#include "persist.h"
+#include "registry.h"
+#include "spans.h"
 
 #include <linux/ata.h>
 #include <linux/blk-mq.h>

@@ -22,12 +22,21 @@
  * with a full barrier in between. Binding twice is no error.
  */
 #include "blkhold.h"
+#include "disk.h"
+#include "events.h"
+#include "hooks.h"
+#include "persist.h"
+#include "registry.h"
+#include "spans.h"
 
 #include <linux/device.h>
 #include <linux/moduleparam.h>
 #include <linux/slab.h>
 
-unsigned int bh_max_records = 10000;
+/* The hold a disk gets whose identity cannot be read while records wait. */
+#define BH_UNIDENTIFIED_HOLD	"blkhold-unidentified"
+
+static unsigned int bh_max_records = 10000;
 module_param_named(max_records, bh_max_records, uint, 0444);
 MODULE_PARM_DESC(max_records, "armed records, stored and transient (10000)");
 
@@ -69,7 +78,8 @@ struct bh_record *bh_record_find_subsys(const char *nqn)
  * the table was rewritten. The range stays held; the alert says so. May
  * run in atomic context (bdev_add()).
  */
-void bh_check_partuuid(const struct bh_volume *vol, struct block_device *bdev)
+static void bh_check_partuuid(const struct bh_volume *vol,
+			      struct block_device *bdev)
 {
 	const char *uuid = bdev->bd_meta_info ? bdev->bd_meta_info->uuid : "";
 	char what[160];
@@ -305,10 +315,13 @@ BH_HOOK_CALLBACK(bh_arrival_callback, bh_always_arrives)
 static bool bh_bdev_adding(struct ftrace_regs *fregs)
 {
 	struct block_device *bdev = (void *)bh_ftrace_arg(fregs, 0);
+	struct bh_volume *vol;
 
 	if (bh_disk_may_be_held(bdev->bd_disk)) {
 		rcu_read_lock_sched_notrace();
-		bh_volume_appeared(bdev, bh_ftrace_arg(fregs, 1));
+		vol = bh_volume_appeared(bdev, bh_ftrace_arg(fregs, 1));
+		if (vol)
+			bh_check_partuuid(vol, bdev);
 		rcu_read_unlock_sched_notrace();
 	}
 	return false;
@@ -451,7 +464,7 @@ static void bh_record_disarm(struct bh_record *rec, const char *reason)
 }
 
 /* Disarm and free an armed record. */
-void bh_record_drop(struct bh_record *rec, const char *reason)
+static void bh_record_drop(struct bh_record *rec, const char *reason)
 {
 	bh_record_disarm(rec, reason);
 	call_rcu(&rec->rcu, bh_record_free_rcu);
@@ -577,8 +590,9 @@ int bh_record_del(const struct bh_record *key, const char *reason,
  * path disks, the disk again after a re-plug). -ENODATA for a disk without
  * an identity: the caller holds it alone.
  */
-int bh_hold_add_paths(struct block_device *bdev, const char *name,
-		      const char *reason, struct netlink_ext_ack *extack)
+static int bh_hold_add_paths(struct block_device *bdev, const char *name,
+			     const char *reason,
+			     struct netlink_ext_ack *extack)
 {
 	struct gendisk *disk = bdev->bd_disk;
 	struct bh_record *rec;
@@ -603,6 +617,56 @@ int bh_hold_add_paths(struct block_device *bdev, const char *name,
 out:
 	kfree(rec);
 	kfree(proto);
+	return err;
+}
+
+/*
+ * With @drain_later, the writes in flight to a volume held for the first
+ * time are left to bh_drain_deferred(): one wait for a batch of holds.
+ */
+int bh_hold_add(dev_t devt, u64 diskseq, const char *name, const char *reason,
+		bool drain_later, struct netlink_ext_ack *extack)
+{
+	struct block_device *bdev = bh_node_get(devt, diskseq, extack);
+	sector_t start;
+	int err;
+
+	if (IS_ERR(bdev))
+		return PTR_ERR(bdev);
+	err = bh_hold_add_paths(bdev, name, reason, extack);
+	if (err != -ENODATA)
+		goto out;
+	start = bdev_is_partition(bdev) ? bdev->bd_start_sect : 0;
+	bh_registry_lock();
+	err = bh_hold_insert_range(bdev->bd_disk, bdev, start,
+				   bdev_nr_sectors(bdev), name, reason, extack);
+	if (err > 0 && drain_later) {
+		bh_drain_later(bdev->bd_disk);
+		err = 0;
+	}
+	bh_registry_unlock();
+	/* a volume held already has had nothing in flight since its first hold */
+	if (err > 0)
+		bh_drain_disk(bdev->bd_disk);
+	err = min(err, 0);
+out:
+	bh_bdev_put(bdev);
+	return err;
+}
+
+/* Release the hold @name; a transient record's ends with its record. */
+int bh_hold_release(dev_t devt, u64 diskseq, const char *name,
+		    const char *reason, struct netlink_ext_ack *extack)
+{
+	struct bh_record *transient;
+	int err;
+
+	bh_registry_lock();
+	err = bh_hold_remove_named(devt, diskseq, name, reason, &transient,
+				   extack);
+	if (transient)
+		bh_record_drop(transient, reason);
+	bh_registry_unlock();
 	return err;
 }
 

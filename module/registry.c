@@ -10,6 +10,12 @@
  * waits for a hold, and a hold never waits for them.
  */
 #include "blkhold.h"
+#include "disk.h"
+#include "events.h"
+#include "hooks.h"
+#include "registry.h"
+#include "spans.h"
+#include "stack.h"
 
 #include <linux/blk-mq.h>
 #include <linux/cred.h>
@@ -21,28 +27,16 @@
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
 
-unsigned int bh_max_holds_per_volume = 1024;
+static unsigned int bh_max_holds_per_volume = 1024;
 module_param_named(max_holds_per_volume, bh_max_holds_per_volume, uint, 0444);
 MODULE_PARM_DESC(max_holds_per_volume, "holds one volume may carry (1024)");
-unsigned int bh_max_holds = 100000;
+static unsigned int bh_max_holds = 100000;
 module_param_named(max_holds, bh_max_holds, uint, 0444);
 MODULE_PARM_DESC(max_holds, "holds on the whole host (100000)");
 
-static DEFINE_MUTEX(bh_lock);
-struct hlist_head bh_by_disk[BH_BUCKETS];
 static LIST_HEAD(bh_volumes);
 static unsigned int bh_nr_holds;
 static u64 bh_generation;
-
-void bh_registry_lock(void)
-{
-	mutex_lock(&bh_lock);
-}
-
-void bh_registry_unlock(void)
-{
-	mutex_unlock(&bh_lock);
-}
 
 u64 bh_registry_generation(void)
 {
@@ -83,17 +77,6 @@ void bh_volume_cursor_set(unsigned long *cursor, struct bh_volume *vol)
 	lockdep_assert_held(&bh_lock);
 	cursor[0] = (unsigned long)vol;
 	cursor[1] = (unsigned long)bh_generation + 1;
-}
-
-void bh_registry_assert_locked(void)
-{
-	lockdep_assert_held(&bh_lock);
-}
-
-/* For lockdep's checks of RCU lists and pointers that bh_lock guards. */
-int bh_registry_locked(void)
-{
-	return !IS_ENABLED(CONFIG_LOCKDEP) || lockdep_is_held(&bh_lock);
 }
 
 /* ---- the medium's other handles, for the request gate (RCU) ---- */
@@ -659,10 +642,10 @@ struct bh_volume *bh_record_volume(const struct bh_record *rec)
  * a volume made at the disk's arrival with exactly its range learns its
  * number and name, and the node gets the read-only flag before anyone can
  * open it. Ranges held only for a stacked volume above are not the node's:
- * it stays writable for the stack's other users. Called under an RCU
- * read-side section.
+ * it stays writable for the stack's other users. Returns the node's
+ * volume, if it has one. Called under an RCU read-side section.
  */
-void bh_volume_appeared(struct block_device *bdev, dev_t devt)
+struct bh_volume *bh_volume_appeared(struct block_device *bdev, dev_t devt)
 {
 	sector_t start = bdev_is_partition(bdev) ? bdev->bd_start_sect : 0;
 	sector_t nr = bdev_nr_sectors(bdev);
@@ -678,32 +661,10 @@ void bh_volume_appeared(struct block_device *bdev, dev_t devt)
 			WRITE_ONCE(vol->devt, devt);
 			bh_set_ro(vol, bdev);
 		}
-		bh_check_partuuid(vol, bdev);
+		/* one volume per range of a disk */
+		return vol;
 	}
-}
-
-/*
- * Bios that passed the gate before the volume was published may still be
- * on their way: wait for them, so none lands after the hold is reported.
- * Between the gate and the disk's queue a bio's submitter does not sleep,
- * but for one place: __bio_queue_enter(), waiting out someone else's
- * freeze, which gates the bio again when it wakes (gate.c). So once every
- * task has been through a voluntary context switch (an RCU Tasks grace
- * period), each bio that passed has entered the queue or will be gated
- * again, and freezing the queue waits until those in it have completed.
- * One a throttle or a dm queue held back meets the gate again when it is
- * sent on.
- */
-void bh_drain_disk(struct gendisk *disk)
-{
-	synchronize_rcu_tasks();
-	bh_wait_queue(disk);
-}
-
-/* The second half: the bios in @disk's queue complete. */
-void bh_wait_queue(struct gendisk *disk)
-{
-	bh_drain_queue(disk->queue);
+	return NULL;
 }
 
 /*
@@ -776,15 +737,6 @@ int bh_hold_insert_range(struct gendisk *disk, struct block_device *bdev,
 	return ret;
 }
 
-static int bh_hold_insert(struct block_device *bdev, const char *name,
-			  const char *reason, struct netlink_ext_ack *extack)
-{
-	sector_t start = bdev_is_partition(bdev) ? bdev->bd_start_sect : 0;
-
-	return bh_hold_insert_range(bdev->bd_disk, bdev, start,
-				    bdev_nr_sectors(bdev), name, reason, extack);
-}
-
 /*
  * The node @devt of disk @diskseq, found in the block class: no open, so
  * no module autoload and no wait for the disk's open_mutex.
@@ -807,37 +759,6 @@ struct block_device *bh_node_get(dev_t devt, u64 diskseq,
 		return ERR_PTR(-ESTALE);
 	}
 	return bdev;
-}
-
-/*
- * With @drain_later, the writes in flight to a volume held for the first
- * time are left to bh_drain_deferred(): one wait for a batch of holds.
- */
-int bh_hold_add(dev_t devt, u64 diskseq, const char *name, const char *reason,
-		bool drain_later, struct netlink_ext_ack *extack)
-{
-	struct block_device *bdev = bh_node_get(devt, diskseq, extack);
-	int err;
-
-	if (IS_ERR(bdev))
-		return PTR_ERR(bdev);
-	err = bh_hold_add_paths(bdev, name, reason, extack);
-	if (err != -ENODATA)
-		goto out;
-	mutex_lock(&bh_lock);
-	err = bh_hold_insert(bdev, name, reason, extack);
-	if (err > 0 && drain_later) {
-		bh_drain_later(bdev->bd_disk);
-		err = 0;
-	}
-	mutex_unlock(&bh_lock);
-	/* a volume held already has had nothing in flight since its first hold */
-	if (err > 0)
-		bh_drain_disk(bdev->bd_disk);
-	err = min(err, 0);
-out:
-	bh_bdev_put(bdev);
-	return err;
 }
 
 /* Is @hold derived from the hold @name of root volume @root? */
@@ -887,14 +808,21 @@ static struct bh_volume *bh_volume_named(dev_t devt, u64 diskseq)
 	return vol ?: bh_volume_lookup_devt(devt, diskseq);
 }
 
-int bh_hold_release(dev_t devt, u64 diskseq, const char *name,
-		    const char *reason, struct netlink_ext_ack *extack)
+/*
+ * Remove the hold @name of the volume @devt/@diskseq names. The hold of a
+ * transient record is the record's to end: it is handed back in
+ * @transient, for the caller to drop under the same bh_lock.
+ */
+int bh_hold_remove_named(dev_t devt, u64 diskseq, const char *name,
+			 const char *reason, struct bh_record **transient,
+			 struct netlink_ext_ack *extack)
 {
 	struct bh_volume *vol;
 	struct bh_hold *hold;
 	int err = 0;
 
-	mutex_lock(&bh_lock);
+	lockdep_assert_held(&bh_lock);
+	*transient = NULL;
 	vol = bh_volume_named(devt, diskseq);
 	hold = vol ? bh_hold_lookup(vol, name) : NULL;
 	if (!vol) {
@@ -904,7 +832,7 @@ int bh_hold_release(dev_t devt, u64 diskseq, const char *name,
 		NL_SET_ERR_MSG(extack, "the volume has no hold of that name");
 		err = -ENOENT;
 	} else if (hold->record && hold->record->transient) {
-		bh_record_drop(hold->record, reason);
+		*transient = hold->record;
 	} else if (hold->record) {
 		NL_SET_ERR_MSG(extack,
 			       "the hold is a stored one: release its record (blkhold release updates the store)");
@@ -917,7 +845,6 @@ int bh_hold_release(dev_t devt, u64 diskseq, const char *name,
 		bh_release_derived(vol, name, reason);
 		bh_hold_remove(vol, hold, reason);
 	}
-	mutex_unlock(&bh_lock);
 	return err;
 }
 

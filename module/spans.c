@@ -14,6 +14,7 @@
  * change.
  */
 #include "blkhold.h"
+#include "spans.h"
 
 #include <linux/async.h>
 #include <linux/hash.h>
@@ -74,6 +75,31 @@ struct bh_disk_spans {
 };
 
 static struct hlist_head bh_spans_by_disk[BH_BUCKETS];
+
+/* Every change to the index, the registry and the records (spans.h). */
+DEFINE_MUTEX(bh_lock);
+struct hlist_head bh_by_disk[BH_BUCKETS];
+
+void bh_registry_lock(void)
+{
+	mutex_lock(&bh_lock);
+}
+
+void bh_registry_unlock(void)
+{
+	mutex_unlock(&bh_lock);
+}
+
+void bh_registry_assert_locked(void)
+{
+	lockdep_assert_held(&bh_lock);
+}
+
+/* For lockdep's checks of RCU lists and pointers that bh_lock guards. */
+int bh_registry_locked(void)
+{
+	return !IS_ENABLED(CONFIG_LOCKDEP) || lockdep_is_held(&bh_lock);
+}
 
 static struct hlist_head *bh_spans_bucket(const struct gendisk *disk)
 {
@@ -444,7 +470,25 @@ void bh_spans_put(struct bh_volume *vol)
 	kfree_rcu(ds, rcu);
 }
 
-/* ---- draining many ranges at once ---- */
+/* ---- draining writes in flight ---- */
+
+/*
+ * Bios that passed the gate before the volume was published may still be
+ * on their way: wait for them, so none lands after the hold is reported.
+ * Between the gate and the disk's queue a bio's submitter does not sleep,
+ * but for one place: __bio_queue_enter(), waiting out someone else's
+ * freeze, which gates the bio again when it wakes (gate.c). So once every
+ * task has been through a voluntary context switch (an RCU Tasks grace
+ * period), each bio that passed has entered the queue or will be gated
+ * again, and freezing the queue waits until those in it have completed.
+ * One a throttle or a dm queue held back meets the gate again when it is
+ * sent on.
+ */
+void bh_drain_disk(struct gendisk *disk)
+{
+	synchronize_rcu_tasks();
+	bh_drain_queue(disk->queue);
+}
 
 /*
  * A range of @disk was placed with drain-later: writes that passed the
@@ -500,7 +544,7 @@ static void bh_drain_one(void *data, async_cookie_t cookie)
 {
 	struct gendisk *disk = data;
 
-	bh_wait_queue(disk);
+	bh_drain_queue(disk->queue);
 	put_disk(disk);
 }
 

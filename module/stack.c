@@ -27,6 +27,10 @@
  * them, it answers for them.
  */
 #include "blkhold.h"
+#include "events.h"
+#include "hooks.h"
+#include "spans.h"
+#include "stack.h"
 
 #include <linux/device-mapper.h>
 #include <linux/dm-ioctl.h>

@@ -20,6 +20,11 @@
  * every held volume. The 32-bit and x32 entry points are hooked too.
  */
 #include "blkhold.h"
+#include "events.h"
+#include "hooks.h"
+#include "registry.h"
+#include "spans.h"
+#include "tamper.h"
 
 #include <linux/kallsyms.h>
 #include <linux/reboot.h>
