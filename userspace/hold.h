@@ -9,9 +9,18 @@ int hold_request(uint8_t cmd, const struct args *args, const struct device *dev)
 /* stack.c: holds on device-mapper volumes and what lies beneath */
 bool stack_is_dm(const struct device *dev);
 bool stack_is_md(const struct device *dev);
-struct stack_store;
+/*
+ * Where a stored stacked hold's ranges on disks go, instead of holds
+ * derived from the top's: @leaf is called for each (stack_store.c).
+ */
+struct stack_leaf_sink {
+	int (*leaf)(void *ctx, unsigned int major, unsigned int minor,
+		    uint64_t start, uint64_t sectors, bool node_only);
+	void *ctx;
+};
+
 int stack_hold(const struct args *args, const struct device *dev,
-	       struct stack_store *store);
+	       const struct stack_leaf_sink *sink);
 
 /* loop.c: devices whose storage is reachable elsewhere */
 bool loop_is(const struct device *dev);
@@ -53,8 +62,6 @@ struct stack_restore_count {
 };
 
 int stack_top_identity(const struct device *dev, char *id, size_t len);
-int stack_store_leaf(struct stack_store *s, unsigned int major, unsigned int minor,
-		     uint64_t start, uint64_t sectors, bool node_only);
 int stack_hold_stored(const struct args *args, const struct device *dev);
 bool stack_stored(const struct ledger *l, const char *top, const char *name);
 int stack_top_held(const struct entry *top);

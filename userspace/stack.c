@@ -52,7 +52,7 @@ struct leaf_facts {
 struct stack_walk {
 	const struct args *args;
 	const struct device *top;
-	struct stack_store *store;	/* stored hold: disks' ranges go there */
+	const struct stack_leaf_sink *sink;	/* stored hold: disks' ranges go there */
 	struct nl_conn conn;
 	int control;		/* /dev/mapper/control */
 	unsigned int placed;
@@ -823,9 +823,9 @@ static int place(struct stack_walk *w, const struct extent *e)
 	struct nl_msg *msg;
 	int err;
 
-	if (w->store && !f->stacked)
-		return stack_store_leaf(w->store, e->major, e->minor, e->start,
-					e->sectors, e->node_only);
+	if (w->sink && !f->stacked)
+		return w->sink->leaf(w->sink->ctx, e->major, e->minor, e->start,
+				     e->sectors, e->node_only);
 
 	if (!f->known) {
 		fail(w->top->path, "the device %u:%u beneath is not known to the kernel",
@@ -1234,9 +1234,9 @@ static int walk_loop(struct stack_walk *w)
  * top's hold is released, which releases what was placed here.
  */
 int stack_hold(const struct args *args, const struct device *dev,
-	       struct stack_store *store)
+	       const struct stack_leaf_sink *sink)
 {
-	struct stack_walk w = { .args = args, .top = dev, .store = store };
+	struct stack_walk w = { .args = args, .top = dev, .sink = sink };
 	struct extent top = { .major = dev->major, .minor = dev->minor, .sectors = dev->sectors };
 	int err = -1;
 

@@ -128,9 +128,10 @@ static void compare_leaf(struct stack_store *s, const struct entry *e)
  * A range on a disk beneath: stored, then armed (the kernel holds it at
  * once, and again whenever the disk appears). On restore, compared only.
  */
-int stack_store_leaf(struct stack_store *s, unsigned int major, unsigned int minor,
-		     uint64_t start, uint64_t sectors, bool node_only)
+static int stack_store_leaf(void *ctx, unsigned int major, unsigned int minor,
+			    uint64_t start, uint64_t sectors, bool node_only)
 {
+	struct stack_store *s = ctx;
 	struct device leaf;
 	struct entry e, *grown;
 	char errmsg[256];
@@ -169,6 +170,15 @@ int stack_store_leaf(struct stack_store *s, unsigned int major, unsigned int min
 	}
 	s->armed[s->nr_armed++] = e;
 	return 0;
+}
+
+/* Hold the stack above @dev, its ranges on disks stored and armed through @s. */
+static int stack_hold_into(const struct args *args, const struct device *dev,
+			   struct stack_store *s)
+{
+	const struct stack_leaf_sink sink = { .leaf = stack_store_leaf, .ctx = s };
+
+	return stack_hold(args, dev, &sink);
 }
 
 /* Release @e in the kernel and the store, saying @why. */
@@ -272,7 +282,7 @@ int stack_hold_stored(const struct args *args, const struct device *dev)
 	} else if (!ledger_append(&l, &top)) {
 		if (hold_request(BLKHOLD_CMD_HOLD_ADD, args, dev))
 			release_entry(&l, &top, "not placed: the kernel refused the hold");
-		else if (stack_hold(args, dev, &s))
+		else if (stack_hold_into(args, dev, &s))
 			undo(&s, &top);
 		else
 			err = 0;
@@ -370,7 +380,7 @@ static int restore_top(const struct entry *top_entry, const struct entry **activ
 	s.top = &dev;
 	s.seen = calloc(n ? n : 1, sizeof(*s.seen));
 	if (!s.seen || hold_request(BLKHOLD_CMD_HOLD_ADD, &args, &dev) ||
-	    stack_hold(&args, &dev, &s)) {
+	    stack_hold_into(&args, &dev, &s)) {
 		free(s.seen);
 		return -1;
 	}
