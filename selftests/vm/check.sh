@@ -56,6 +56,7 @@ mapfile -t sources < <(ls module/*.[ch] | grep -v '\.mod\.c$')
 
 make -s -C userspace || die "building the CLI failed"
 make -s -C userspace test || die "the CLI's unit tests failed"
+"$here/check-layers.sh" || die "a file uses a layer above it or a circle of calls (check-layers.sh says which)"
 "$here/ynl-check.sh" || die "the netlink spec and the uapi header disagree"
 # The boot files, with the CLI they name built.
 for unit in boot/systemd/*.service boot/systemd/*.timer; do
