@@ -1,9 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0
 #
+# make deps            install what make needs (as root; Debian 12)
 # make                 module/blkhold.ko for KDIR and the CLI userspace/blkhold
 # make KDIR=/lib/modules/RELEASE/build   the module for another kernel
 # make install         module (modules_install + depmod), CLI, man page, bash completion, and the
 #                      boot path: initramfs-tools hook and script, modprobe.d, systemd unit
+# make check, demo, bench and deb install what each needs first (as root), unless
+# BLKHOLD_NO_INSTALL=1
 # make check           build for every supported kernel, run the selftests in VMs
 # make check-debug     the selftests on a 6.12 kernel with KASAN, lockdep, UBSAN, kmemleak
 # make deb             Debian packages blkhold-dkms and blkhold (build/deb/)
@@ -82,7 +85,11 @@ wipe-initrd:
 
 # Debian packages blkhold-dkms and blkhold in build/deb/, checked by lintian.
 deb:
+	@[ -n "$(BLKHOLD_NO_INSTALL)" ] || selftests/vm/install-deps.sh deb
 	scripts/make-deb.sh
+
+deps:
+	selftests/vm/install-deps.sh build
 
 clean:
 	-test -e $(KDIR)/Makefile && $(MAKE) -C $(KDIR) M=$(CURDIR) clean
@@ -90,5 +97,5 @@ clean:
 	$(MAKE) -C selftests clean
 	rm -rf build
 
-.PHONY: all module cli install install-module install-userspace check check-debug demo bench deb uapi \
+.PHONY: all deps module cli install install-module install-userspace check check-debug demo bench deb uapi \
 	wipe-initrd clean

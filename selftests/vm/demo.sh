@@ -7,7 +7,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 project=$(cd "$here/../.." && pwd)
 cd "$project" || exit 1
 
-[ -n "${BLKHOLD_NO_INSTALL:-}" ] || "$here/install-deps.sh" || exit 1
+[ -n "${BLKHOLD_NO_INSTALL:-}" ] || "$here/install-deps.sh" demo || exit 1
 kernel=$("$here/kernels.sh" | tail -n 1)
 [ -n "$kernel" ] || { echo "demo: no supported kernel installed" >&2; exit 1; }
 make -s -C userspace && "$here/build-module.sh" "$kernel" || exit 1

@@ -1,25 +1,49 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Install what building and testing blkhold needs on Debian 12, when it is
-# missing: both supported kernels (images and headers), QEMU, libnl, and
-# the real storage tools the tests attack with. Needs root and apt.
+# Install what a target of the Makefile needs on Debian 12, when it is
+# missing. Needs root and apt.
+#
+# usage: install-deps.sh [TARGET]
+#   build   make: a compiler, libnl, libcrypto, libcurl, this kernel's headers
+#   deb     make deb: build's, debhelper, dh-dkms, lintian
+#   demo    make demo: build's, QEMU, a supported kernel and its headers,
+#           what the VM's init and the demo's wipe tools run
+#   check   make check and make bench (the default): all of the above, both
+#           of Debian 12's kernels, the real storage tools the tests attack
+#           with, Ironic, Ansible, debootstrap for the Debian 13 build root
 set -euo pipefail
 
-packages=(
-	build-essential pkg-config libnl-genl-3-dev libnl-3-dev kmod
-	linux-image-amd64 linux-headers-amd64
+target=${1:-check}
+
+build=(build-essential pkg-config libnl-genl-3-dev libnl-3-dev libssl-dev
+	libcurl4-openssl-dev kmod)
+deb=(dpkg-dev debhelper dh-dkms lintian)
+demo=(linux-image-amd64 linux-headers-amd64 qemu-system-x86 busybox-static
+	cpio gzip util-linux e2fsprogs coreutils)
+check=(
 	linux-image-6.12-amd64 linux-headers-6.12-amd64
 	linux-source-6.1 linux-source-6.12 python3-yaml python3-jsonschema
-	qemu-system-x86 busybox-static cpio xz-utils gzip
-	util-linux fdisk e2fsprogs sg3-utils nvme-cli fio mdadm dmsetup
-	iproute2 jq hdparm coreutils kexec-tools python3 procps perl bsdextrautils
+	xz-utils fdisk sg3-utils nvme-cli fio mdadm dmsetup
+	iproute2 jq hdparm kexec-tools python3 procps perl bsdextrautils
 	initramfs-tools udev systemd
-	dpkg-dev debhelper dh-dkms dkms lintian ansible python3-apt
+	dkms ansible python3-apt
 	lvm2 cryptsetup-bin thin-provisioning-tools gdisk
 	ironic-api ironic-conductor openssl curl debootstrap
-	flex bison bc libelf-dev libssl-dev libcurl4-openssl-dev
+	flex bison bc libelf-dev
 )
+
+case $target in
+build) packages=("${build[@]}")
+	# this kernel's headers, where Debian has them (not for a custom kernel)
+	headers=linux-headers-$(uname -r)
+	apt-cache show "$headers" >/dev/null 2>&1 && packages+=("$headers") ;;
+deb) packages=("${build[@]}" "${deb[@]}") ;;
+demo) packages=("${build[@]}" "${demo[@]}") ;;
+check) packages=("${build[@]}" "${deb[@]}" "${demo[@]}" "${check[@]}") ;;
+*) echo "install-deps: unknown target '$target' (build, deb, demo or check)" >&2
+	exit 2 ;;
+esac
 
 # Two runs starting at once on a fresh host (two CI jobs) would race for
 # dpkg's lock: the second waits here, then finds the packages installed.
@@ -54,6 +78,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 	[ -n "$policy" ] && rm -f "$policy"
 	[ $rc = 0 ] || exit $rc
 fi
+
+[ "$target" = check ] || exit 0
 
 # promtool checks "blkhold metrics" (cli.sh). It comes with Debian's
 # prometheus package, whose installation would start a Prometheus server
