@@ -4,7 +4,8 @@
 # "make deb": build the Debian packages blkhold-dkms and blkhold from a
 # clean copy of the source into build/deb/, then run lintian on them; any
 # lintian error fails. Needs dpkg-dev, debhelper, dh-dkms, lintian and the
-# CLI's build dependencies (selftests/vm/install-deps.sh installs them).
+# CLI's build dependencies ("selftests/vm/install-deps.sh deb", which
+# "make deb" runs, installs them).
 set -euo pipefail
 
 project=$(cd "$(dirname "$0")/.." && pwd)
