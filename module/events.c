@@ -12,15 +12,27 @@
 #define BH_EVENTS_PER_SEC	20
 
 #include <linux/cred.h>
+#include <linux/random.h>
 #include <linux/ratelimit.h>
 
 /* The family the events go out on (netlink.c hands it in at load). */
 static struct genl_family *bh_family;
+/* The last event's number, and this load's epoch (never 0). */
+static atomic64_t bh_event_seq;
+static u64 bh_event_epoch;
 
 int bh_events_init(struct genl_family *family)
 {
+	if (!bh_event_epoch)
+		bh_event_epoch = get_random_u64() ?: 1;
 	bh_family = family;
 	return 0;
+}
+
+void bh_events_state(u64 *seq, u64 *epoch)
+{
+	*seq = atomic64_read(&bh_event_seq);
+	*epoch = bh_event_epoch;
 }
 
 int bh_put_volume_id(struct sk_buff *skb, const struct bh_volume *vol,
@@ -103,10 +115,15 @@ static int bh_put_refusal(struct sk_buff *skb, const struct bh_refusal *r,
 	return bh_put_actor(skb);
 }
 
-/* Send one event; @fill adds its attributes. Safe in atomic context. */
+/*
+ * Send one event; @fill adds its attributes. Safe in atomic context. The
+ * event is numbered whether or not it can be sent: a listener that was
+ * not there, or whose socket was full, sees the gap.
+ */
 static void bh_multicast(u8 cmd, int (*fill)(struct sk_buff *, const void *),
 			 const void *arg)
 {
+	u64 seq = atomic64_inc_return(&bh_event_seq);
 	struct sk_buff *skb;
 	void *hdr;
 
@@ -116,7 +133,10 @@ static void bh_multicast(u8 cmd, int (*fill)(struct sk_buff *, const void *),
 	if (!skb)
 		return;
 	hdr = genlmsg_put(skb, 0, 0, bh_family, 0, cmd);
-	if (!hdr || fill(skb, arg)) {
+	if (!hdr || fill(skb, arg) ||
+	    nla_put_u64_64bit(skb, BLKHOLD_A_EVENT_SEQ, seq, BLKHOLD_A_PAD) ||
+	    nla_put_u64_64bit(skb, BLKHOLD_A_EVENT_EPOCH, bh_event_epoch,
+			      BLKHOLD_A_PAD)) {
 		nlmsg_free(skb);
 		return;
 	}

@@ -9,6 +9,7 @@
 #include "blkhold.h"
 
 int bh_events_init(struct genl_family *family);
+void bh_events_state(u64 *seq, u64 *epoch);
 void bh_refuse(struct bh_refusal *r);
 void bh_tamper_seen(struct bh_refusal *r);
 void bh_announce_hold(u8 cmd, const struct bh_volume *vol,

@@ -591,6 +591,30 @@ static int bh_cmd_drain(struct sk_buff *skb, struct genl_info *info)
 	return bh_require_admin(skb, info) ?: bh_drain_deferred(info->extack);
 }
 
+static int bh_cmd_events_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sk_buff *reply;
+	u64 seq, epoch;
+	void *hdr;
+	int err = bh_require_admin(skb, info);
+
+	if (err)
+		return err;
+	reply = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!reply)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(reply, info, &bh_family, 0, BLKHOLD_CMD_EVENTS_GET);
+	bh_events_state(&seq, &epoch);
+	if (!hdr ||
+	    nla_put_u64_64bit(reply, BLKHOLD_A_EVENT_SEQ, seq, BLKHOLD_A_PAD) ||
+	    nla_put_u64_64bit(reply, BLKHOLD_A_EVENT_EPOCH, epoch, BLKHOLD_A_PAD)) {
+		nlmsg_free(reply);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(reply, hdr);
+	return genlmsg_reply(reply, info);
+}
+
 static const struct genl_ops bh_ops[] = {
 	{
 		.cmd = BLKHOLD_CMD_HOLD_ADD,
@@ -633,6 +657,12 @@ static const struct genl_ops bh_ops[] = {
 	{
 		.cmd = BLKHOLD_CMD_DRAIN,
 		.doit = bh_cmd_drain,
+		.policy = bh_get_policy,
+		.maxattr = BLKHOLD_A_MAX,
+	},
+	{
+		.cmd = BLKHOLD_CMD_EVENTS_GET,
+		.doit = bh_cmd_events_get,
 		.policy = bh_get_policy,
 		.maxattr = BLKHOLD_A_MAX,
 	},
