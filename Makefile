@@ -52,9 +52,10 @@ install-userspace: cli
 	$(call install_boot,0644,modprobe.d/blkhold.conf,/etc/modprobe.d/blkhold.conf)
 	$(call install_boot,0644,udev/69-blkhold-stack.rules,$(UDEV_DIR)/69-blkhold-stack.rules)
 	$(call install_boot,0644,systemd/blkhold-restore.service,$(UNIT_DIR)/blkhold-restore.service)
+	$(call install_boot,0644,systemd/blkhold-audit.service,$(UNIT_DIR)/blkhold-audit.service)
 	$(call install_boot,0644,systemd/blkhold-metrics.service,$(UNIT_DIR)/blkhold-metrics.service)
 	$(call install_boot,0644,systemd/blkhold-metrics.timer,$(UNIT_DIR)/blkhold-metrics.timer)
-	@echo "Installed. To arm stored holds at boot: update-initramfs -u -k all && systemctl enable blkhold-restore.service"
+	@echo "Installed. To arm stored holds at boot and keep the audit trail: update-initramfs -u -k all && systemctl enable blkhold-restore.service blkhold-audit.service"
 
 # install_boot MODE,FILE under boot/,DESTINATION: with the CLI's path filled in.
 define install_boot

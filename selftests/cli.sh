@@ -30,7 +30,7 @@ fails() {
 
 run "$BLKHOLD" --version
 expect_match "--version prints the version" "^blkhold [0-9]" "$out"
-for c in hold release list status watch restore verify metrics; do
+for c in hold release list status watch restore verify metrics fingerprint certificate audit; do
 	run "$BLKHOLD" $c --help
 	expect_match "$c --help prints its usage and exits 0" "usage: blkhold $c" "$out $rc"
 	[ $rc = 0 ] || not_ok "$c --help exit status is $rc"

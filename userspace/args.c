@@ -36,6 +36,12 @@ int parse_args(int argc, char *argv[], const struct command *cmd,
 		{ "sign", required_argument, NULL, 'k' },
 		{ "cert", required_argument, NULL, 'c' },
 		{ "from", required_argument, NULL, 'f' },
+		{ "verify", no_argument, NULL, 'V' },
+		{ "chunk", required_argument, NULL, 'C' },
+		{ "threads", required_argument, NULL, 'T' },
+		{ "chunks", required_argument, NULL, 'R' },
+		{ "follow", no_argument, NULL, 'F' },
+		{ "since", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -51,7 +57,10 @@ int parse_args(int argc, char *argv[], const struct command *cmd,
 				   c == 'D' ? OPT_DEVICE_ONLY : c == 'I' ? OPT_IDENTITY :
 				   c == 'S' ? OPT_SECTORS : c == 'o' ? OPT_OUT :
 				   c == 'k' ? OPT_SIGN : c == 'c' ? OPT_CERT :
-				   c == 'f' ? OPT_FROM : 0;
+				   c == 'f' ? OPT_FROM : c == 'V' ? OPT_VERIFY :
+				   c == 'C' ? OPT_CHUNK : c == 'T' ? OPT_THREADS :
+				   c == 'R' ? OPT_CHUNKS : c == 'F' ? OPT_FOLLOW :
+				   c == 's' ? OPT_SINCE : 0;
 		char *end;
 
 		if (c == 'h') {
@@ -91,6 +100,18 @@ int parse_args(int argc, char *argv[], const struct command *cmd,
 			args->cert = optarg;
 		else if (opt == OPT_FROM)
 			args->from = optarg;
+		else if (opt == OPT_VERIFY)
+			args->verify = true;
+		else if (opt == OPT_CHUNK)
+			args->chunk = optarg;
+		else if (opt == OPT_THREADS)
+			args->threads = optarg;
+		else if (opt == OPT_CHUNKS)
+			args->chunks = optarg;
+		else if (opt == OPT_FOLLOW)
+			args->follow = true;
+		else if (opt == OPT_SINCE)
+			args->since = optarg;
 		else {
 			errno = 0;
 			args->diskseq = strtoull(optarg, &end, 10);

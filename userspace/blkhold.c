@@ -13,7 +13,7 @@
 static const struct command *const commands[] = {
 	&cmd_hold, &cmd_release, &cmd_list, &cmd_status, &cmd_watch,
 	&cmd_restore, &cmd_verify, &cmd_metrics, &cmd_export, &cmd_import,
-	&cmd_report,
+	&cmd_report, &cmd_fingerprint, &cmd_certificate, &cmd_audit,
 };
 
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -29,7 +29,7 @@ static void usage(FILE *f)
 		"(default $BLKHOLD_STATE_DIR, else %s).\n\n"
 		"Commands:\n", PROG_NAME, STORE_DEFAULT_DIR);
 	for (i = 0; i < NR_COMMANDS; i++)
-		fprintf(f, "  %-8s %s\n", commands[i]->name, commands[i]->summary);
+		fprintf(f, "  %-12s %s\n", commands[i]->name, commands[i]->summary);
 	fprintf(f, "\nRun '%s COMMAND --help' for a command's options; "
 		"'%s --version' for the version.\n", PROG_NAME, PROG_NAME);
 }

@@ -44,6 +44,8 @@ void device_warn_writers(const struct device *dev);
 struct nl_conn {
 	struct nl_sock *sock;
 	int family;
+	int (*event)(struct nl_msg *, void *);	/* conn_subscribe()'s */
+	void *event_arg;
 };
 
 int conn_open(struct nl_conn *conn, const char *what);
@@ -56,7 +58,10 @@ int conn_transact(struct nl_conn *conn, struct nl_msg *msg,
 int conn_dump(uint8_t cmd, int (*valid)(struct nl_msg *, void *),
 	      void (*reset)(void *), void *arg, const char *what);
 int conn_watch(struct nl_conn *conn, int (*valid)(struct nl_msg *, void *),
-	     void *arg, volatile int *stop);
+	       void *arg, volatile int *stop);
+int conn_subscribe(struct nl_conn *conn, int (*valid)(struct nl_msg *, void *),
+		   void *arg);
+int conn_receive(struct nl_conn *conn, int timeout_ms, volatile int *stop);
 
 /* volumes.c: held volumes as the kernel reports them */
 struct hold {
@@ -126,11 +131,22 @@ void volume_identity(unsigned int major, unsigned int minor, uint64_t diskseq,
 void volumes_free(struct volume_list *list);
 struct volume *volumes_find(struct volume_list *list, const struct device *dev);
 
-/* output.c */
-extern const char *const kind_names[__BLKHOLD_KIND_MAX];
+/* event.c: the kernel's events, printed */
+const char *event_name(uint8_t cmd);
+void event_json(FILE *f, const char *event, const char *when, struct nlattr **tb);
+void event_human(FILE *f, const char *event, const char *when, struct nlattr **tb);
+
+/* file.c */
+int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
+int fsync_dir(const char *dir);
+
+/* format.c */
 void json_string(FILE *f, const char *s);
 void format_time(uint64_t epoch, char *buf, size_t len);
 void format_size(uint64_t bytes, char *buf, size_t len);
+
+/* output.c */
+extern const char *const kind_names[__BLKHOLD_KIND_MAX];
 void print_volume_json(FILE *f, const struct volume *v);
 void print_hold_json(FILE *f, const struct hold *h);
 uint64_t volume_refused_total(const struct volume *v);
@@ -146,7 +162,9 @@ enum {
 	OPT_DEVICE = 1, OPT_NAME = 2, OPT_REASON = 4, OPT_JSON = 8, OPT_DISKSEQ = 16,
 	OPT_TRANSIENT = 32, OPT_INITRAMFS = 64, OPT_DEVICE_ONLY = 128,
 	OPT_IDENTITY = 256, OPT_SECTORS = 512, OPT_OUT = 1024, OPT_SIGN = 2048,
-	OPT_CERT = 4096, OPT_FROM = 8192,
+	OPT_CERT = 4096, OPT_FROM = 8192, OPT_VERIFY = 16384, OPT_CHUNK = 32768,
+	OPT_THREADS = 65536, OPT_CHUNKS = 131072, OPT_FOLLOW = 262144,
+	OPT_SINCE = 524288,
 };
 
 struct args {
@@ -165,6 +183,12 @@ struct args {
 	const char *sign;	/* export: the key that signs it */
 	const char *cert;	/* export, import, restore --from: its certificate */
 	const char *from;	/* restore: a registry's URL or file */
+	bool verify;		/* fingerprint: check the volume against it */
+	const char *chunk;	/* fingerprint: bytes per leaf, "1M" */
+	const char *threads;	/* fingerprint: how many hash */
+	const char *chunks;	/* fingerprint --verify: "A-B", the chunks to check */
+	bool follow;		/* audit: record events as they come */
+	const char *since;	/* audit: from this date on */
 };
 
 int parse_args(int argc, char *argv[], const struct command *cmd,
@@ -173,6 +197,6 @@ int check_hold_args(const struct args *args);
 
 extern const struct command cmd_hold, cmd_release, cmd_list, cmd_status,
 	cmd_watch, cmd_restore, cmd_verify, cmd_metrics, cmd_export, cmd_import,
-	cmd_report;
+	cmd_report, cmd_fingerprint, cmd_certificate, cmd_audit;
 
 #endif

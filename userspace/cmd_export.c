@@ -15,49 +15,6 @@
 #include "registry.h"
 #include "store.h"
 
-/* @len bytes into @path, whole or not at all (a temporary file renamed). */
-static int write_file(const char *path, const void *data, size_t len)
-{
-	char tmp[4096 + 16];
-	ssize_t n = -1;
-	int fd;
-
-	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		return -errno;
-	if (fchmod(fd, 0644) == 0)
-		n = write(fd, data, len);
-	if (n != (ssize_t)len || fsync(fd) || close(fd) || rename(tmp, path)) {
-		int err = n < 0 || errno ? -errno : -EIO;
-
-		unlink(tmp);
-		return err ? err : -EIO;
-	}
-	return 0;
-}
-
-static int export_signature(const char *out, const char *data, size_t len,
-			    const struct args *args)
-{
-	char path[4096 + 8], why[512];
-	unsigned char *sig;
-	long n;
-	int err;
-
-	n = bundle_sign(data, len, args->sign, args->cert, &sig, why, sizeof(why));
-	if (n < 0) {
-		fail(args->sign, "%s", why);
-		return -1;
-	}
-	snprintf(path, sizeof(path), "%s.p7s", out);
-	err = write_file(path, sig, n);
-	free(sig);
-	if (err)
-		fail(path, "cannot write the signature: %s", strerror(-err));
-	return err ? -1 : 0;
-}
-
 static int run(int argc, char *argv[], const struct command *self)
 {
 	struct args args;
@@ -88,11 +45,11 @@ static int run(int argc, char *argv[], const struct command *self)
 		fail("export", "out of memory");
 		goto out;
 	}
-	err = write_file(args.out, data, len);
+	err = write_file_atomic(args.out, data, len, 0644);
 	if (err)
 		fail(args.out, "cannot write the bundle: %s", strerror(-err));
 	else if (args.sign)
-		err = export_signature(args.out, data, len, &args);
+		err = sign_into(args.out, data, len, args.sign, args.cert);
 	if (!err)
 		printf("%s: registry of %zu entries, head %.16s%s\n", args.out, l.n,
 		       ledger_head(&l), args.sign ? ", signed into .p7s" : "");

@@ -62,6 +62,8 @@ struct stack_restore_count {
 };
 
 int stack_top_identity(const struct device *dev, char *id, size_t len);
+/* The same, quietly: -1 when it has none. */
+int stack_identity(const struct device *dev, char *id, size_t len);
 int stack_hold_stored(const struct args *args, const struct device *dev);
 bool stack_stored(const struct ledger *l, const char *top, const char *name);
 int stack_top_held(const struct entry *top);

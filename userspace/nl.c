@@ -199,16 +199,15 @@ int conn_transact(struct nl_conn *conn, struct nl_msg *msg,
 
 static int on_event(struct nl_msg *msg, void *arg)
 {
-	struct transaction *t = arg;
+	struct nl_conn *conn = arg;
 
-	return t->valid(msg, t->arg);
+	return conn->event(msg, conn->event_arg);
 }
 
-/* Print events through @valid until *@stop is set by a signal. */
-int conn_watch(struct nl_conn *conn, int (*valid)(struct nl_msg *, void *),
-	     void *arg, volatile int *stop)
+/* Subscribe @conn to the events group: each event goes to @valid. */
+int conn_subscribe(struct nl_conn *conn, int (*valid)(struct nl_msg *, void *),
+		   void *arg)
 {
-	struct transaction t = { .valid = valid, .arg = arg };
 	int grp, err;
 
 	grp = genl_ctrl_resolve_grp(conn->sock, BLKHOLD_FAMILY_NAME,
@@ -218,17 +217,31 @@ int conn_watch(struct nl_conn *conn, int (*valid)(struct nl_msg *, void *),
 	err = nl_socket_add_membership(conn->sock, grp);
 	if (err)
 		return err == -NLE_PERM ? -EPERM : -1;
+	conn->event = valid;
+	conn->event_arg = arg;
 	nl_socket_disable_seq_check(conn->sock);
-	nl_socket_modify_cb(conn->sock, NL_CB_VALID, NL_CB_CUSTOM, on_event, &t);
+	nl_socket_modify_cb(conn->sock, NL_CB_VALID, NL_CB_CUSTOM, on_event, conn);
+	return 0;
+}
+
+/*
+ * Deliver events as they arrive, until *@stop is set by a signal or, with
+ * @timeout_ms >= 0, until none has come for that long.
+ */
+int conn_receive(struct nl_conn *conn, int timeout_ms, volatile int *stop)
+{
 	while (!*stop) {
 		struct pollfd pfd = { nl_socket_get_fd(conn->sock), POLLIN, 0 };
+		int n, err;
 
 		/* libnl restarts reads that a signal interrupts; poll does not */
-		if (poll(&pfd, 1, -1) < 0) {
-			if (errno == EINTR)
-				continue;
+		n = poll(&pfd, 1, timeout_ms);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
 			return -1;
-		}
+		if (n == 0)
+			return 0;
 		err = nl_recvmsgs_default(conn->sock);
 		if (err == -NLE_NOMEM)
 			warn(NULL, "events were lost: the socket buffer overflowed");
@@ -236,6 +249,13 @@ int conn_watch(struct nl_conn *conn, int (*valid)(struct nl_msg *, void *),
 			return -1;
 	}
 	return 0;
+}
+
+/* Deliver events through @valid until *@stop is set by a signal. */
+int conn_watch(struct nl_conn *conn, int (*valid)(struct nl_msg *, void *),
+	       void *arg, volatile int *stop)
+{
+	return conn_subscribe(conn, valid, arg) ?: conn_receive(conn, -1, stop);
 }
 
 /*

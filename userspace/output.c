@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Formatting shared by the commands: JSON strings, times, sizes, and the
- * JSON form of a volume (documented in Documentation/admin-guide.rst).
+ * The JSON form of a volume and its holds (documented in
+ * Documentation/admin-guide.rst), and the names of the kinds of refusal.
  */
 #include <inttypes.h>
 #include <time.h>
@@ -19,44 +19,6 @@ const char *const kind_names[__BLKHOLD_KIND_MAX] = {
 	[BLKHOLD_KIND_PASSTHROUGH] = "passthrough",
 	[BLKHOLD_KIND_TAMPER] = "tamper",
 };
-
-void json_string(FILE *f, const char *s)
-{
-	putc_unlocked('"', f);
-	for (; *s; s++) {
-		unsigned char c = *s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			fprintf(f, "\\u%04x", c);
-		else
-			putc_unlocked(c, f);
-	}
-	putc_unlocked('"', f);
-}
-
-void format_time(uint64_t epoch, char *buf, size_t len)
-{
-	time_t t = (time_t)epoch;
-	struct tm tm;
-
-	if (!gmtime_r(&t, &tm) || !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		snprintf(buf, len, "%" PRIu64, epoch);
-}
-
-void format_size(uint64_t bytes, char *buf, size_t len)
-{
-	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
-	double v = bytes;
-	unsigned int u = 0;
-
-	while (v >= 1024 && u < 5) {
-		v /= 1024;
-		u++;
-	}
-	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", v, units[u]);
-}
 
 uint64_t volume_refused_total(const struct volume *v)
 {

@@ -146,6 +146,31 @@ out:
 /* ---- checking one ---- */
 
 /*
+ * Sign @len bytes at @data with @key_path and @cert_path into @out.p7s
+ * (detached CMS, DER). 0, or -1 with the error said.
+ */
+int sign_into(const char *out, const char *data, size_t len, const char *key_path,
+	      const char *cert_path)
+{
+	char path[4096 + 8], why[512];
+	unsigned char *sig;
+	long n;
+	int err;
+
+	n = bundle_sign(data, len, key_path, cert_path, &sig, why, sizeof(why));
+	if (n < 0) {
+		fail(key_path, "%s", why);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s.p7s", out);
+	err = write_file_atomic(path, sig, n, 0644);
+	free(sig);
+	if (err)
+		fail(path, "cannot write the signature: %s", strerror(-err));
+	return err ? -1 : 0;
+}
+
+/*
  * Is the @sig_len bytes at @sig a good detached signature of @data by the
  * certificate @cert_path (itself trusted: no chain to a CA)? 0, or -1 with
  * the reason in @why.

@@ -12,6 +12,8 @@ char *bundle_make(const struct ledger *l, size_t *len);
 long bundle_sign(const char *data, size_t len, const char *key_path,
 		 const char *cert_path, unsigned char **sig, char *why,
 		 size_t why_len);
+int sign_into(const char *out, const char *data, size_t len, const char *key_path,
+	      const char *cert_path);
 int bundle_verify(const char *data, size_t len, const unsigned char *sig,
 		  size_t sig_len, const char *cert_path, char *why, size_t why_len);
 int bundle_parse(const char *data, size_t len, const char *origin,

@@ -28,7 +28,7 @@
 #define SYS_BLOCK "/sys/class/block"
 
 /* The identity of stacked volume @dev: its dm uuid (or name) or md uuid. */
-static int top_identity(const struct device *dev, char *id, size_t len)
+int stack_identity(const struct device *dev, char *id, size_t len)
 {
 	char dir[64], value[BLKHOLD_IDENTITY_MAX];
 	const char *source = NULL;
@@ -50,7 +50,7 @@ static int top_identity(const struct device *dev, char *id, size_t len)
 
 int stack_top_identity(const struct device *dev, char *id, size_t len)
 {
-	if (!top_identity(dev, id, len))
+	if (!stack_identity(dev, id, len))
 		return 0;
 	fail(dev->path, "the stacked volume has no uuid or name to store its hold under; use --transient");
 	return -1;
@@ -317,7 +317,7 @@ static int find_top(const char *id, struct device *dev)
 		if (!probe.sectors || !(stack_is_dm(&probe) || stack_is_md(&probe)))
 			continue;
 		/* quiet: a device without a uuid is simply not the one */
-		if (top_identity(&probe, value, sizeof(value)) || strcmp(value, id))
+		if (stack_identity(&probe, value, sizeof(value)) || strcmp(value, id))
 			continue;
 		*dev = probe;
 		found = 0;
@@ -422,7 +422,7 @@ void stack_print_stored(const struct device *dev, const char *name)
 
 	/* quiet when the store cannot be read: status needs no privilege */
 	snprintf(path, sizeof(path), "%s/%s", store_dir(), LEDGER_FILE);
-	if (top_identity(dev, top, sizeof(top)) || access(path, R_OK) ||
+	if (stack_identity(dev, top, sizeof(top)) || access(path, R_OK) ||
 	    ledger_open(&l, false))
 		return;
 	n = ledger_active(&l, &active);

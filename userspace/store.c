@@ -179,7 +179,8 @@ static const char *parse_entry(char *line, struct entry *e)
 		return "a text field is badly encoded or too long";
 	if (e->stack[0] && !stack_valid(e->stack))
 		return "the stack field is not ROLE:IDENTITY";
-	if (strcmp(e->op, "hold") && strcmp(e->op, "release"))
+	if (strcmp(e->op, "hold") && strcmp(e->op, "release") &&
+	    strcmp(e->op, "fingerprint") && strcmp(e->op, "verify"))
 		return "unknown operation";
 	if (!*e->identity || !*e->name || !e->sectors)
 		return "identity, name or range missing";
@@ -515,19 +516,6 @@ static int write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
-static int fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int err = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd))
-		err = -errno;
-	close(fd);
-	return err;
-}
-
 /*
  * What was written is the ledger as read from now on, for the next
  * append; the entries read (l->e) stay as they were, and so do pointers
@@ -662,7 +650,7 @@ size_t ledger_active(const struct ledger *l, const struct entry ***out)
 		if (!strcmp(e->op, "hold")) {
 			if (j == n)
 				act[n++] = e;
-		} else if (j < n && i < l->intact) {
+		} else if (!strcmp(e->op, "release") && j < n && i < l->intact) {
 			act[j] = act[--n];
 		}
 	}

@@ -20,7 +20,12 @@
 struct entry {
 	uint64_t seq;
 	uint64_t time;
-	char op[16];			/* "hold" or "release" */
+	/*
+	 * "hold" or "release"; "fingerprint" and "verify" record a
+	 * fingerprint of the hold's volume and a later check against it
+	 * (fp_store.c), and change no hold.
+	 */
+	char op[16];
 	uint32_t uid;
 	char identity[BLKHOLD_IDENTITY_MAX + 1];
 	uint64_t start, sectors, disk_sectors;

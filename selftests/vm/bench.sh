@@ -141,6 +141,8 @@ echo
 awk -F, '{ verdict = ""
 	if (match($2, /target [0-9.]+/))
 		verdict = $3 + 0 <= substr($2, RSTART + 7, RLENGTH - 7) + 0 ? "  met" : "  MISSED"
+	if (match($2, /goal [0-9.]+ or more/))
+		verdict = $3 + 0 >= substr($2, RSTART + 5, RLENGTH - 13) + 0 ? "  met" : "  MISSED"
 	printf "%-22s %-50s %s%s\n", $1, $2, $3, verdict }' "$out/holds.csv"
 echo
 echo "Every run: $out/results.csv; summary: $out/summary.csv;" \

@@ -1,0 +1,478 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * blkhold fingerprint DEVICE --name NAME [--chunk SIZE] [--threads N] [--json]
+ * blkhold fingerprint DEVICE --name NAME --verify [--chunks A-B] [--json]
+ *
+ * A fingerprint of a held volume (fingerprint.c) kept in the store
+ * (fp_store.c), and checks of the volume against it that name the first
+ * chunk and sector that differ.
+ */
+#define _GNU_SOURCE		/* O_DIRECT */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/fs.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "blkhold.h"
+#include "fp_store.h"
+
+#define FP_MAX_CHUNK	(64U << 20)
+#define FP_MAX_THREADS	64
+
+struct fp_run {
+	const struct args *args;
+	struct device dev;
+	struct entry e;			/* identity, range and hold name */
+	uint32_t chunk;
+	unsigned int threads;
+	int fd;
+	uint64_t bytes;
+	struct timespec started;
+	bool tty;			/* progress on stderr */
+};
+
+/* "1M", "64K", "4096": a multiple of 4096 up to 64 MiB. */
+static int parse_chunk(const char *s, uint32_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*end == 'K' || *end == 'k')
+		v <<= 10, end++;
+	else if (*end == 'M' || *end == 'm')
+		v <<= 20, end++;
+	if (errno || end == s || *end || !v || v % 4096 || v > FP_MAX_CHUNK)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_count(const char *s, unsigned long long max, unsigned long long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	return errno || end == s || *end || *s == '-' || *out > max ? -1 : 0;
+}
+
+static int run_options(struct fp_run *run)
+{
+	const struct args *args = run->args;
+	unsigned long long threads;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	run->chunk = FP_DEFAULT_CHUNK;
+	if (args->chunk && parse_chunk(args->chunk, &run->chunk)) {
+		fail(args->device, "--chunk needs a size that is a multiple of 4096 up to 64M (\"1M\", \"64K\"), not '%s'",
+		     args->chunk);
+		return -1;
+	}
+	/* two a core: one reads while the other hashes */
+	run->threads = cpus > 0 ? 2 * cpus : 2;
+	if (run->threads > FP_MAX_THREADS)
+		run->threads = FP_MAX_THREADS;
+	if (args->threads) {
+		if (parse_count(args->threads, FP_MAX_THREADS, &threads) || !threads) {
+			fail(args->device, "--threads needs a number from 1 to %d, not '%s'",
+			     FP_MAX_THREADS, args->threads);
+			return -1;
+		}
+		run->threads = threads;
+	}
+	if (args->verify && args->chunk) {
+		fail(args->device, "--chunk goes with a new fingerprint; --verify uses the stored one's");
+		return -1;
+	}
+	if (!args->verify && args->chunks) {
+		fail(args->device, "--chunks goes with --verify");
+		return -1;
+	}
+	return 0;
+}
+
+/* A fingerprint is of a held volume: @dev must carry the hold @name. */
+static int check_held(const struct device *dev, const char *name)
+{
+	struct volume_list list = { 0 };
+	const struct volume *v;
+	bool held;
+
+	if (volumes_fetch(&list))
+		return -1;
+	v = volumes_find(&list, dev);
+	held = v && volume_hold(v, name);
+	volumes_free(&list);
+	if (!held)
+		fail(dev->path, "the volume has no hold named '%s' ('blkhold status %s' lists its holds): a fingerprint is of a held volume",
+		     name, dev->path);
+	return held ? 0 : -1;
+}
+
+static int open_volume(struct fp_run *run)
+{
+	unsigned int lbs = 512;
+
+	run->fd = open(run->dev.canon, O_RDONLY | O_DIRECT | O_CLOEXEC);
+	if (run->fd < 0) {
+		fail(run->dev.path, "cannot open for direct reads: %s", strerror(errno));
+		return -1;
+	}
+	if (ioctl(run->fd, BLKGETSIZE64, &run->bytes) || ioctl(run->fd, BLKSSZGET, &lbs)) {
+		fail(run->dev.path, "cannot read the volume's size: %s", strerror(errno));
+		return -1;
+	}
+	if (run->chunk % lbs) {
+		fail(run->dev.path, "--chunk must be a multiple of the volume's %u-byte blocks", lbs);
+		return -1;
+	}
+	return 0;
+}
+
+static double seconds_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t->tv_sec) + (now.tv_nsec - t->tv_nsec) / 1e9;
+}
+
+/* "  512.0 MiB of 1.0 GiB  210.3 MiB/s  0:03 left" on one line of stderr */
+static void show_progress(void *arg, uint64_t done, uint64_t total)
+{
+	struct fp_run *run = arg;
+	double secs = seconds_since(&run->started);
+	double rate = secs > 0 ? done / secs : 0;
+	char a[32], b[32], r[32];
+	unsigned long left = rate > 0 ? (total - done) / rate : 0;
+
+	format_size(done, a, sizeof(a));
+	format_size(total, b, sizeof(b));
+	format_size(rate, r, sizeof(r));
+	fprintf(stderr, "\r%s: %s of %s  %s/s  %lu:%02lu left\033[K", run->dev.path,
+		a, b, r, left / 60, left % 60);
+	if (done == total)
+		fputs("\r\033[K", stderr);
+}
+
+/* Hash chunks [@first, @first + @count) of the volume into @leaves. */
+static int hash_volume(struct fp_run *run, fp_digest *leaves, uint64_t first,
+		       uint64_t count)
+{
+	struct fp_read r = {
+		.fd = run->fd, .bytes = run->bytes, .chunk = run->chunk,
+		.first = first, .count = count, .threads = run->threads,
+		.leaves = leaves,
+		.progress = run->tty ? show_progress : NULL, .progress_arg = run,
+	};
+
+	clock_gettime(CLOCK_MONOTONIC, &run->started);
+	if (!fp_hash(&r))
+		return 0;
+	if (run->tty)
+		fputs("\r\033[K", stderr);
+	fail(run->dev.path, "%s (sector %" PRIu64 " of the volume): nothing was recorded",
+	     r.why, r.failed_chunk * (run->chunk / 512));
+	return -1;
+}
+
+static void print_fingerprint(const struct fp_run *run, const struct fp_record *rec,
+			      const char *path, double secs, uint64_t seq)
+{
+	uint64_t chunks = fp_chunks(rec->bytes, rec->chunk);
+	double rate = secs > 0 ? rec->bytes / secs : 0;
+	char size[32], chunk[32], speed[32];
+
+	if (run->args->json) {
+		printf("{\"device\":");
+		json_string(stdout, run->dev.path);
+		printf(",\"name\":");
+		json_string(stdout, run->e.name);
+		printf(",\"identity\":");
+		json_string(stdout, run->e.identity);
+		printf(",\"start\":%" PRIu64 ",\"sectors\":%" PRIu64 ",\"algorithm\":\"%s\""
+		       ",\"chunk\":%" PRIu32 ",\"chunks\":%" PRIu64 ",\"bytes\":%" PRIu64
+		       ",\"root\":\"%s\",\"leaves_file\":", run->e.start, run->e.sectors,
+		       FP_ALGORITHM, rec->chunk, chunks, rec->bytes, rec->root);
+		json_string(stdout, path);
+		printf(",\"leaves_sha256\":\"%s\",\"threads\":%u,\"seconds\":%.3f"
+		       ",\"bytes_per_second\":%.0f,\"ledger_seq\":%" PRIu64 "}\n",
+		       rec->leaves, run->threads, secs, rate, seq);
+		return;
+	}
+	format_size(rec->bytes, size, sizeof(size));
+	format_size(rec->chunk, chunk, sizeof(chunk));
+	format_size(rate, speed, sizeof(speed));
+	printf("%s: fingerprint of hold '%s': root %s\n"
+	       "  %s in %" PRIu64 " chunks of %s, read in %.1f s (%s/s, %u threads)\n"
+	       "  leaves in %s; root recorded in the ledger (entry %" PRIu64 ")\n",
+	       run->dev.path, run->e.name, rec->root, size, chunks, chunk, secs, speed,
+	       run->threads, path, seq);
+}
+
+static int fingerprint_new(struct fp_run *run)
+{
+	struct fp_record rec = { .chunk = run->chunk, .bytes = run->bytes };
+	uint64_t n = fp_chunks(run->bytes, run->chunk);
+	fp_digest *leaves = malloc(n ? n * SHA256_LEN : 1), root;
+	char path[4096 + 64];
+	struct ledger l;
+	double secs;
+	int err = -1;
+
+	if (!leaves) {
+		fail(run->dev.path, "no memory for %" PRIu64 " leaves", n);
+		return -1;
+	}
+	/* the store is locked only to record: holds can be placed meanwhile */
+	if (hash_volume(run, leaves, 0, n))
+		goto out;
+	secs = seconds_since(&run->started);
+	if (ledger_open(&l, true))
+		goto out;
+	fp_root(leaves, n, root);
+	sha256_to_hex(root, rec.root);
+	fp_leaves_path(&run->e, path, sizeof(path));
+	err = fp_leaves_write(path, &rec, leaves);
+	if (err) {
+		fail(path, "cannot write the leaves: %s; nothing was recorded", strerror(-err));
+		err = -1;
+		goto close;
+	}
+	fp_record_format(&rec, run->e.reason, sizeof(run->e.reason));
+	err = ledger_append(&l, &run->e);
+	if (!err)
+		print_fingerprint(run, &rec, path, secs, run->e.seq);
+close:
+	ledger_close(&l);
+out:
+	free(leaves);
+	return err;
+}
+
+struct fp_check {
+	uint64_t first, last;		/* the chunks checked */
+	uint64_t differing, first_differing;
+	bool whole;
+};
+
+/* "A-B" or "A": chunks of the volume, from 0. */
+static int check_range(const struct fp_run *run, uint64_t n, struct fp_check *c)
+{
+	unsigned long long a, b;
+	const char *s = run->args->chunks;
+	char first[32];
+	const char *dash = s ? strchr(s, '-') : NULL;
+
+	c->first = 0;
+	c->last = n ? n - 1 : 0;
+	if (!s)
+		return 0;
+	snprintf(first, sizeof(first), "%.*s", dash ? (int)(dash - s) : (int)strlen(s), s);
+	if (parse_count(first, UINT64_MAX, &a) ||
+	    parse_count(dash ? dash + 1 : first, UINT64_MAX, &b) || a > b || b >= n) {
+		fail(run->dev.path, "--chunks needs A-B (or A) with A <= B < %" PRIu64 ", the volume's chunks, not '%s'",
+		     n, s);
+		return -1;
+	}
+	c->first = a;
+	c->last = b;
+	return 0;
+}
+
+static void compare_leaves(const fp_digest *stored, const fp_digest *now, struct fp_check *c)
+{
+	uint64_t i;
+
+	c->differing = 0;
+	for (i = c->first; i <= c->last; i++) {
+		if (!memcmp(stored[i], now[i], SHA256_LEN))
+			continue;
+		if (!c->differing++)
+			c->first_differing = i;
+	}
+}
+
+static void print_check(const struct fp_run *run, const struct fp_record *rec,
+			const struct fp_check *c, double secs, uint64_t seq)
+{
+	uint64_t sector = c->first_differing * (rec->chunk / 512);
+	uint64_t end = (c->first_differing + 1) * (uint64_t)rec->chunk;
+	uint64_t last_sector = (end < rec->bytes ? end : rec->bytes) / 512 - 1;
+	uint64_t checked = c->last - c->first + 1;
+
+	if (run->args->json) {
+		printf("{\"device\":");
+		json_string(stdout, run->dev.path);
+		printf(",\"name\":");
+		json_string(stdout, run->e.name);
+		printf(",\"root\":\"%s\",\"chunk\":%" PRIu32 ",\"chunks\":%" PRIu64
+		       ",\"checked_first\":%" PRIu64 ",\"checked_last\":%" PRIu64
+		       ",\"match\":%s,\"differing\":%" PRIu64, rec->root, rec->chunk,
+		       fp_chunks(rec->bytes, rec->chunk), c->first, c->last,
+		       c->differing ? "false" : "true", c->differing);
+		if (c->differing)
+			printf(",\"first_differing_chunk\":%" PRIu64
+			       ",\"first_differing_sector\":%" PRIu64
+			       ",\"first_differing_last_sector\":%" PRIu64
+			       ",\"first_differing_disk_sector\":%" PRIu64,
+			       c->first_differing, sector, last_sector,
+			       sector + run->e.start);
+		printf(",\"seconds\":%.3f,\"ledger_seq\":%" PRIu64 "}\n", secs, seq);
+		return;
+	}
+	if (!c->differing) {
+		printf("%s: fingerprint of hold '%s' verified: %" PRIu64 " of %" PRIu64
+		       " chunks read, all match%s (root %s)\n", run->dev.path, run->e.name,
+		       checked, fp_chunks(rec->bytes, rec->chunk),
+		       c->whole ? "; the root matches" : "", rec->root);
+		return;
+	}
+	printf("%s: fingerprint of hold '%s' DIFFERS: chunk %" PRIu64 " (sectors %" PRIu64
+	       "-%" PRIu64 " of the volume", run->dev.path, run->e.name, c->first_differing,
+	       sector, last_sector);
+	if (run->e.start)
+		printf(", %" PRIu64 "-%" PRIu64 " of the disk", sector + run->e.start,
+		       last_sector + run->e.start);
+	printf(") is the first of %" PRIu64 " of the %" PRIu64 " chunks read that differ\n",
+	       c->differing, checked);
+}
+
+/* The stored fingerprint of the hold, its leaves checked against the ledger. */
+static fp_digest *stored_fingerprint(struct fp_run *run, const struct ledger *l,
+				     struct fp_record *rec)
+{
+	const struct entry *latest = fp_latest(l, &run->e);
+	char path[4096 + 64], why[4096 + 256], hex[SHA256_HEX_LEN + 1];
+	fp_digest *leaves, root;
+
+	if (!latest) {
+		fail(run->dev.path, "the ledger has no fingerprint of hold '%s' of this volume: make one with 'blkhold fingerprint %s --name %s'",
+		     run->e.name, run->dev.path, run->e.name);
+		return NULL;
+	}
+	if (fp_record_parse(latest->reason, rec)) {
+		fail(run->dev.path, "ledger entry %" PRIu64 " is not a fingerprint this blkhold reads",
+		     latest->seq);
+		return NULL;
+	}
+	if (rec->bytes != run->bytes) {
+		fail(run->dev.path, "the volume has %" PRIu64 " bytes now, the fingerprint was of %" PRIu64,
+		     run->bytes, rec->bytes);
+		return NULL;
+	}
+	fp_leaves_path(&run->e, path, sizeof(path));
+	leaves = fp_leaves_read(path, rec, why, sizeof(why));
+	if (!leaves) {
+		fail(run->dev.path, "%s", why);
+		return NULL;
+	}
+	fp_root(leaves, fp_chunks(rec->bytes, rec->chunk), root);
+	sha256_to_hex(root, hex);
+	if (strcmp(hex, rec->root)) {
+		fail(path, "the leaves do not give the root the ledger records");
+		free(leaves);
+		return NULL;
+	}
+	run->chunk = rec->chunk;
+	return leaves;
+}
+
+static int fingerprint_verify(struct fp_run *run)
+{
+	fp_digest *stored = NULL, *now = NULL;
+	struct fp_check c = { 0 };
+	struct fp_record rec;
+	struct ledger l;
+	uint64_t n;
+	double secs;
+	int err = -1;
+
+	if (ledger_open(&l, false))
+		return -1;
+	stored = stored_fingerprint(run, &l, &rec);
+	ledger_close(&l);
+	n = stored ? fp_chunks(rec.bytes, rec.chunk) : 0;
+	if (!stored || check_range(run, n, &c))
+		goto out;
+	now = malloc(n ? n * SHA256_LEN : 1);
+	if (!now) {
+		fail(run->dev.path, "no memory for %" PRIu64 " leaves", n);
+		goto out;
+	}
+	if (hash_volume(run, now, c.first, c.last - c.first + 1))
+		goto out;
+	secs = seconds_since(&run->started);
+	compare_leaves(stored, now, &c);
+	c.whole = c.first == 0 && c.last + 1 == n;
+	if (ledger_open(&l, true))
+		goto out;
+	snprintf(run->e.op, sizeof(run->e.op), "verify");
+	if (c.differing)
+		snprintf(run->e.reason, sizeof(run->e.reason),
+			 "differ root=%s chunks=%" PRIu64 "-%" PRIu64 " differing=%" PRIu64
+			 " first=%" PRIu64, rec.root, c.first, c.last, c.differing,
+			 c.first_differing);
+	else
+		snprintf(run->e.reason, sizeof(run->e.reason),
+			 "match root=%s chunks=%" PRIu64 "-%" PRIu64, rec.root, c.first, c.last);
+	if (!ledger_append(&l, &run->e)) {
+		print_check(run, &rec, &c, secs, run->e.seq);
+		err = c.differing ? 1 : 0;
+	}
+	ledger_close(&l);
+out:
+	free(stored);
+	free(now);
+	return err;
+}
+
+static int run(int argc, char *argv[], const struct command *self)
+{
+	struct fp_run fp = { .fd = -1 };
+	struct args args;
+	int err;
+
+	if (parse_args(argc, argv, self, OPT_DEVICE | OPT_NAME | OPT_JSON | OPT_VERIFY |
+		       OPT_CHUNK | OPT_THREADS | OPT_CHUNKS, &args))
+		return -1;
+	fp.args = &args;
+	if (!args.name) {
+		fail(args.device, "missing --name NAME: the hold whose volume to fingerprint");
+		return -1;
+	}
+	if (run_options(&fp) || device_resolve(&args, &fp.dev) ||
+	    check_held(&fp.dev, args.name))
+		return -1;
+	snprintf(fp.e.op, sizeof(fp.e.op), "fingerprint");
+	snprintf(fp.e.name, sizeof(fp.e.name), "%s", args.name);
+	fp_identity(&fp.dev, &fp.e);
+	fp.tty = !args.json && isatty(STDERR_FILENO);
+	err = open_volume(&fp);
+	if (!err)
+		err = args.verify ? fingerprint_verify(&fp) : fingerprint_new(&fp);
+	if (fp.fd >= 0)
+		close(fp.fd);
+	return err;
+}
+
+const struct command cmd_fingerprint = {
+	.name = "fingerprint",
+	.run = run,
+	.usage = "DEVICE --name NAME [--chunk SIZE] [--threads N] [--json]\n"
+		 "       blkhold fingerprint DEVICE --name NAME --verify [--chunks A-B] [--threads N] [--json]",
+	.help = "Reads the held volume with direct I/O and hashes it in chunks (default 1M) into\n"
+		"a Merkle tree of SHA-256 (RFC 6962's: leaf SHA-256(0x00 || chunk), node\n"
+		"SHA-256(0x01 || left || right)). The leaves go to STORE/fingerprints/, the root\n"
+		"and the leaf file's SHA-256 to the ledger. --verify reads all chunks, or A to B,\n"
+		"again, compares them with the stored leaves, records the result in the ledger\n"
+		"and names the first chunk and sector that differ (exit status 1).",
+	.summary = "fingerprint a held volume, or check it against its fingerprint",
+};
