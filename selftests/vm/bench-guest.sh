@@ -216,27 +216,4 @@ PY
 echo "holds,$rel,refused writes per second ($clock clock),$rate"
 blkhold release /dev/nullb0 --name bench >/dev/null
 
-# A fingerprint against fio reading the same RAM disk: where hashing, not
-# the disk, is the bottleneck.
-fingerprint_rates() {
-	local mib=256 fio_mibs fp fp1
-	modprobe brd rd_nr=1 rd_size=$((mib * 1024)) || return 1
-	head -c $((mib << 20)) /dev/urandom | dd of=/dev/ram0 bs=1M oflag=direct status=none
-	blkhold hold /dev/ram0 --name bench-fp --transient >/dev/null || return 1
-	fio_mibs=$(fio --name=seq --filename=/dev/ram0 --rw=read --bs=1M --direct=1 \
-		--ioengine=psync --numjobs=1 --size=${mib}M --output-format=json |
-		jq '.jobs[0].read.bw_bytes / 1048576')
-	fp=$(blkhold --state-dir /tmp/bench-fp fingerprint /dev/ram0 --name bench-fp --json |
-		jq '.bytes_per_second / 1048576')
-	fp1=$(blkhold --state-dir /tmp/bench-fp fingerprint /dev/ram0 --name bench-fp --threads 1 --json |
-		jq '.bytes_per_second / 1048576')
-	blkhold release /dev/ram0 --name bench-fp >/dev/null
-	rmmod brd
-	echo "holds,$rel,fio sequential read of a ${mib} MiB RAM disk (MiB/s; $clock clock),$fio_mibs"
-	echo "holds,$rel,fingerprint of it (MiB/s; $clock clock),$fp"
-	echo "holds,$rel,fingerprint rate over fio's (goal 0.9 or more),$(awk -v a="$fp" -v b="$fio_mibs" 'BEGIN { printf "%.3f", a / b }')"
-	echo "holds,$rel,fingerprint with one thread (MiB/s a core; $clock clock),$fp1"
-}
-mkdir -p /tmp/bench-fp
-fingerprint_rates || echo "# bench: the fingerprint case could not run (brd, fio or jq missing?)"
 unload
