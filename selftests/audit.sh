@@ -83,9 +83,24 @@ msg=$("$BLKHOLD" audit --since yesterday 2>&1)
 expect_eq "... in one line" 1 "$(wc -l <<<"$msg")"
 refute "--follow with --json is refused" "$BLKHOLD" audit --follow --json
 
+# blkhold unloaded under the follower: it says so and exits, so that its
+# service restarts it; the next load is a new epoch.
+release "$a" audit-case
+wait_for grep -q '"event":"hold-released"' "$log"
+assert "blkhold unloads once its holds are gone" rmmod blkhold
+wait_for sh -c "! kill -0 $follower 2>/dev/null"
+wait "$follower"
+rc=$?
+follower=
+expect_ne "the follower exits with an error when blkhold is unloaded" 0 "$rc"
+assert "and records it" grep -q '"event":"module-unloaded"' "$log"
+insmod "$BLKHOLD_KO"
+start_follower
+assert "the next load is recorded as a new epoch" grep -q '"event":"module-loaded"' "$log"
+assert "the chain is intact across it" "$BLKHOLD" audit --verify
+
 # An edited line is named.
 stop_follower
-release "$a" audit-case
 # the hold's placement: which line it is depends on what came before (a gap)
 n=$(grep -n '"event":"hold-added"' "$log" | head -n 1 | cut -d: -f1)
 sed -i "${n}s/\"uid\":0/\"uid\":7/" "$log"

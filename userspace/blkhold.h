@@ -62,6 +62,8 @@ int conn_watch(struct nl_conn *conn, int (*valid)(struct nl_msg *, void *),
 int conn_subscribe(struct nl_conn *conn, int (*valid)(struct nl_msg *, void *),
 		   void *arg);
 int conn_receive(struct nl_conn *conn, int timeout_ms, volatile int *stop);
+int conn_watch_family(struct nl_conn *conn);
+bool conn_family_gone(struct nl_msg *msg);
 
 /* volumes.c: held volumes as the kernel reports them */
 struct hold {

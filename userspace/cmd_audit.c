@@ -19,6 +19,8 @@
 #include <unistd.h>
 
 #include <netlink/attr.h>
+#include <netlink/genl/ctrl.h>
+#include <linux/genetlink.h>
 #include <systemd/sd-journal.h>
 
 #include "audit_log.h"
@@ -41,6 +43,7 @@ static void on_signal(int sig)
 struct follower {
 	struct audit_log log;
 	bool write_failed;
+	bool module_gone;
 };
 
 static void now_iso(char *when, size_t len)
@@ -138,6 +141,8 @@ static void journal_event(const char *event, const char *when, struct nlattr **t
 	free(text);
 }
 
+static void mark(struct follower *f, const char *what);
+
 static int on_event(struct nl_msg *msg, void *arg)
 {
 	struct genlmsghdr *gh = nlmsg_data(nlmsg_hdr(msg));
@@ -149,7 +154,14 @@ static int on_event(struct nl_msg *msg, void *arg)
 	size_t len = 0;
 	FILE *m;
 
-	if (!event || genlmsg_parse(nlmsg_hdr(msg), 0, tb, BLKHOLD_A_MAX, NULL))
+	if (conn_family_gone(msg)) {
+		mark(f, "module-unloaded");
+		f->module_gone = true;
+		stop = 1;
+		return NL_STOP;
+	}
+	if (nlmsg_hdr(msg)->nlmsg_type == GENL_ID_CTRL || !event ||
+	    genlmsg_parse(nlmsg_hdr(msg), 0, tb, BLKHOLD_A_MAX, NULL))
 		return NL_SKIP;
 	if (tb[BLKHOLD_A_EVENT_SEQ] && tb[BLKHOLD_A_EVENT_EPOCH]) {
 		seq = nla_get_u64(tb[BLKHOLD_A_EVENT_SEQ]);
@@ -240,6 +252,8 @@ static int follow(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	err = conn_subscribe(&events, on_event, &f);
+	if (!err && conn_watch_family(&events))
+		err = -1;
 	if (err)
 		fail(NULL, err == -EPERM ? "following events needs CAP_SYS_ADMIN in the initial user namespace" :
 		     "cannot subscribe to blkhold's events");
@@ -253,11 +267,14 @@ static int follow(void)
 		       f.log.seq + 1);
 		fflush(stdout);
 		err = conn_receive(&events, -1, &stop);
-		mark(&f, "audit-stopped");
+		if (f.module_gone)
+			fail(NULL, "blkhold was unloaded: exiting, so that the service follows its next load");
+		else
+			mark(&f, "audit-stopped");
 	}
 	conn_close(&events);
 	audit_close(&f.log);
-	return err ? -1 : 0;
+	return err || f.module_gone ? -1 : 0;
 }
 
 /* ---- showing ---- */

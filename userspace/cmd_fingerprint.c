@@ -23,6 +23,8 @@
 
 #define FP_MAX_CHUNK	(64U << 20)
 #define FP_MAX_THREADS	64
+/* each thread reads a chunk into a buffer of its own */
+#define FP_MAX_BUFFERS	(1ULL << 30)
 
 struct fp_run {
 	const struct args *args;
@@ -79,10 +81,18 @@ static int run_options(struct fp_run *run)
 	run->threads = cpus > 0 ? 2 * cpus : 2;
 	if (run->threads > FP_MAX_THREADS)
 		run->threads = FP_MAX_THREADS;
+	if (run->threads > FP_MAX_BUFFERS / run->chunk)
+		run->threads = FP_MAX_BUFFERS / run->chunk;
 	if (args->threads) {
 		if (parse_count(args->threads, FP_MAX_THREADS, &threads) || !threads) {
 			fail(args->device, "--threads needs a number from 1 to %d, not '%s'",
 			     FP_MAX_THREADS, args->threads);
+			return -1;
+		}
+		if (threads * run->chunk > FP_MAX_BUFFERS) {
+			fail(args->device, "--threads %llu with --chunk of %u KiB would need %llu MiB of buffers; at most %llu",
+			     threads, run->chunk >> 10, (threads * run->chunk) >> 20,
+			     FP_MAX_BUFFERS >> 20);
 			return -1;
 		}
 		run->threads = threads;

@@ -225,6 +225,32 @@ int conn_subscribe(struct nl_conn *conn, int (*valid)(struct nl_msg *, void *),
 }
 
 /*
+ * Also hear nlctrl's notices on @conn, so that conn_family_gone() can tell
+ * a listener that blkhold's family went away: its subscription is dead.
+ */
+int conn_watch_family(struct nl_conn *conn)
+{
+	int grp = genl_ctrl_resolve_grp(conn->sock, "nlctrl", "notify");
+
+	if (grp < 0 || nl_socket_add_membership(conn->sock, grp))
+		return -1;
+	return 0;
+}
+
+/* Is @msg nlctrl's notice that blkhold's family was removed (the module unloaded)? */
+bool conn_family_gone(struct nl_msg *msg)
+{
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	struct nlattr *tb[CTRL_ATTR_MAX + 1];
+	struct genlmsghdr *gh = nlmsg_data(nlh);
+
+	if (nlh->nlmsg_type != GENL_ID_CTRL || gh->cmd != CTRL_CMD_DELFAMILY ||
+	    genlmsg_parse(nlh, 0, tb, CTRL_ATTR_MAX, NULL) || !tb[CTRL_ATTR_FAMILY_NAME])
+		return false;
+	return !strcmp(nla_get_string(tb[CTRL_ATTR_FAMILY_NAME]), BLKHOLD_FAMILY_NAME);
+}
+
+/*
  * Deliver events as they arrive, until *@stop is set by a signal or, with
  * @timeout_ms >= 0, until none has come for that long.
  */
