@@ -8,7 +8,7 @@
 # with one line and nothing recorded.
 . "$(dirname "$0")/lib.sh"
 require_root
-require_cmd jq python3 sfdisk dmsetup
+require_cmd jq python3 sfdisk dmsetup veritysetup
 a=$(virtio_disk a) || skip_all "virtio disk bh-virtio-a not attached"
 b=$(virtio_disk b) || skip_all "virtio disk bh-virtio-b not attached"
 modprobe dm_mod 2>/dev/null
@@ -102,6 +102,14 @@ expect_eq "and the medium: serial, identity, capacity" "bh-virtio-a $identity 65
 flip_byte "$cert" 40
 refute "a byte of it changed: it no longer verifies" cms_verify
 
+# --format verity: a dm-verity tree stock veritysetup checks.
+out=$("$BLKHOLD" fingerprint "$a" --name fp-case --format verity --out "$store/a.verity" --json)
+vroot=$(jq -r .root <<<"$out")
+assert "veritysetup verify checks the disk against the tree" \
+	veritysetup verify "$a" "$store/a.verity" "$vroot"
+expect_eq "the ledger records the tree's root" 1 "$(grep -c "root=$vroot%20tree=" "$store/ledger")"
+refute "--format verity without --out is refused" "$BLKHOLD" fingerprint "$a" --name fp-case --format verity
+
 # One byte of chunk 5 (sectors 10240-12287), at 5 MiB + 4 KiB, changed while the hold is lifted.
 "$BLKHOLD" release "$a" --name fp-case --reason "fingerprint test: change one byte" >/dev/null
 flip_byte "$a" $((5 * 1048576 + 4096 + 17))
@@ -114,6 +122,7 @@ expect_eq "it names chunk 5, sectors 10240-12287, one chunk" "false 5 10240 1228
 	"$(jq -r '"\(.match) \(.first_differing_chunk) \(.first_differing_sector) \(.first_differing_last_sector) \(.differing)"' <<<"$out")"
 msg=$("$BLKHOLD" fingerprint "$a" --name fp-case --verify 2>&1)
 expect_match "the human line names the chunk and its sectors" "DIFFERS: chunk 5 \\(sectors 10240-12287 of the volume\\)" "$msg"
+refute "veritysetup verify sees the change too" veritysetup verify "$a" "$store/a.verity" "$vroot"
 assert "--chunks 0-4 (before the change) matches" "$BLKHOLD" fingerprint "$a" --name fp-case --verify --chunks 0-4
 refute "--chunks 5 differs" "$BLKHOLD" fingerprint "$a" --name fp-case --verify --chunks 5
 refute "--chunks past the end is refused" "$BLKHOLD" fingerprint "$a" --name fp-case --verify --chunks 3-32

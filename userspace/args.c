@@ -42,6 +42,7 @@ int parse_args(int argc, char *argv[], const struct command *cmd,
 		{ "chunks", required_argument, NULL, 'R' },
 		{ "follow", no_argument, NULL, 'F' },
 		{ "since", required_argument, NULL, 's' },
+		{ "format", required_argument, NULL, 'X' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -60,7 +61,7 @@ int parse_args(int argc, char *argv[], const struct command *cmd,
 				   c == 'f' ? OPT_FROM : c == 'V' ? OPT_VERIFY :
 				   c == 'C' ? OPT_CHUNK : c == 'T' ? OPT_THREADS :
 				   c == 'R' ? OPT_CHUNKS : c == 'F' ? OPT_FOLLOW :
-				   c == 's' ? OPT_SINCE : 0;
+				   c == 's' ? OPT_SINCE : c == 'X' ? OPT_FORMAT : 0;
 		char *end;
 
 		if (c == 'h') {
@@ -112,6 +113,8 @@ int parse_args(int argc, char *argv[], const struct command *cmd,
 			args->follow = true;
 		else if (opt == OPT_SINCE)
 			args->since = optarg;
+		else if (opt == OPT_FORMAT)
+			args->format = optarg;
 		else {
 			errno = 0;
 			args->diskseq = strtoull(optarg, &end, 10);

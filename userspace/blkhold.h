@@ -166,7 +166,7 @@ enum {
 	OPT_IDENTITY = 256, OPT_SECTORS = 512, OPT_OUT = 1024, OPT_SIGN = 2048,
 	OPT_CERT = 4096, OPT_FROM = 8192, OPT_VERIFY = 16384, OPT_CHUNK = 32768,
 	OPT_THREADS = 65536, OPT_CHUNKS = 131072, OPT_FOLLOW = 262144,
-	OPT_SINCE = 524288,
+	OPT_SINCE = 524288, OPT_FORMAT = 1048576,
 };
 
 struct args {
@@ -191,6 +191,7 @@ struct args {
 	const char *chunks;	/* fingerprint --verify: "A-B", the chunks to check */
 	bool follow;		/* audit: record events as they come */
 	const char *since;	/* audit: from this date on */
+	const char *format;	/* fingerprint: "merkle" or "verity" */
 };
 
 int parse_args(int argc, char *argv[], const struct command *cmd,

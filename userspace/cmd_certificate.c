@@ -266,6 +266,31 @@ static void put_fingerprint(FILE *f, const struct cert_facts *c)
 	fputs("]}", f);
 }
 
+/* The newest dm-verity tree of the hold: its root and the tree file's hash. */
+static void put_verity(FILE *f, const struct cert_facts *c)
+{
+	const struct entry *v = fp_latest_of(c->ledger, &c->e, FP_VERITY);
+	char root[SHA256_HEX_LEN + 1], tree[SHA256_HEX_LEN + 1];
+	uint64_t bytes;
+	bool first = true;
+
+	fputs(",\n\"verity\":", f);
+	if (!v || sscanf(v->reason, FP_VERITY " block=4096 bytes=%" SCNu64 " root=%64s tree=%64s",
+			 &bytes, root, tree) != 3) {
+		fputs("null", f);
+		return;
+	}
+	fputc('{', f);
+	put_str(f, &first, "algorithm", FP_VERITY);
+	put_u64(f, &first, "block", 4096);
+	put_u64(f, &first, "bytes", bytes);
+	put_str(f, &first, "root", root);
+	put_str(f, &first, "hash_file_sha256", tree);
+	put_time(f, &first, "made", v->time);
+	put_u64(f, &first, "ledger_seq", v->seq);
+	fputc('}', f);
+}
+
 static void put_ledger_and_refusals(FILE *f, const struct cert_facts *c)
 {
 	bool first = true;
@@ -302,6 +327,7 @@ static char *certificate_text(const struct cert_facts *c, size_t *len)
 	put_ranges(f, c);
 	put_host(f);
 	put_fingerprint(f, c);
+	put_verity(f, c);
 	put_ledger_and_refusals(f, c);
 	fputs("\n}\n", f);
 	if (fclose(f)) {

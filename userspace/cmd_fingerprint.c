@@ -20,6 +20,7 @@
 
 #include "blkhold.h"
 #include "fp_store.h"
+#include "verity.h"
 
 #define FP_MAX_CHUNK	(64U << 20)
 #define FP_MAX_THREADS	64
@@ -36,6 +37,7 @@ struct fp_run {
 	uint64_t bytes;
 	struct timespec started;
 	bool tty;			/* progress on stderr */
+	bool verity;			/* --format verity */
 };
 
 /* "1M", "64K", "4096": a multiple of 4096 up to 64 MiB. */
@@ -96,6 +98,15 @@ static int run_options(struct fp_run *run)
 			return -1;
 		}
 		run->threads = threads;
+	}
+	run->verity = args->format && !strcmp(args->format, "verity");
+	if (args->format && !run->verity && strcmp(args->format, "merkle")) {
+		fail(args->device, "--format is merkle (the default) or verity, not '%s'", args->format);
+		return -1;
+	}
+	if (run->verity != !!args->out || (run->verity && (args->verify || args->chunk))) {
+		fail(args->device, "--format verity goes with --out HASHFILE, and alone");
+		return -1;
 	}
 	if (args->verify && args->chunk) {
 		fail(args->device, "--chunk goes with a new fingerprint; --verify uses the stored one's");
@@ -444,6 +455,51 @@ out:
 	return err;
 }
 
+/* --format verity: a dm-verity tree in --out, its root in the ledger. */
+static int fingerprint_verity(struct fp_run *run)
+{
+	const char *out = run->args->out;
+	char root[SHA256_HEX_LEN + 1], tree[SHA256_HEX_LEN + 1], why[4096 + 256];
+	struct ledger l;
+	double secs;
+	int err;
+
+	clock_gettime(CLOCK_MONOTONIC, &run->started);
+	if (verity_make(run->dev.canon, run->bytes, out, root, why, sizeof(why))) {
+		fail(run->dev.path, "%s; nothing was recorded", why);
+		return -1;
+	}
+	secs = seconds_since(&run->started);
+	err = sha256_file(out, tree);
+	if (err || ledger_open(&l, true)) {
+		if (err)
+			fail(out, "cannot read the hash tree back: %s", strerror(-err));
+		return -1;
+	}
+	snprintf(run->e.reason, sizeof(run->e.reason), "%s block=4096 bytes=%" PRIu64
+		 " root=%s tree=%s", FP_VERITY, run->bytes, root, tree);
+	err = ledger_append(&l, &run->e);
+	ledger_close(&l);
+	if (err)
+		return -1;
+	if (run->args->json) {
+		printf("{\"device\":");
+		json_string(stdout, run->dev.path);
+		printf(",\"name\":");
+		json_string(stdout, run->e.name);
+		printf(",\"format\":\"verity\",\"bytes\":%" PRIu64 ",\"root\":\"%s\",\"hash_file\":",
+		       run->bytes, root);
+		json_string(stdout, out);
+		printf(",\"hash_file_sha256\":\"%s\",\"seconds\":%.3f,\"ledger_seq\":%" PRIu64 "}\n",
+		       tree, secs, run->e.seq);
+	} else {
+		printf("%s: dm-verity tree of hold '%s' in %s: root %s\n"
+		       "  check it with: veritysetup verify %s %s %s\n",
+		       run->dev.path, run->e.name, out, root, run->dev.path, out, root);
+	}
+	return 0;
+}
+
 static int run(int argc, char *argv[], const struct command *self)
 {
 	struct fp_run fp = { .fd = -1 };
@@ -451,7 +507,7 @@ static int run(int argc, char *argv[], const struct command *self)
 	int err;
 
 	if (parse_args(argc, argv, self, OPT_DEVICE | OPT_NAME | OPT_JSON | OPT_VERIFY |
-		       OPT_CHUNK | OPT_THREADS | OPT_CHUNKS, &args))
+		       OPT_CHUNK | OPT_THREADS | OPT_CHUNKS | OPT_FORMAT | OPT_OUT, &args))
 		return -1;
 	fp.args = &args;
 	if (!args.name) {
@@ -467,7 +523,8 @@ static int run(int argc, char *argv[], const struct command *self)
 	fp.tty = !args.json && isatty(STDERR_FILENO);
 	err = open_volume(&fp);
 	if (!err)
-		err = args.verify ? fingerprint_verify(&fp) : fingerprint_new(&fp);
+		err = fp.verity ? fingerprint_verity(&fp) :
+		      args.verify ? fingerprint_verify(&fp) : fingerprint_new(&fp);
 	if (fp.fd >= 0)
 		close(fp.fd);
 	return err;
@@ -477,12 +534,16 @@ const struct command cmd_fingerprint = {
 	.name = "fingerprint",
 	.run = run,
 	.usage = "DEVICE --name NAME [--chunk SIZE] [--threads N] [--json]\n"
-		 "       blkhold fingerprint DEVICE --name NAME --verify [--chunks A-B] [--threads N] [--json]",
+		 "       blkhold fingerprint DEVICE --name NAME --verify [--chunks A-B] [--threads N] [--json]\n"
+		 "       blkhold fingerprint DEVICE --name NAME --format verity --out HASHFILE [--json]",
 	.help = "Reads the held volume with direct I/O and hashes it in chunks (default 1M) into\n"
 		"a Merkle tree of SHA-256 (RFC 6962's: leaf SHA-256(0x00 || chunk), node\n"
 		"SHA-256(0x01 || left || right)). The leaves go to STORE/fingerprints/, the root\n"
 		"and the leaf file's SHA-256 to the ledger. --verify reads all chunks, or A to B,\n"
 		"again, compares them with the stored leaves, records the result in the ledger\n"
-		"and names the first chunk and sector that differ (exit status 1).",
+		"and names the first chunk that differs and its sectors (exit status 1).\n"
+		"--format verity writes a dm-verity hash tree (SHA-256, 4 KiB blocks) to HASHFILE\n"
+		"instead and records its root: 'veritysetup verify DEVICE HASHFILE ROOT' checks\n"
+		"the volume without blkhold.",
 	.summary = "fingerprint a held volume, or check it against its fingerprint",
 };

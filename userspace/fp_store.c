@@ -78,15 +78,23 @@ int fp_record_parse(const char *reason, struct fp_record *r)
 	return 0;
 }
 
-/* The newest fingerprint entry of the hold @key names, or NULL. */
-const struct entry *fp_latest(const struct ledger *l, const struct entry *key)
+/* The newest fingerprint entry made by @algorithm of the hold @key names, or NULL. */
+const struct entry *fp_latest_of(const struct ledger *l, const struct entry *key,
+				 const char *algorithm)
 {
-	size_t i;
+	size_t n = strlen(algorithm), i;
 
 	for (i = l->n; i-- > 0;)
-		if (!strcmp(l->e[i].op, "fingerprint") && entry_same_hold(&l->e[i], key))
+		if (!strcmp(l->e[i].op, "fingerprint") && entry_same_hold(&l->e[i], key) &&
+		    !strncmp(l->e[i].reason, algorithm, n) && l->e[i].reason[n] == ' ')
 			return &l->e[i];
 	return NULL;
+}
+
+/* The newest Merkle fingerprint of the hold @key names, or NULL. */
+const struct entry *fp_latest(const struct ledger *l, const struct entry *key)
+{
+	return fp_latest_of(l, key, FP_ALGORITHM);
 }
 
 static int mkdir_for(const char *path)

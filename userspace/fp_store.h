@@ -19,6 +19,11 @@ void fp_leaves_path(const struct entry *e, char *path, size_t len);
 void fp_record_format(const struct fp_record *r, char *reason, size_t len);
 int fp_record_parse(const char *reason, struct fp_record *r);
 const struct entry *fp_latest(const struct ledger *l, const struct entry *key);
+const struct entry *fp_latest_of(const struct ledger *l, const struct entry *key,
+				 const char *algorithm);
+
+/* What a dm-verity fingerprint's ledger entry starts with (verity.c). */
+#define FP_VERITY	"dm-verity-sha256"
 int fp_leaves_write(const char *path, struct fp_record *r, const fp_digest *leaves);
 fp_digest *fp_leaves_read(const char *path, const struct fp_record *r,
 			  char *why, size_t why_len);

@@ -5,8 +5,8 @@
 # missing. Needs root and apt.
 #
 # usage: install-deps.sh [TARGET]
-#   build   make: a compiler, libnl, libcrypto, libcurl, libsystemd, this
-#           kernel's headers
+#   build   make: a compiler, libnl, libcrypto, libcurl, libsystemd,
+#           libcryptsetup, this kernel's headers
 #   deb     make deb: build's, debhelper, dh-dkms, lintian
 #   demo    make demo: build's, QEMU, a supported kernel and its headers,
 #           what the VM's init and the demo's wipe tools run
@@ -18,7 +18,7 @@ set -euo pipefail
 target=${1:-check}
 
 build=(build-essential pkg-config libnl-genl-3-dev libnl-3-dev libssl-dev
-	libcurl4-openssl-dev libsystemd-dev kmod)
+	libcurl4-openssl-dev libsystemd-dev libcryptsetup-dev kmod)
 deb=(dpkg-dev debhelper dh-dkms lintian)
 demo=(linux-image-amd64 linux-headers-amd64 qemu-system-x86 busybox-static
 	cpio gzip util-linux e2fsprogs coreutils)
