@@ -141,6 +141,7 @@ void event_human(FILE *f, const char *event, const char *when, struct nlattr **t
 /* file.c */
 int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
 int fsync_dir(const char *dir);
+void parent_dir(const char *path, char *dir, size_t len);
 
 /* format.c */
 void json_string(FILE *f, const char *s);

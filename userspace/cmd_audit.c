@@ -368,10 +368,20 @@ static int show(const struct args *args)
 	int err;
 
 	audit_path(a.path, sizeof(a.path));
+	/* one that cannot be read prints nothing but the error */
+	if (access(a.path, R_OK) && errno != ENOENT) {
+		fail(a.path, "cannot read the audit log: %s", strerror(errno));
+		return -1;
+	}
+	if (access(a.path, F_OK) && !args->json)
+		printf("%s: no audit trail yet (is blkhold-audit.service running?)\n", a.path);
 	if (args->name)
 		audit_read(&a, collect_devices, &s);
-	if (args->json)
-		printf("{\"log\":\"%s\",\"entries\":[\n", a.path);
+	if (args->json) {
+		printf("{\"log\":");
+		json_string(stdout, a.path);
+		printf(",\"entries\":[\n");
+	}
 	err = audit_read(&a, show_line, &s);
 	if (args->json) {
 		printf("],\"intact\":%s,\"problem\":", a.problem[0] ? "false" : "true");

@@ -37,19 +37,26 @@ int fsync_dir(const char *dir)
 	return err;
 }
 
-static int fsync_parent(const char *path)
+/* The directory @path is in: "/" for "/x", "." for "x". */
+void parent_dir(const char *path, char *dir, size_t len)
 {
-	char dir[4096];
 	char *slash;
 
-	snprintf(dir, sizeof(dir), "%s", path);
+	snprintf(dir, len, "%s", path);
 	slash = strrchr(dir, '/');
 	if (slash == dir)
 		slash[1] = '\0';
 	else if (slash)
 		*slash = '\0';
 	else
-		snprintf(dir, sizeof(dir), ".");
+		snprintf(dir, len, ".");
+}
+
+static int fsync_parent(const char *path)
+{
+	char dir[4096];
+
+	parent_dir(path, dir, sizeof(dir));
 	return fsync_dir(dir);
 }
 

@@ -97,16 +97,12 @@ const struct entry *fp_latest(const struct ledger *l, const struct entry *key)
 	return fp_latest_of(l, key, FP_ALGORITHM);
 }
 
+/* The directory of @path, made if missing. */
 static int mkdir_for(const char *path)
 {
 	char dir[4096];
-	char *slash;
 
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (!slash)
-		return 0;
-	*slash = '\0';
+	parent_dir(path, dir, sizeof(dir));
 	if (mkdir(dir, 0700) && errno != EEXIST)
 		return -errno;
 	return 0;
