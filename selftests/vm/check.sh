@@ -106,7 +106,9 @@ boot_test() {
 # tests that boot VMs of their own (each counts as one more test program):
 # the boot path (two boots, Debian's initramfs in the second), a
 # hibernation image restore, the re-provisioning run (a host boot and a
-# provider's wipe image booted four times), the packages. Output goes to
+# provider's wipe image booted four times), the proof across a reboot (a
+# fingerprint and the audit trail, the disk changed while the guest was
+# down), the packages. Output goes to
 # OUT/ktap.log, the VM's status to OUT/vm.status.
 run_kernel() {
 	local k=$1 tests=$2 out=$3 boot_tests=$4 t i=100
@@ -146,7 +148,7 @@ run_kernel() {
 # which has the time, takes it. BLKHOLD_TESTS replaces all this: the same
 # programs on every kernel ("|" starts another VM), and of the tests that
 # boot VMs of their own, those it names.
-boot_programs="boot-path.sh hibernate.sh reprovision.sh package.sh"
+boot_programs="boot-path.sh hibernate.sh reprovision.sh proof-reboot.sh package.sh"
 all_progs=$(make -s --no-print-directory -C selftests list_tests)
 core_progs=$(make -s --no-print-directory -C selftests list_core_tests)
 is_full() {	# the oldest or the newest kernel
@@ -200,7 +202,7 @@ boot_tests_for() {	# boot_tests_for KERNEL: the tests that boot VMs of their own
 	if [ -n "${BLKHOLD_TESTS:-}" ]; then
 		echo "$named_boot"
 	elif is_full "$1"; then
-		echo "boot-path.sh hibernate.sh reprovision.sh"
+		echo "boot-path.sh hibernate.sh reprovision.sh proof-reboot.sh"
 	elif has_second_kernel "$1"; then
 		echo "boot-path.sh package.sh"
 	else
