@@ -23,17 +23,20 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# RFC 6962's tree over SHA-256(0x00 || chunk) leaves, written apart from the CLI's C.
+# RFC 6962's tree over SHA-256(0x00 || chunk) leaves, written apart from the
+# CLI's C: rfc6962_root FILE [CHUNK [START_SECTOR SECTORS]]
 rfc6962_root() {
-	python3 - "$1" "${2:-1048576}" <<'EOF'
+	python3 - "$1" "${2:-1048576}" "${3:-0}" "${4:--1}" <<'EOF'
 import hashlib, os, sys
 fd = os.open(sys.argv[1], os.O_RDONLY)
 chunk = int(sys.argv[2])
+off = int(sys.argv[3]) * 512
+left = int(sys.argv[4]) * 512 if int(sys.argv[4]) >= 0 else os.lseek(fd, 0, os.SEEK_END) - off
 leaves = []
-while True:
-    data = os.read(fd, chunk)
-    if not data:
-        break
+while left > 0:
+    data = os.pread(fd, min(chunk, left), off)
+    off += len(data)
+    left -= len(data)
     leaves.append(hashlib.sha256(b"\x00" + data).digest())
 def mth(d):
     if len(d) == 1:
@@ -142,6 +145,8 @@ refute "no hold of that name: refused" "$BLKHOLD" fingerprint "$a" --name no-suc
 refute "--chunk not a multiple of 4096: refused" "$BLKHOLD" fingerprint "$a" --name fp-case --chunk 1000
 refute "--threads 0: refused" "$BLKHOLD" fingerprint "$a" --name fp-case --threads 0
 refute "--chunks without --verify: refused" "$BLKHOLD" fingerprint "$a" --name fp-case --chunks 1-2
+msg=$("$BLKHOLD" fingerprint "$a" --name fp-case --beneath 2>&1)
+expect_match "--beneath of a disk's own hold: refused, saying why" "holds no ranges beneath" "$msg"
 msg=$("$BLKHOLD" fingerprint "$a" --name no-such-hold 2>&1)
 expect_eq "the refusal is one line" 1 "$(wc -l <<<"$msg")"
 expect_eq "nothing of it reached the ledger" "$n" "$(wc -l <"$store/ledger")"
@@ -165,5 +170,15 @@ out=$("$BLKHOLD" fingerprint /dev/mapper/bh-fp --name fp-dm --json)
 expect_eq "the root of a held dm volume is RFC 6962's over what its users read" \
 	"$(rfc6962_root /dev/mapper/bh-fp)" "$(jq -r .root <<<"$out")"
 assert "--verify of the dm volume matches" "$BLKHOLD" fingerprint /dev/mapper/bh-fp --name fp-dm --verify
+
+# --beneath: the range on the disk itself, sectors 6144-22527 of $b.
+out=$("$BLKHOLD" fingerprint /dev/mapper/bh-fp --name fp-dm --beneath --json)
+expect_eq "--beneath fingerprints the one range beneath, keyed by the disk" \
+	"/dev/${b#/dev/} 6144 16384 $("$BLKHOLD" status "$b" --json | jq -r .identity)" \
+	"$(jq -r '.beneath[] | "\(.device) \(.start) \(.sectors) \(.identity)"' <<<"$out")"
+expect_eq "its root is RFC 6962's over those sectors of the disk" \
+	"$(rfc6962_root "$b" 1048576 6144 16384)" "$(jq -r '.beneath[0].root' <<<"$out")"
+out=$("$BLKHOLD" fingerprint /dev/mapper/bh-fp --name fp-dm --beneath --verify --json)
+expect_eq "--beneath --verify matches" "true" "$(jq -r '.beneath[0].match' <<<"$out")"
 
 ktap_finish

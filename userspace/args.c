@@ -43,6 +43,7 @@ int parse_args(int argc, char *argv[], const struct command *cmd,
 		{ "follow", no_argument, NULL, 'F' },
 		{ "since", required_argument, NULL, 's' },
 		{ "format", required_argument, NULL, 'X' },
+		{ "beneath", no_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -61,7 +62,8 @@ int parse_args(int argc, char *argv[], const struct command *cmd,
 				   c == 'f' ? OPT_FROM : c == 'V' ? OPT_VERIFY :
 				   c == 'C' ? OPT_CHUNK : c == 'T' ? OPT_THREADS :
 				   c == 'R' ? OPT_CHUNKS : c == 'F' ? OPT_FOLLOW :
-				   c == 's' ? OPT_SINCE : c == 'X' ? OPT_FORMAT : 0;
+				   c == 's' ? OPT_SINCE : c == 'X' ? OPT_FORMAT :
+				   c == 'B' ? OPT_BENEATH : 0;
 		char *end;
 
 		if (c == 'h') {
@@ -115,6 +117,8 @@ int parse_args(int argc, char *argv[], const struct command *cmd,
 			args->since = optarg;
 		else if (opt == OPT_FORMAT)
 			args->format = optarg;
+		else if (opt == OPT_BENEATH)
+			args->beneath = true;
 		else {
 			errno = 0;
 			args->diskseq = strtoull(optarg, &end, 10);

@@ -167,7 +167,7 @@ enum {
 	OPT_IDENTITY = 256, OPT_SECTORS = 512, OPT_OUT = 1024, OPT_SIGN = 2048,
 	OPT_CERT = 4096, OPT_FROM = 8192, OPT_VERIFY = 16384, OPT_CHUNK = 32768,
 	OPT_THREADS = 65536, OPT_CHUNKS = 131072, OPT_FOLLOW = 262144,
-	OPT_SINCE = 524288, OPT_FORMAT = 1048576,
+	OPT_SINCE = 524288, OPT_FORMAT = 1048576, OPT_BENEATH = 2097152,
 };
 
 struct args {
@@ -193,6 +193,7 @@ struct args {
 	bool follow;		/* audit: record events as they come */
 	const char *since;	/* audit: from this date on */
 	const char *format;	/* fingerprint: "merkle" or "verity" */
+	bool beneath;		/* fingerprint: the ranges beneath a stacked volume */
 };
 
 int parse_args(int argc, char *argv[], const struct command *cmd,

@@ -2,6 +2,7 @@
 /*
  * blkhold fingerprint DEVICE --name NAME [--chunk SIZE] [--threads N] [--json]
  * blkhold fingerprint DEVICE --name NAME --verify [--chunks A-B] [--json]
+ * blkhold fingerprint DEVICE --name NAME --beneath [--verify] [--json]
  *
  * A fingerprint of a held volume (fingerprint.c) kept in the store
  * (fp_store.c), and checks of the volume against it that name the first
@@ -34,10 +35,12 @@ struct fp_run {
 	uint32_t chunk;
 	unsigned int threads;
 	int fd;
+	uint64_t offset;		/* where the volume starts in @fd */
 	uint64_t bytes;
 	struct timespec started;
 	bool tty;			/* progress on stderr */
 	bool verity;			/* --format verity */
+	bool listed;			/* one of several in a JSON list */
 };
 
 /* "1M", "64K", "4096": a multiple of 4096 up to 64 MiB. */
@@ -116,6 +119,10 @@ static int run_options(struct fp_run *run)
 		fail(args->device, "--chunks goes with --verify");
 		return -1;
 	}
+	if (args->beneath && (run->verity || args->chunks)) {
+		fail(args->device, "--beneath fingerprints or checks every range beneath whole: not with --format verity or --chunks");
+		return -1;
+	}
 	return 0;
 }
 
@@ -188,7 +195,7 @@ static int hash_volume(struct fp_run *run, fp_digest *leaves, uint64_t first,
 		       uint64_t count)
 {
 	struct fp_read r = {
-		.fd = run->fd, .bytes = run->bytes, .chunk = run->chunk,
+		.fd = run->fd, .offset = run->offset, .bytes = run->bytes, .chunk = run->chunk,
 		.first = first, .count = count, .threads = run->threads,
 		.leaves = leaves,
 		.progress = run->tty ? show_progress : NULL, .progress_arg = run,
@@ -224,8 +231,8 @@ static void print_fingerprint(const struct fp_run *run, const struct fp_record *
 		       FP_ALGORITHM, rec->chunk, chunks, rec->bytes, rec->root);
 		json_string(stdout, path);
 		printf(",\"leaves_sha256\":\"%s\",\"threads\":%u,\"seconds\":%.3f"
-		       ",\"bytes_per_second\":%.0f,\"ledger_seq\":%" PRIu64 "}\n",
-		       rec->leaves, run->threads, secs, rate, seq);
+		       ",\"bytes_per_second\":%.0f,\"ledger_seq\":%" PRIu64 "}%s",
+		       rec->leaves, run->threads, secs, rate, seq, run->listed ? "" : "\n");
 		return;
 	}
 	format_size(rec->bytes, size, sizeof(size));
@@ -334,6 +341,7 @@ static void print_check(const struct fp_run *run, const struct fp_record *rec,
 		json_string(stdout, run->dev.path);
 		printf(",\"name\":");
 		json_string(stdout, run->e.name);
+		printf(",\"start\":%" PRIu64 ",\"sectors\":%" PRIu64, run->e.start, run->e.sectors);
 		printf(",\"root\":\"%s\",\"chunk\":%" PRIu32 ",\"chunks\":%" PRIu64
 		       ",\"checked_first\":%" PRIu64 ",\"checked_last\":%" PRIu64
 		       ",\"match\":%s,\"differing\":%" PRIu64, rec->root, rec->chunk,
@@ -346,7 +354,8 @@ static void print_check(const struct fp_run *run, const struct fp_record *rec,
 			       ",\"first_differing_disk_sector\":%" PRIu64,
 			       c->first_differing, sector, last_sector,
 			       sector + run->e.start);
-		printf(",\"seconds\":%.3f,\"ledger_seq\":%" PRIu64 "}\n", secs, seq);
+		printf(",\"seconds\":%.3f,\"ledger_seq\":%" PRIu64 "}%s", secs, seq,
+		       run->listed ? "" : "\n");
 		return;
 	}
 	if (!c->differing) {
@@ -500,6 +509,87 @@ static int fingerprint_verity(struct fp_run *run)
 	return 0;
 }
 
+/* Whether the kernel holds volume @v beneath @run's stacked volume for its hold. */
+static bool held_for(const struct fp_run *run, const struct volume *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->nr_holds; i++)
+		if (!strcmp(v->holds[i].via, run->dev.name) &&
+		    !strcmp(v->holds[i].name, run->e.name))
+			return true;
+	return false;
+}
+
+/* The range @v of a disk beneath, as a volume of its own keyed by the disk's identity. */
+static int open_beneath(const struct fp_run *run, const struct volume *v, struct fp_run *sub)
+{
+	struct args disk_args = *run->args;
+	char node[64 + 8];
+
+	*sub = *run;
+	sub->fd = -1;
+	snprintf(node, sizeof(node), "/dev/%s", v->name);
+	disk_args.device = node;
+	if (device_resolve(&disk_args, &sub->dev))
+		return -1;
+	fp_identity(&sub->dev, &sub->e);
+	sub->e.start = v->start;
+	sub->e.sectors = v->sectors;
+	if (open_volume(sub))
+		return -1;
+	sub->offset = v->start * 512;
+	sub->bytes = v->sectors * 512;
+	sub->listed = run->args->json;
+	return 0;
+}
+
+/*
+ * --beneath: each range the hold keeps on the disks beneath a stacked
+ * volume, fingerprinted (or checked) as a volume of its own, keyed by its
+ * disk's identity and sectors: what a third party reads off the disks
+ * themselves. Ranges done before a failure stay recorded.
+ */
+static int fingerprint_beneath(struct fp_run *run)
+{
+	struct volume_list list = { 0 };
+	struct fp_run sub;
+	size_t i, n = 0;
+	int err = 0, rc;
+
+	if (volumes_fetch(&list))
+		return -1;
+	if (run->args->json) {
+		printf("{\"device\":");
+		json_string(stdout, run->dev.path);
+		printf(",\"name\":");
+		json_string(stdout, run->e.name);
+		printf(",\"beneath\":[");
+	}
+	for (i = 0; i < list.n && err >= 0; i++) {
+		if (!held_for(run, &list.v[i]))
+			continue;
+		if (run->args->json && n)
+			putchar(',');
+		n++;
+		rc = open_beneath(run, &list.v[i], &sub);
+		if (!rc)
+			rc = run->args->verify ? fingerprint_verify(&sub) : fingerprint_new(&sub);
+		if (sub.fd >= 0)
+			close(sub.fd);
+		err = rc < 0 ? rc : (rc > err ? rc : err);
+	}
+	if (run->args->json)
+		printf("]}\n");
+	volumes_free(&list);
+	if (!n) {
+		fail(run->dev.path, "hold '%s' holds no ranges beneath this volume: --beneath is for a stacked volume",
+		     run->e.name);
+		return -1;
+	}
+	return err;
+}
+
 static int run(int argc, char *argv[], const struct command *self)
 {
 	struct fp_run fp = { .fd = -1 };
@@ -507,7 +597,8 @@ static int run(int argc, char *argv[], const struct command *self)
 	int err;
 
 	if (parse_args(argc, argv, self, OPT_DEVICE | OPT_NAME | OPT_JSON | OPT_VERIFY |
-		       OPT_CHUNK | OPT_THREADS | OPT_CHUNKS | OPT_FORMAT | OPT_OUT, &args))
+		       OPT_CHUNK | OPT_THREADS | OPT_CHUNKS | OPT_FORMAT | OPT_OUT |
+		       OPT_BENEATH, &args))
 		return -1;
 	fp.args = &args;
 	if (!args.name) {
@@ -521,6 +612,8 @@ static int run(int argc, char *argv[], const struct command *self)
 	snprintf(fp.e.name, sizeof(fp.e.name), "%s", args.name);
 	fp_identity(&fp.dev, &fp.e);
 	fp.tty = !args.json && isatty(STDERR_FILENO);
+	if (args.beneath)
+		return fingerprint_beneath(&fp);
 	err = open_volume(&fp);
 	if (!err)
 		err = fp.verity ? fingerprint_verity(&fp) :
@@ -535,7 +628,8 @@ const struct command cmd_fingerprint = {
 	.run = run,
 	.usage = "DEVICE --name NAME [--chunk SIZE] [--threads N] [--json]\n"
 		 "       blkhold fingerprint DEVICE --name NAME --verify [--chunks A-B] [--threads N] [--json]\n"
-		 "       blkhold fingerprint DEVICE --name NAME --format verity --out HASHFILE [--json]",
+		 "       blkhold fingerprint DEVICE --name NAME --format verity --out HASHFILE [--json]\n"
+		 "       blkhold fingerprint DEVICE --name NAME --beneath [--verify] [--json]",
 	.help = "Reads the held volume with direct I/O and hashes it in chunks (default 1M) into\n"
 		"a Merkle tree of SHA-256 (RFC 6962's: leaf SHA-256(0x00 || chunk), node\n"
 		"SHA-256(0x01 || left || right)). The leaves go to STORE/fingerprints/, the root\n"
@@ -544,6 +638,7 @@ const struct command cmd_fingerprint = {
 		"and names the first chunk that differs and its sectors (exit status 1).\n"
 		"--format verity writes a dm-verity hash tree (SHA-256, 4 KiB blocks) to HASHFILE\n"
 		"instead and records its root: 'veritysetup verify DEVICE HASHFILE ROOT' checks\n"
-		"the volume without blkhold.",
+		"the volume without blkhold. --beneath does the same for each range a stacked\n"
+		"volume's hold keeps on the disks beneath it, each keyed by its disk's identity.",
 	.summary = "fingerprint a held volume, or check it against its fingerprint",
 };

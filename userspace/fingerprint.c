@@ -144,7 +144,7 @@ static void hash_chunks(struct fp_job *job, void *buf, EVP_MD_CTX *ctx)
 		i += r->first;
 		off = i * r->chunk;
 		len = r->bytes - off < r->chunk ? r->bytes - off : r->chunk;
-		err = read_full(r->fd, buf, len, off);
+		err = read_full(r->fd, buf, len, r->offset + off);
 		if (err) {
 			job_fail(job, i, "cannot read", -err);
 			return;

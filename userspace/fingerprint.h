@@ -21,6 +21,7 @@ typedef unsigned char fp_digest[SHA256_LEN];
 
 struct fp_read {
 	int fd;			/* the volume, opened O_DIRECT */
+	uint64_t offset;	/* where in @fd the volume starts */
 	uint64_t bytes;		/* its size */
 	uint32_t chunk;		/* a multiple of 4096 */
 	uint64_t first, count;	/* the chunks to hash */
