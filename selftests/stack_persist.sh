@@ -51,10 +51,6 @@ dm_create() {
 	dmsetup create --noudevsync "$1" --uuid "BLKHOLD-$1" --table "$2" && dmsetup mknodes "$1"
 }
 
-range_sum() {
-	dd if="$1" bs=512 skip="$2" count="$3" iflag=direct status=none | sha256sum | cut -d' ' -f1
-}
-
 write_at() {
 	dd if=/dev/urandom of="$1" bs=512 seek="$2" count=8 oflag=direct conv=notrunc status=none
 }

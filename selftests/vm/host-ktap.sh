@@ -18,7 +18,8 @@ report() {	# report STATUS DESCRIPTION [DETAILS]: DETAILS' tail on failure
 }
 
 sectors() {	# sectors FILE START COUNT: sha256 of that range of an image
-	dd if="$1" bs=512 skip="$2" count="$3" status=none | sha256sum | cut -d' ' -f1
+	dd if="$1" bs=1M skip=$(($2 * 512)) count=$(($3 * 512)) iflag=skip_bytes,count_bytes \
+		status=none | sha256sum | cut -d' ' -f1
 }
 
 sum() { sha256sum <"$1" | cut -d' ' -f1; }
