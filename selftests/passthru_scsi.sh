@@ -16,7 +16,7 @@ head -c 512 /dev/urandom >/tmp/block
 fill_random "$held" && fill_random "$twin"
 assert "hold placed on $held" hold "$held" passthru-test
 
-attack "sg_unmap" "$held" "$twin" 'sg_unmap --lba=0 --num=2048 "$DEV"'
+attack "sg_unmap" "$held" "$twin" 'sg_unmap --force --lba=0 --num=2048 "$DEV"'
 attack "sg_write_same(10)" "$held" "$twin" 'sg_write_same --10 --lba=0 --num=64 "$DEV"'
 attack "sg_write_same(16)" "$held" "$twin" 'sg_write_same --16 --lba=0 --num=64 "$DEV"'
 attack "sg_write_same --unmap" "$held" "$twin" 'sg_write_same --unmap --lba=0 --num=2048 "$DEV"'
