@@ -14,6 +14,7 @@ store=$(mktemp -d /tmp/audit-store.XXXXXX)
 export BLKHOLD_STATE_DIR=$store
 log=$store/audit
 follower=
+journald= cgroup_mounted=
 stop_follower() {
 	[ -n "$follower" ] && kill "$follower" 2>/dev/null && wait "$follower" 2>/dev/null
 	follower=
@@ -21,6 +22,11 @@ stop_follower() {
 cleanup() {
 	stop_follower
 	release_all
+	if [ -n "$journald" ]; then
+		kill "$journald" 2>/dev/null && wait "$journald" 2>/dev/null
+		rm -rf /run/systemd/journal /run/log/journal
+	fi
+	[ -n "$cgroup_mounted" ] && umount /sys/fs/cgroup
 	rm -rf "$store"
 }
 trap cleanup EXIT
@@ -43,6 +49,25 @@ write_block() {	# write_block SECTOR: 4 KiB there, refused on a held disk
 		status=none 2>/dev/null
 }
 
+# A journald of the test's own (the guest has no systemd): what the
+# follower sends the journal, field by field. journald wants a cgroup
+# file system.
+journal_ok=
+if [ -x /lib/systemd/systemd-journald ] && [ ! -e /run/systemd/journal/socket ]; then
+	mkdir -p /run/systemd /run/log
+	if ! mountpoint -q /sys/fs/cgroup; then
+		mount -t cgroup2 cgroup2 /sys/fs/cgroup && cgroup_mounted=1
+	fi
+	/lib/systemd/systemd-journald >/dev/null 2>&1 &
+	journald=$!
+	wait_for test -S /run/systemd/journal/socket && journal_ok=1
+fi
+journal_refused() {
+	journalctl -D /run/log/journal -o json --no-pager BLKHOLD_EVENT=refused 2>/dev/null |
+		jq -r '"\(.BLKHOLD_COMM) \(.BLKHOLD_UID) \(.BLKHOLD_KIND) \(.BLKHOLD_SECTOR) \(.BLKHOLD_SECTORS) \(.BLKHOLD_DEVICE) \(.SYSLOG_IDENTIFIER) \(.PRIORITY)"' |
+		head -n 1
+}
+
 # not in a subshell: $follower must stay set here
 start_follower
 assert "the follower starts and says so in the log" grep -q '"event":"audit-started"' "$log"
@@ -56,6 +81,13 @@ expect_eq "and the hold's placement, with its reason" "audit-case the audit test
 expect_match "each kernel event carries its number" '^[0-9]+$' \
 	"$(entries refused | head -n 1 | jq -r .event_seq)"
 assert "--verify: the chain is intact" "$BLKHOLD" audit --verify
+if [ -n "$journal_ok" ]; then
+	wait_for sh -c '[ -n "$(journalctl -D /run/log/journal --no-pager -q BLKHOLD_EVENT=refused 2>/dev/null)" ]'
+	expect_eq "the journal has the refusal, field by field, as a warning" \
+		"dd 0 write 16 8 /dev/${a#/dev/} blkhold 4" "$(journal_refused)"
+else
+	skip "the journal's fields" "no systemd-journald to start in this guest"
+fi
 
 # Stopped: what the kernel announces meanwhile is a gap of exactly its size.
 stop_follower
