@@ -99,50 +99,47 @@ static void check_line(struct audit_log *a, const char *p, size_t len, size_t li
 }
 
 /*
- * Read and check the log: every line, through @each (may be NULL) with
- * the JSON part. A last line without its newline is a torn write: counted
- * in @a->torn, not checked.
+ * Read and check the log, a line at a time (a busy host's trail outgrows
+ * memory): every line, through @each (may be NULL) with the JSON part. A
+ * last line without its newline is a torn write: counted in @a->torn, not
+ * checked.
  */
 int audit_read(struct audit_log *a, void (*each)(void *arg, size_t line, const char *json,
 						 size_t len), void *arg)
 {
-	char *text = NULL;
-	size_t len = 0, line = 0;
-	const char *p, *nl, *end;
-	struct stat st;
-	int fd;
+	char *p = NULL;
+	size_t cap = 0, line = 0;
+	const char *prev;
+	ssize_t n;
+	FILE *f;
+	int err = 0;
 
 	snprintf(a->head, sizeof(a->head), GENESIS);
 	a->problem[0] = '\0';
-	a->lines = a->torn = 0;
-	fd = open(a->path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	a->lines = a->torn = a->size = 0;
+	f = fopen(a->path, "re");
+	if (!f)
 		return errno == ENOENT ? 0 : -errno;
-	if (fstat(fd, &st) || !(text = malloc(st.st_size + 1))) {
-		close(fd);
-		return -ENOMEM;
-	}
-	len = read(fd, text, st.st_size) == st.st_size ? (size_t)st.st_size : 0;
-	close(fd);
-	for (p = text, end = text + len; p < end; p = nl + 1) {
-		nl = memchr(p, '\n', end - p);
-		if (!nl) {
-			a->torn = end - p;
+	while ((n = getline(&p, &cap, f)) > 0) {
+		if (p[n - 1] != '\n') {
+			a->torn = n;
 			break;
 		}
+		a->size += n;
 		line++;
-		check_line(a, p, nl - p, line);
+		check_line(a, p, n - 1, line);
 		if (each) {
-			const char *prev = memrchr(p, ' ', nl - p);
-
+			prev = memrchr(p, ' ', n - 1);
 			prev = prev ? memrchr(p, ' ', prev - p) : NULL;
-			each(arg, line, p, prev ? (size_t)(prev - p) : (size_t)(nl - p));
+			each(arg, line, p, prev ? (size_t)(prev - p) : (size_t)(n - 1));
 		}
 	}
+	if (ferror(f))
+		err = -EIO;
 	a->lines = line;
-	a->size = len;
-	free(text);
-	return 0;
+	free(p);
+	fclose(f);
+	return err;
 }
 
 /* Append "@json PREV HASH" and sync it. */
