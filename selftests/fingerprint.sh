@@ -154,9 +154,9 @@ expect_eq "the failed checks added nothing either" "$verifies" "$(ledger_ops ver
 "$BLKHOLD" release "$a" --name fp-case >/dev/null
 
 # A partition, then a dm volume over part of it.
-printf 'label: gpt\nstart=2048, size=40960\n' | sfdisk -q "$b" >/dev/null 2>&1
+assert "a partition table on $b" sh -c "printf 'label: gpt\nstart=2048, size=40960\n' | sfdisk -q '$b'"
 blockdev --rereadpt "$b" 2>/dev/null
-wait_for test -b "${b}1"
+assert "partition ${b}1 appears" wait_for test -b "${b}1"
 fill_random "${b}1"
 "$BLKHOLD" hold "${b}1" --name fp-part >/dev/null
 out=$("$BLKHOLD" fingerprint "${b}1" --name fp-part --json)

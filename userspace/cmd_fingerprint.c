@@ -211,6 +211,15 @@ static int hash_volume(struct fp_run *run, fp_digest *leaves, uint64_t first,
 	return -1;
 }
 
+/* The start of every JSON document or list item: {"device":...,"name":... */
+static void json_begin(const struct fp_run *run)
+{
+	printf("{\"device\":");
+	json_string(stdout, run->dev.path);
+	printf(",\"name\":");
+	json_string(stdout, run->e.name);
+}
+
 static void print_fingerprint(const struct fp_run *run, const struct fp_record *rec,
 			      const char *path, double secs, uint64_t seq)
 {
@@ -219,10 +228,7 @@ static void print_fingerprint(const struct fp_run *run, const struct fp_record *
 	char size[32], chunk[32], speed[32];
 
 	if (run->args->json) {
-		printf("{\"device\":");
-		json_string(stdout, run->dev.path);
-		printf(",\"name\":");
-		json_string(stdout, run->e.name);
+		json_begin(run);
 		printf(",\"identity\":");
 		json_string(stdout, run->e.identity);
 		printf(",\"start\":%" PRIu64 ",\"sectors\":%" PRIu64 ",\"algorithm\":\"%s\""
@@ -337,10 +343,7 @@ static void print_check(const struct fp_run *run, const struct fp_record *rec,
 	uint64_t checked = c->last - c->first + 1;
 
 	if (run->args->json) {
-		printf("{\"device\":");
-		json_string(stdout, run->dev.path);
-		printf(",\"name\":");
-		json_string(stdout, run->e.name);
+		json_begin(run);
 		printf(",\"start\":%" PRIu64 ",\"sectors\":%" PRIu64, run->e.start, run->e.sectors);
 		printf(",\"root\":\"%s\",\"chunk\":%" PRIu32 ",\"chunks\":%" PRIu64
 		       ",\"checked_first\":%" PRIu64 ",\"checked_last\":%" PRIu64
@@ -492,10 +495,7 @@ static int fingerprint_verity(struct fp_run *run)
 	if (err)
 		return -1;
 	if (run->args->json) {
-		printf("{\"device\":");
-		json_string(stdout, run->dev.path);
-		printf(",\"name\":");
-		json_string(stdout, run->e.name);
+		json_begin(run);
 		printf(",\"format\":\"verity\",\"bytes\":%" PRIu64 ",\"root\":\"%s\",\"hash_file\":",
 		       run->bytes, root);
 		json_string(stdout, out);
@@ -529,7 +529,8 @@ static int open_beneath(const struct fp_run *run, const struct volume *v, struct
 
 	*sub = *run;
 	sub->fd = -1;
-	snprintf(node, sizeof(node), "/dev/%s", v->name);
+	/* the kernel names a range of a disk "DISK@START" */
+	snprintf(node, sizeof(node), "/dev/%.*s", (int)strcspn(v->name, "@"), v->name);
 	disk_args.device = node;
 	if (device_resolve(&disk_args, &sub->dev))
 		return -1;
@@ -560,10 +561,7 @@ static int fingerprint_beneath(struct fp_run *run)
 	if (volumes_fetch(&list))
 		return -1;
 	if (run->args->json) {
-		printf("{\"device\":");
-		json_string(stdout, run->dev.path);
-		printf(",\"name\":");
-		json_string(stdout, run->e.name);
+		json_begin(run);
 		printf(",\"beneath\":[");
 	}
 	for (i = 0; i < list.n && err >= 0; i++) {
