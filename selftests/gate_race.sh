@@ -35,10 +35,13 @@ writers_gone() {
 	pkill -x fio
 	! kill -0 $writer_direct 2>/dev/null && ! kill -0 $writer_buffered 2>/dev/null
 }
+# A writeback refused during a hold is reported once, to the next fsync of
+# the disk (sfdisk's, in the next program): take it here.
 stop_writers() {
 	touch "$snap.stop"
 	wait_for writers_gone
 	wait 2>/dev/null
+	sync "$disk" 2>/dev/null || sync "$disk" || diag "$disk: fsync fails twice"
 }
 trap 'stop_writers; rm -f "$snap".*' EXIT
 copy_region() { dd if="$disk" of="$1" bs=1M count=$region iflag=direct status=none; }
