@@ -180,5 +180,7 @@ expect_eq "its root is RFC 6962's over those sectors of the disk" \
 	"$(rfc6962_root "$b" 1048576 6144 16384)" "$(jq -r '.beneath[0].root' <<<"$out")"
 out=$("$BLKHOLD" fingerprint /dev/mapper/bh-fp --name fp-dm --beneath --verify --json)
 expect_eq "--beneath --verify matches" "true" "$(jq -r '.beneath[0].match' <<<"$out")"
+expect_match "and says which range of the disk it read" "^/dev/${b#/dev/} sectors 6144-22527: fingerprint of hold 'fp-dm' verified" \
+	"$("$BLKHOLD" fingerprint /dev/mapper/bh-fp --name fp-dm --beneath --verify)"
 
 ktap_finish

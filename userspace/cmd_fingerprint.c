@@ -41,6 +41,7 @@ struct fp_run {
 	bool tty;			/* progress on stderr */
 	bool verity;			/* --format verity */
 	bool listed;			/* one of several in a JSON list */
+	char label[4096 + 64];		/* the volume for people: "/dev/vdb sectors 0-99" */
 };
 
 /* "1M", "64K", "4096": a multiple of 4096 up to 64 MiB. */
@@ -150,15 +151,15 @@ static int open_volume(struct fp_run *run)
 
 	run->fd = open(run->dev.canon, O_RDONLY | O_DIRECT | O_CLOEXEC);
 	if (run->fd < 0) {
-		fail(run->dev.path, "cannot open for direct reads: %s", strerror(errno));
+		fail(run->label, "cannot open for direct reads: %s", strerror(errno));
 		return -1;
 	}
 	if (ioctl(run->fd, BLKGETSIZE64, &run->bytes) || ioctl(run->fd, BLKSSZGET, &lbs)) {
-		fail(run->dev.path, "cannot read the volume's size: %s", strerror(errno));
+		fail(run->label, "cannot read the volume's size: %s", strerror(errno));
 		return -1;
 	}
 	if (run->chunk % lbs) {
-		fail(run->dev.path, "--chunk must be a multiple of the volume's %u-byte blocks", lbs);
+		fail(run->label, "--chunk must be a multiple of the volume's %u-byte blocks", lbs);
 		return -1;
 	}
 	return 0;
@@ -184,7 +185,7 @@ static void show_progress(void *arg, uint64_t done, uint64_t total)
 	format_size(done, a, sizeof(a));
 	format_size(total, b, sizeof(b));
 	format_size(rate, r, sizeof(r));
-	fprintf(stderr, "\r%s: %s of %s  %s/s  %lu:%02lu left\033[K", run->dev.path,
+	fprintf(stderr, "\r%s: %s of %s  %s/s  %lu:%02lu left\033[K", run->label,
 		a, b, r, left / 60, left % 60);
 	if (done == total)
 		fputs("\r\033[K", stderr);
@@ -206,7 +207,7 @@ static int hash_volume(struct fp_run *run, fp_digest *leaves, uint64_t first,
 		return 0;
 	if (run->tty)
 		fputs("\r\033[K", stderr);
-	fail(run->dev.path, "%s (sector %" PRIu64 " of the volume): nothing was recorded",
+	fail(run->label, "%s (sector %" PRIu64 " of the volume): nothing was recorded",
 	     r.why, r.failed_chunk * (run->chunk / 512));
 	return -1;
 }
@@ -247,7 +248,7 @@ static void print_fingerprint(const struct fp_run *run, const struct fp_record *
 	printf("%s: fingerprint of hold '%s': root %s\n"
 	       "  %s in %" PRIu64 " chunks of %s, read in %.1f s (%s/s, %u threads)\n"
 	       "  leaves in %s; root recorded in the ledger (entry %" PRIu64 ")\n",
-	       run->dev.path, run->e.name, rec->root, size, chunks, chunk, secs, speed,
+	       run->label, run->e.name, rec->root, size, chunks, chunk, secs, speed,
 	       run->threads, path, seq);
 }
 
@@ -262,7 +263,7 @@ static int fingerprint_new(struct fp_run *run)
 	int err = -1;
 
 	if (!leaves) {
-		fail(run->dev.path, "no memory for %" PRIu64 " leaves", n);
+		fail(run->label, "no memory for %" PRIu64 " leaves", n);
 		return -1;
 	}
 	/* the store is locked only to record: holds can be placed meanwhile */
@@ -312,7 +313,7 @@ static int check_range(const struct fp_run *run, uint64_t n, struct fp_check *c)
 	snprintf(first, sizeof(first), "%.*s", dash ? (int)(dash - s) : (int)strlen(s), s);
 	if (parse_count(first, UINT64_MAX, &a) ||
 	    parse_count(dash ? dash + 1 : first, UINT64_MAX, &b) || a > b || b >= n) {
-		fail(run->dev.path, "--chunks needs A-B (or A) with A <= B < %" PRIu64 ", the volume's chunks, not '%s'",
+		fail(run->label, "--chunks needs A-B (or A) with A <= B < %" PRIu64 ", the volume's chunks, not '%s'",
 		     n, s);
 		return -1;
 	}
@@ -363,13 +364,13 @@ static void print_check(const struct fp_run *run, const struct fp_record *rec,
 	}
 	if (!c->differing) {
 		printf("%s: fingerprint of hold '%s' verified: %" PRIu64 " of %" PRIu64
-		       " chunks read, all match%s (root %s)\n", run->dev.path, run->e.name,
+		       " chunks read, all match%s (root %s)\n", run->label, run->e.name,
 		       checked, fp_chunks(rec->bytes, rec->chunk),
 		       c->whole ? "; the root matches" : "", rec->root);
 		return;
 	}
 	printf("%s: fingerprint of hold '%s' DIFFERS: chunk %" PRIu64 " (sectors %" PRIu64
-	       "-%" PRIu64 " of the volume", run->dev.path, run->e.name, c->first_differing,
+	       "-%" PRIu64 " of the volume", run->label, run->e.name, c->first_differing,
 	       sector, last_sector);
 	if (run->e.start)
 		printf(", %" PRIu64 "-%" PRIu64 " of the disk", sector + run->e.start,
@@ -387,24 +388,25 @@ static fp_digest *stored_fingerprint(struct fp_run *run, const struct ledger *l,
 	fp_digest *leaves, root;
 
 	if (!latest) {
-		fail(run->dev.path, "the ledger has no fingerprint of hold '%s' of this volume: make one with 'blkhold fingerprint %s --name %s'",
-		     run->e.name, run->dev.path, run->e.name);
+		fail(run->label, "the ledger has no fingerprint of hold '%s' of this volume: make one with 'blkhold fingerprint %s --name %s%s'",
+		     run->e.name, run->args->device, run->e.name,
+		     run->args->beneath ? " --beneath" : "");
 		return NULL;
 	}
 	if (fp_record_parse(latest->reason, rec)) {
-		fail(run->dev.path, "ledger entry %" PRIu64 " is not a fingerprint this blkhold reads",
+		fail(run->label, "ledger entry %" PRIu64 " is not a fingerprint this blkhold reads",
 		     latest->seq);
 		return NULL;
 	}
 	if (rec->bytes != run->bytes) {
-		fail(run->dev.path, "the volume has %" PRIu64 " bytes now, the fingerprint was of %" PRIu64,
+		fail(run->label, "the volume has %" PRIu64 " bytes now, the fingerprint was of %" PRIu64,
 		     run->bytes, rec->bytes);
 		return NULL;
 	}
 	fp_leaves_path(&run->e, path, sizeof(path));
 	leaves = fp_leaves_read(path, rec, why, sizeof(why));
 	if (!leaves) {
-		fail(run->dev.path, "%s", why);
+		fail(run->label, "%s", why);
 		return NULL;
 	}
 	fp_root(leaves, fp_chunks(rec->bytes, rec->chunk), root);
@@ -437,7 +439,7 @@ static int fingerprint_verify(struct fp_run *run)
 		goto out;
 	now = malloc(n ? n * SHA256_LEN : 1);
 	if (!now) {
-		fail(run->dev.path, "no memory for %" PRIu64 " leaves", n);
+		fail(run->label, "no memory for %" PRIu64 " leaves", n);
 		goto out;
 	}
 	if (hash_volume(run, now, c.first, c.last - c.first + 1))
@@ -478,7 +480,7 @@ static int fingerprint_verity(struct fp_run *run)
 
 	clock_gettime(CLOCK_MONOTONIC, &run->started);
 	if (verity_make(run->dev.canon, run->bytes, out, root, why, sizeof(why))) {
-		fail(run->dev.path, "%s; nothing was recorded", why);
+		fail(run->label, "%s; nothing was recorded", why);
 		return -1;
 	}
 	secs = seconds_since(&run->started);
@@ -542,6 +544,8 @@ static int open_beneath(const struct fp_run *run, const struct volume *v, struct
 	sub->offset = v->start * 512;
 	sub->bytes = v->sectors * 512;
 	sub->listed = run->args->json;
+	snprintf(sub->label, sizeof(sub->label), "%s sectors %" PRIu64 "-%" PRIu64,
+		 sub->dev.path, v->start, v->start + v->sectors - 1);
 	return 0;
 }
 
@@ -581,7 +585,7 @@ static int fingerprint_beneath(struct fp_run *run)
 		printf("]}\n");
 	volumes_free(&list);
 	if (!n) {
-		fail(run->dev.path, "hold '%s' holds no ranges beneath this volume: --beneath is for a stacked volume",
+		fail(run->label, "hold '%s' holds no ranges beneath this volume: --beneath is for a stacked volume",
 		     run->e.name);
 		return -1;
 	}
@@ -610,6 +614,7 @@ static int run(int argc, char *argv[], const struct command *self)
 	snprintf(fp.e.name, sizeof(fp.e.name), "%s", args.name);
 	fp_identity(&fp.dev, &fp.e);
 	fp.tty = !args.json && isatty(STDERR_FILENO);
+	snprintf(fp.label, sizeof(fp.label), "%s", fp.dev.path);
 	if (args.beneath)
 		return fingerprint_beneath(&fp);
 	err = open_volume(&fp);
