@@ -111,6 +111,11 @@ vroot=$(jq -r .root <<<"$out")
 assert "veritysetup verify checks the disk against the tree" \
 	veritysetup verify "$a" "$store/a.verity" "$vroot"
 expect_eq "the ledger records the tree's root" 1 "$(grep -c "root=$vroot%20tree=" "$store/ledger")"
+assert "a certificate signed after it" "$BLKHOLD" certificate "$a" --name fp-case \
+	--sign "$store/cert.key" --cert "$store/cert.crt" --out "$cert"
+expect_eq "carries the tree's root and the hash file's hash" \
+	"$vroot $(sha256sum <"$store/a.verity" | cut -d' ' -f1)" \
+	"$(jq -r '"\(.verity.root) \(.verity.hash_file_sha256)"' "$cert")"
 refute "--format verity without --out is refused" "$BLKHOLD" fingerprint "$a" --name fp-case --format verity
 
 # One byte of chunk 5 (sectors 10240-12287), at 5 MiB + 4 KiB, changed while the hold is lifted.

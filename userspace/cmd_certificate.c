@@ -269,25 +269,23 @@ static void put_fingerprint(FILE *f, const struct cert_facts *c)
 /* The newest dm-verity tree of the hold: its root and the tree file's hash. */
 static void put_verity(FILE *f, const struct cert_facts *c)
 {
-	const struct entry *v = fp_latest_of(c->ledger, &c->e, FP_VERITY);
-	char root[SHA256_HEX_LEN + 1], tree[SHA256_HEX_LEN + 1];
-	uint64_t bytes;
+	const struct entry *e = fp_latest_of(c->ledger, &c->e, FP_VERITY);
+	struct fp_verity v;
 	bool first = true;
 
 	fputs(",\n\"verity\":", f);
-	if (!v || sscanf(v->reason, FP_VERITY " block=4096 bytes=%" SCNu64 " root=%64s tree=%64s",
-			 &bytes, root, tree) != 3) {
+	if (!e || fp_verity_parse(e->reason, &v)) {
 		fputs("null", f);
 		return;
 	}
 	fputc('{', f);
 	put_str(f, &first, "algorithm", FP_VERITY);
-	put_u64(f, &first, "block", 4096);
-	put_u64(f, &first, "bytes", bytes);
-	put_str(f, &first, "root", root);
-	put_str(f, &first, "hash_file_sha256", tree);
-	put_time(f, &first, "made", v->time);
-	put_u64(f, &first, "ledger_seq", v->seq);
+	put_u64(f, &first, "block", FP_VERITY_BLOCK);
+	put_u64(f, &first, "bytes", v.bytes);
+	put_str(f, &first, "root", v.root);
+	put_str(f, &first, "hash_file_sha256", v.tree);
+	put_time(f, &first, "made", e->time);
+	put_u64(f, &first, "ledger_seq", e->seq);
 	fputc('}', f);
 }
 

@@ -473,25 +473,25 @@ out:
 static int fingerprint_verity(struct fp_run *run)
 {
 	const char *out = run->args->out;
-	char root[SHA256_HEX_LEN + 1], tree[SHA256_HEX_LEN + 1], why[4096 + 256];
+	struct fp_verity v = { .bytes = run->bytes };
+	char why[4096 + 256];
 	struct ledger l;
 	double secs;
 	int err;
 
 	clock_gettime(CLOCK_MONOTONIC, &run->started);
-	if (verity_make(run->dev.canon, run->bytes, out, root, why, sizeof(why))) {
+	if (verity_make(run->dev.canon, run->bytes, out, v.root, why, sizeof(why))) {
 		fail(run->label, "%s; nothing was recorded", why);
 		return -1;
 	}
 	secs = seconds_since(&run->started);
-	err = sha256_file(out, tree);
+	err = sha256_file(out, v.tree);
 	if (err || ledger_open(&l, true)) {
 		if (err)
 			fail(out, "cannot read the hash tree back: %s", strerror(-err));
 		return -1;
 	}
-	snprintf(run->e.reason, sizeof(run->e.reason), "%s block=4096 bytes=%" PRIu64
-		 " root=%s tree=%s", FP_VERITY, run->bytes, root, tree);
+	fp_verity_format(&v, run->e.reason, sizeof(run->e.reason));
 	err = ledger_append(&l, &run->e);
 	ledger_close(&l);
 	if (err)
@@ -499,14 +499,14 @@ static int fingerprint_verity(struct fp_run *run)
 	if (run->args->json) {
 		json_begin(run);
 		printf(",\"format\":\"verity\",\"bytes\":%" PRIu64 ",\"root\":\"%s\",\"hash_file\":",
-		       run->bytes, root);
+		       v.bytes, v.root);
 		json_string(stdout, out);
 		printf(",\"hash_file_sha256\":\"%s\",\"seconds\":%.3f,\"ledger_seq\":%" PRIu64 "}\n",
-		       tree, secs, run->e.seq);
+		       v.tree, secs, run->e.seq);
 	} else {
 		printf("%s: dm-verity tree of hold '%s' in %s: root %s\n"
 		       "  check it with: veritysetup verify %s %s %s\n",
-		       run->dev.path, run->e.name, out, root, run->dev.path, out, root);
+		       run->dev.path, run->e.name, out, v.root, run->dev.path, out, v.root);
 	}
 	return 0;
 }

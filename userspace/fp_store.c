@@ -78,6 +78,25 @@ int fp_record_parse(const char *reason, struct fp_record *r)
 	return 0;
 }
 
+void fp_verity_format(const struct fp_verity *v, char *reason, size_t len)
+{
+	snprintf(reason, len, "%s block=%d bytes=%" PRIu64 " root=%s tree=%s", FP_VERITY,
+		 FP_VERITY_BLOCK, v->bytes, v->root, v->tree);
+}
+
+int fp_verity_parse(const char *reason, struct fp_verity *v)
+{
+	char algorithm[64];
+	int block;
+
+	if (sscanf(reason, "%63s block=%d bytes=%" SCNu64 " root=%64s tree=%64s",
+		   algorithm, &block, &v->bytes, v->root, v->tree) != 5 ||
+	    strcmp(algorithm, FP_VERITY) || block != FP_VERITY_BLOCK || !is_hex64(v->root) ||
+	    !is_hex64(v->tree))
+		return -1;
+	return 0;
+}
+
 /* The newest fingerprint entry made by @algorithm of the hold @key names, or NULL. */
 const struct entry *fp_latest_of(const struct ledger *l, const struct entry *key,
 				 const char *algorithm)

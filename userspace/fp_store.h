@@ -22,8 +22,16 @@ const struct entry *fp_latest(const struct ledger *l, const struct entry *key);
 const struct entry *fp_latest_of(const struct ledger *l, const struct entry *key,
 				 const char *algorithm);
 
-/* What a dm-verity fingerprint's ledger entry starts with (verity.c). */
+/* What a dm-verity fingerprint's ledger entry records (verity.c makes the tree). */
 #define FP_VERITY	"dm-verity-sha256"
+#define FP_VERITY_BLOCK	4096
+struct fp_verity {
+	uint64_t bytes;
+	char root[SHA256_HEX_LEN + 1];
+	char tree[SHA256_HEX_LEN + 1];		/* SHA-256 of the hash file */
+};
+void fp_verity_format(const struct fp_verity *v, char *reason, size_t len);
+int fp_verity_parse(const char *reason, struct fp_verity *v);
 int fp_leaves_write(const char *path, struct fp_record *r, const fp_digest *leaves);
 fp_digest *fp_leaves_read(const char *path, const struct fp_record *r,
 			  char *why, size_t why_len);
