@@ -14,17 +14,17 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <netlink/attr.h>
 #include <netlink/genl/ctrl.h>
 #include <linux/genetlink.h>
-#include <systemd/sd-journal.h>
+#include <syslog.h>
 
 #include "audit_log.h"
 #include "blkhold.h"
+#include "dl.h"
 #include "store.h"
 
 static volatile int stop;
@@ -64,8 +64,11 @@ static void record(struct follower *f, const char *json)
 
 static void journal_note(int priority, const char *message)
 {
-	sd_journal_send("MESSAGE=blkhold audit: %s", message, "PRIORITY=%d", priority,
-			"SYSLOG_IDENTIFIER=blkhold", NULL);
+	const struct dl_journal *journal = dl_journal(NULL, 0);
+
+	if (journal)
+		journal->send("MESSAGE=blkhold audit: %s", message, "PRIORITY=%d", priority,
+			      "SYSLOG_IDENTIFIER=blkhold", NULL);
 }
 
 static void gap(struct follower *f, uint64_t from, uint64_t to, const char *why)
@@ -111,16 +114,20 @@ static void journal_event(const char *event, const char *when, struct nlattr **t
 {
 	char *text = NULL;
 	size_t len = 0;
-	FILE *m = open_memstream(&text, &len);
+	const struct dl_journal *journal = dl_journal(NULL, 0);
+	FILE *m;
 	uint32_t kind = tb[BLKHOLD_A_KIND] ? nla_get_u32(tb[BLKHOLD_A_KIND]) : 0;
 
+	if (!journal)
+		return;
+	m = open_memstream(&text, &len);
 	if (!m)
 		return;
 	event_human(m, event, when, tb);
 	fclose(m);
 	if (len && text[len - 1] == '\n')
 		text[len - 1] = '\0';
-	sd_journal_send("MESSAGE=%s", text,
+	journal->send("MESSAGE=%s", text,
 			"PRIORITY=%d", strcmp(event, "refused") && strcmp(event, "alert") ?
 				       LOG_INFO : LOG_WARNING,
 			"SYSLOG_IDENTIFIER=blkhold",
@@ -237,6 +244,7 @@ static int follow(void)
 	struct follower f = { .log.fd = -1 };
 	struct kernel_state st = { 0 };
 	struct nl_conn events;
+	char why[256];
 	int err;
 
 	audit_path(f.log.path, sizeof(f.log.path));
@@ -251,6 +259,8 @@ static int follow(void)
 	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	if (!dl_journal(why, sizeof(why)))
+		warn(NULL, "the journal gets no copy of the trail: %s", why);
 	err = conn_subscribe(&events, on_event, &f);
 	if (!err && conn_watch_family(&events))
 		err = -1;

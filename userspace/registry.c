@@ -15,7 +15,7 @@
  * -verify" checks. A bundle is fetched with libcurl (http, https, file).
  */
 #define _GNU_SOURCE
-#include <curl/curl.h>
+#include "dl.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -323,31 +323,35 @@ int fetch(const char *where, long timeout, char **data, size_t *len, char *why,
 {
 	char url[8192], errbuf[CURL_ERROR_SIZE] = "";
 	struct buffer b = { 0 };
+	const struct dl_curl *c;
 	long code = 0;
 	CURLcode rc;
 	CURL *curl;
 
 	if (!strstr(where, "://"))
 		return read_local(where, data, len, why, why_len);
+	c = dl_curl(why, why_len);
+	if (!c)
+		return -1;
 	snprintf(url, sizeof(url), "%s", where);
-	curl = curl_easy_init();
+	curl = c->easy_init();
 	if (!curl) {
 		snprintf(why, why_len, "cannot start libcurl");
 		return -1;
 	}
-	curl_easy_setopt(curl, CURLOPT_URL, url);
-	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https,file");
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout);
-	curl_easy_setopt(curl, CURLOPT_FAILONERROR, 1L);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, buffer_add);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &b);
-	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
-	rc = curl_easy_perform(curl);
-	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
-	curl_easy_cleanup(curl);
+	c->easy_setopt(curl, CURLOPT_URL, url);
+	c->easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https,file");
+	c->easy_setopt(curl, CURLOPT_TIMEOUT, timeout);
+	c->easy_setopt(curl, CURLOPT_FAILONERROR, 1L);
+	c->easy_setopt(curl, CURLOPT_WRITEFUNCTION, buffer_add);
+	c->easy_setopt(curl, CURLOPT_WRITEDATA, &b);
+	c->easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+	rc = c->easy_perform(curl);
+	c->easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
+	c->easy_cleanup(curl);
 	if (rc != CURLE_OK) {
 		snprintf(why, why_len, "cannot fetch it: %s",
-			 errbuf[0] ? errbuf : curl_easy_strerror(rc));
+			 errbuf[0] ? errbuf : c->easy_strerror(rc));
 		free(b.data);
 		return -1;
 	}

@@ -12,9 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <libcryptsetup.h>
 #include <openssl/rand.h>
 
+#include "dl.h"
 #include "verity.h"
 
 #define VERITY_BLOCK	4096
@@ -41,9 +41,13 @@ int verity_make(const char *data_path, uint64_t bytes, const char *hash_path,
 		.hash_block_size = VERITY_BLOCK, .data_size = bytes / VERITY_BLOCK,
 		.flags = CRYPT_VERITY_CREATE_HASH,
 	};
+	const struct dl_cryptsetup *c = dl_cryptsetup(why, why_len);
 	struct crypt_device *cd = NULL;
 	size_t root_len = sizeof(root);
 	int err;
+
+	if (!c)
+		return -1;
 
 	if (!bytes || bytes % VERITY_BLOCK) {
 		snprintf(why, why_len, "dm-verity needs a size that is a multiple of 4096 bytes, not %llu",
@@ -56,12 +60,12 @@ int verity_make(const char *data_path, uint64_t bytes, const char *hash_path,
 	}
 	err = create_empty(hash_path);
 	if (!err)
-		err = crypt_init(&cd, hash_path);
+		err = c->init(&cd, hash_path);
 	if (!err)
-		err = crypt_format(cd, CRYPT_VERITY, NULL, NULL, NULL, NULL, 0, &p);
+		err = c->format(cd, CRYPT_VERITY, NULL, NULL, NULL, NULL, 0, &p);
 	if (!err)
-		err = crypt_volume_key_get(cd, CRYPT_ANY_SLOT, (char *)root, &root_len, NULL, 0);
-	crypt_free(cd);
+		err = c->volume_key_get(cd, CRYPT_ANY_SLOT, (char *)root, &root_len, NULL, 0);
+	c->free(cd);
 	if (err || root_len != sizeof(root)) {
 		snprintf(why, why_len, "libcryptsetup cannot make the hash tree in %s: %s", hash_path,
 			 strerror(err < 0 ? -err : EIO));
