@@ -36,6 +36,8 @@ MODULE_PARM_DESC(max_holds, "holds on the whole host (100000)");
 
 static LIST_HEAD(bh_volumes);
 static unsigned int bh_nr_holds;
+/* holds made for a stacked volume above: a release looks for them only then */
+static unsigned int bh_nr_derived;
 static u64 bh_generation;
 
 u64 bh_registry_generation(void)
@@ -547,6 +549,8 @@ int bh_volume_add_hold(struct bh_volume *vol, struct bh_hold *hold,
 	list_add_tail(&hold->node, &vol->holds);
 	vol->nr_holds++;
 	bh_nr_holds++;
+	if (hold->derived)
+		bh_nr_derived++;
 	bh_generation++;
 	bh_announce_hold(BLKHOLD_CMD_HOLD_ADDED, vol, hold->name, reason);
 	/* a stacked volume's hold is logged once, not once per range beneath */
@@ -571,9 +575,11 @@ static void bh_hold_remove(struct bh_volume *vol, struct bh_hold *hold,
 			  from_kuid(&init_user_ns, current_uid()),
 			  reason ? ": " : "", reason ?: "");
 	list_del(&hold->node);
-	kfree(hold);
 	vol->nr_holds--;
 	bh_nr_holds--;
+	if (hold->derived)
+		bh_nr_derived--;
+	kfree(hold);
 	bh_generation++;
 	bh_volume_put(vol);
 }
@@ -776,6 +782,8 @@ static void bh_release_derived(struct bh_volume *root, const char *name,
 	struct bh_volume *vol, *next_vol;
 	struct bh_hold *hold, *next;
 
+	if (!bh_nr_derived)
+		return;
 	list_for_each_entry_safe(vol, next_vol, &bh_volumes, node) {
 		list_for_each_entry_safe(hold, next, &vol->holds, node) {
 			if (!bh_derived_from(hold, root, name))
