@@ -33,6 +33,23 @@ static int dl_open(const char *soname, const char *const *names, void **fns, siz
 
 #define DL_COUNT(api)	(sizeof(api) / sizeof(void *))
 
+/* A library's symbols, looked up once; @state 0 not tried, 1 loaded, -1 failed. */
+struct dl_lib {
+	const char *soname;
+	const char *const *names;
+	size_t n;
+	int state;
+};
+
+static void *dl_load(struct dl_lib *lib, void **fns, char *why, size_t why_len)
+{
+	if (!lib->state)
+		lib->state = dl_open(lib->soname, lib->names, fns, lib->n, why, why_len) ? -1 : 1;
+	else if (lib->state < 0 && why)
+		snprintf(why, why_len, "%s could not be loaded", lib->soname);
+	return lib->state > 0 ? fns : NULL;
+}
+
 const struct dl_curl *dl_curl(char *why, size_t why_len)
 {
 	static const char *const names[] = {
@@ -40,15 +57,10 @@ const struct dl_curl *dl_curl(char *why, size_t why_len)
 		"curl_easy_getinfo", "curl_easy_cleanup", "curl_easy_strerror",
 	};
 	static struct dl_curl api;
-	static int state;	/* 0 not tried, 1 loaded, -1 failed */
+	static struct dl_lib lib = { .soname = "libcurl.so.4", .names = names, .n = DL_COUNT(api) };
 
 	_Static_assert(DL_COUNT(api) == sizeof(names) / sizeof(names[0]), "dl_curl");
-	if (!state)
-		state = dl_open("libcurl.so.4", names, (void **)&api, DL_COUNT(api), why,
-				why_len) ? -1 : 1;
-	else if (state < 0 && why)
-		snprintf(why, why_len, "libcurl.so.4 could not be loaded");
-	return state > 0 ? &api : NULL;
+	return dl_load(&lib, (void **)&api, why, why_len);
 }
 
 const struct dl_cryptsetup *dl_cryptsetup(char *why, size_t why_len)
@@ -57,28 +69,18 @@ const struct dl_cryptsetup *dl_cryptsetup(char *why, size_t why_len)
 		"crypt_init", "crypt_format", "crypt_volume_key_get", "crypt_free",
 	};
 	static struct dl_cryptsetup api;
-	static int state;
+	static struct dl_lib lib = { .soname = "libcryptsetup.so.12", .names = names, .n = DL_COUNT(api) };
 
 	_Static_assert(DL_COUNT(api) == sizeof(names) / sizeof(names[0]), "dl_cryptsetup");
-	if (!state)
-		state = dl_open("libcryptsetup.so.12", names, (void **)&api, DL_COUNT(api), why,
-				why_len) ? -1 : 1;
-	else if (state < 0 && why)
-		snprintf(why, why_len, "libcryptsetup.so.12 could not be loaded");
-	return state > 0 ? &api : NULL;
+	return dl_load(&lib, (void **)&api, why, why_len);
 }
 
 const struct dl_journal *dl_journal(char *why, size_t why_len)
 {
 	static const char *const names[] = { "sd_journal_send" };
 	static struct dl_journal api;
-	static int state;
+	static struct dl_lib lib = { .soname = "libsystemd.so.0", .names = names, .n = DL_COUNT(api) };
 
 	_Static_assert(DL_COUNT(api) == sizeof(names) / sizeof(names[0]), "dl_journal");
-	if (!state)
-		state = dl_open("libsystemd.so.0", names, (void **)&api, DL_COUNT(api), why,
-				why_len) ? -1 : 1;
-	else if (state < 0 && why)
-		snprintf(why, why_len, "libsystemd.so.0 could not be loaded");
-	return state > 0 ? &api : NULL;
+	return dl_load(&lib, (void **)&api, why, why_len);
 }
