@@ -68,6 +68,8 @@ struct bh_record {
 	/* the NVMe subsystem of a disk it held, learned then (RCU) */
 	const char __rcu *subsys;
 	atomic64_t refused[__BLKHOLD_KIND_MAX];	/* while no disk is bound */
+	/* who must sign its release (custody.c), or NULL; under bh_lock */
+	struct bh_custody *custody;
 	struct rcu_head rcu;
 	struct bh_hold proto;
 };

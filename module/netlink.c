@@ -8,6 +8,7 @@
  * and parties, not for every local user.
  */
 #include "blkhold.h"
+#include "custody.h"
 #include "disk.h"
 #include "events.h"
 #include "netlink.h"
@@ -40,6 +41,8 @@ static const struct nla_policy bh_hold_policy[BLKHOLD_A_MAX + 1] = {
 	[BLKHOLD_A_ROOT_DISKSEQ] = { .type = NLA_U64 },
 	[BLKHOLD_A_NODE_ONLY] = { .type = NLA_FLAG },
 	[BLKHOLD_A_DRAIN_LATER] = { .type = NLA_FLAG },
+	[BLKHOLD_A_RELEASE_CERTS] = { .type = NLA_BINARY, .len = BH_CERTS_MAX },
+	[BLKHOLD_A_ORDER] = { .type = NLA_BINARY, .len = BH_ORDER_DER_MAX },
 };
 
 static const struct nla_policy bh_record_policy[BLKHOLD_A_MAX + 1] = {
@@ -59,6 +62,21 @@ static const struct nla_policy bh_record_policy[BLKHOLD_A_MAX + 1] = {
 	[BLKHOLD_A_NODE_ONLY] = { .type = NLA_FLAG },
 	[BLKHOLD_A_BENEATH] = { .type = NLA_FLAG },
 	[BLKHOLD_A_DRAIN_LATER] = { .type = NLA_FLAG },
+	[BLKHOLD_A_RELEASE_CERTS] = { .type = NLA_BINARY, .len = BH_CERTS_MAX },
+	[BLKHOLD_A_HOLD_ID] = NLA_POLICY_EXACT_LEN(BH_HOLD_ID_LEN),
+	[BLKHOLD_A_ORDER] = { .type = NLA_BINARY, .len = BH_ORDER_DER_MAX },
+};
+
+/* release-order: a record's key, or a transient hold's device and name. */
+static const struct nla_policy bh_order_policy[BLKHOLD_A_MAX + 1] = {
+	[BLKHOLD_A_MAJOR] = { .type = NLA_U32 },
+	[BLKHOLD_A_MINOR] = { .type = NLA_U32 },
+	[BLKHOLD_A_DISKSEQ] = { .type = NLA_U64 },
+	[BLKHOLD_A_NAME] = { .type = NLA_NUL_STRING, .len = BLKHOLD_NAME_MAX },
+	[BLKHOLD_A_IDENTITY] = { .type = NLA_NUL_STRING,
+				 .len = BLKHOLD_IDENTITY_MAX },
+	[BLKHOLD_A_START] = { .type = NLA_U64 },
+	[BLKHOLD_A_SECTORS] = { .type = NLA_U64 },
 };
 
 /* The dump takes no attributes: every one sent is rejected. */
@@ -248,6 +266,35 @@ static bool bh_is_derived(struct genl_info *info)
 	       info->attrs[BLKHOLD_A_NODE_ONLY];
 }
 
+/* The custodians release-certs names (NULL for none), or an error. */
+static struct bh_custody *bh_parse_custody(struct genl_info *info)
+{
+	const struct nlattr *certs = info->attrs[BLKHOLD_A_RELEASE_CERTS];
+	const struct nlattr *id = info->attrs[BLKHOLD_A_HOLD_ID];
+
+	if (!certs) {
+		if (!id)
+			return NULL;
+		NL_SET_ERR_MSG_ATTR(info->extack, id,
+				    "a hold id is for a hold with custodians");
+		return ERR_PTR(-EINVAL);
+	}
+	return bh_custody_new(nla_data(certs), nla_len(certs),
+			      id ? nla_data(id) : NULL, info->extack);
+}
+
+static int bh_hold_add_plain(struct genl_info *info,
+			     const struct bh_hold_request *req)
+{
+	struct bh_custody *custody = bh_parse_custody(info);
+
+	if (IS_ERR(custody))
+		return PTR_ERR(custody);
+	return bh_hold_add(req->devt, req->diskseq, req->name, req->reason,
+			   nla_get_flag(info->attrs[BLKHOLD_A_DRAIN_LATER]),
+			   custody, info->extack);
+}
+
 static int bh_cmd_hold_add(struct sk_buff *skb, struct genl_info *info)
 {
 	struct bh_derived_request derived;
@@ -260,25 +307,43 @@ static int bh_cmd_hold_add(struct sk_buff *skb, struct genl_info *info)
 	if (err)
 		return err;
 	if (!bh_is_derived(info))
-		return bh_hold_add(req.devt, req.diskseq, req.name, req.reason,
-				   nla_get_flag(info->attrs[BLKHOLD_A_DRAIN_LATER]),
-				   info->extack);
+		return bh_hold_add_plain(info, &req);
+	if (info->attrs[BLKHOLD_A_RELEASE_CERTS]) {
+		NL_SET_ERR_MSG_ATTR(info->extack,
+				    info->attrs[BLKHOLD_A_RELEASE_CERTS],
+				    "a derived hold goes with its root's: custodians belong there");
+		return -EINVAL;
+	}
 	err = bh_parse_derived(info, &req, &derived);
 	return err ?: bh_hold_add_derived(&derived, info->extack);
+}
+
+static struct bh_release bh_parse_release(struct genl_info *info,
+					  const char *reason)
+{
+	const struct nlattr *order = info->attrs[BLKHOLD_A_ORDER];
+
+	return (struct bh_release) {
+		.reason = reason,
+		.order = order ? nla_data(order) : NULL,
+		.order_len = order ? nla_len(order) : 0,
+	};
 }
 
 static int bh_cmd_hold_del(struct sk_buff *skb, struct genl_info *info)
 {
 	struct bh_hold_request req;
+	struct bh_release rel;
 	int err;
 
 	err = bh_require_admin(skb, info);
 	if (!err)
 		err = bh_parse_hold(info, &req);
-	if (!err)
-		err = bh_hold_release(req.devt, req.diskseq, req.name,
-				      req.reason, info->extack);
-	return err;
+	if (err)
+		return err;
+	rel = bh_parse_release(info, req.reason);
+	return bh_hold_release(req.devt, req.diskseq, req.name, &rel,
+			       info->extack);
 }
 
 /* "SOURCE=VALUE", printable ASCII, as persist.c makes them. */
@@ -397,6 +462,12 @@ static int bh_cmd_record_add(struct sk_buff *skb, struct genl_info *info)
 	rec->proto = *proto;
 	kfree(proto);
 	err = bh_parse_record(info, rec, &devt, &diskseq);
+	if (!err) {
+		rec->custody = bh_parse_custody(info);
+		err = PTR_ERR_OR_ZERO(rec->custody);
+		if (err)
+			rec->custody = NULL;
+	}
 	if (!err && devt) {
 		bdev = bh_node_get(devt, diskseq, info->extack);
 		err = PTR_ERR_OR_ZERO(bdev);
@@ -411,13 +482,14 @@ static int bh_cmd_record_add(struct sk_buff *skb, struct genl_info *info)
 		bh_bdev_put(bdev);
 	/* a record armed is the registry's; one that was not is ours */
 	if (err)
-		kfree(rec);
+		bh_record_discard(rec);
 	return err;
 }
 
 static int bh_cmd_record_del(struct sk_buff *skb, struct genl_info *info)
 {
 	struct bh_record key = {};
+	struct bh_release rel;
 	const char *reason;
 	int err;
 
@@ -427,7 +499,52 @@ static int bh_cmd_record_del(struct sk_buff *skb, struct genl_info *info)
 	if (err)
 		return err;
 	reason = bh_parse_reason(info, &err);
-	return err ?: bh_record_del(&key, reason, info->extack);
+	if (err)
+		return err;
+	rel = bh_parse_release(info, reason);
+	return bh_record_del(&key, &rel, info->extack);
+}
+
+/* The order text for the hold the request names, as release would. */
+static char *bh_order_for(struct genl_info *info)
+{
+	struct bh_hold_request req;
+	struct bh_record key = {};
+	int err;
+
+	if (info->attrs[BLKHOLD_A_IDENTITY]) {
+		err = bh_parse_record_key(info, &key);
+		return err ? ERR_PTR(err) : bh_record_order_text(&key, info->extack);
+	}
+	err = bh_parse_hold(info, &req);
+	return err ? ERR_PTR(err) :
+		bh_hold_order_text(req.devt, req.diskseq, req.name, info->extack);
+}
+
+static int bh_cmd_release_order(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sk_buff *reply;
+	char *text;
+	void *hdr;
+	int err = bh_require_admin(skb, info);
+
+	if (err)
+		return err;
+	text = bh_order_for(info);
+	if (IS_ERR(text))
+		return PTR_ERR(text);
+	err = -ENOMEM;
+	reply = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	hdr = reply ? genlmsg_put_reply(reply, info, &bh_family, 0,
+					BLKHOLD_CMD_RELEASE_ORDER) : NULL;
+	if (hdr && !nla_put_string(reply, BLKHOLD_A_ORDER_TEXT, text)) {
+		genlmsg_end(reply, hdr);
+		err = genlmsg_reply(reply, info);
+		reply = NULL;
+	}
+	nlmsg_free(reply);
+	kfree(text);
+	return err;
 }
 
 static int bh_put_counters(struct sk_buff *skb, const atomic64_t *refused)
@@ -446,7 +563,9 @@ static int bh_put_counters(struct sk_buff *skb, const atomic64_t *refused)
 	return 0;
 }
 
-static int bh_put_hold(struct sk_buff *skb, const struct bh_hold *hold)
+/* @custodians: how many must be asked to release it (0: none). */
+static int bh_put_hold(struct sk_buff *skb, const struct bh_hold *hold,
+		       unsigned int custodians)
 {
 	struct nlattr *nest = nla_nest_start(skb, BLKHOLD_A_HOLD);
 
@@ -464,7 +583,9 @@ static int bh_put_hold(struct sk_buff *skb, const struct bh_hold *hold)
 	    (hold->record && !hold->record->transient &&
 	     nla_put_flag(skb, BLKHOLD_HOLD_A_PERSISTENT)) ||
 	    (hold->derived &&
-	     nla_put_string(skb, BLKHOLD_HOLD_A_VIA, hold->via))) {
+	     nla_put_string(skb, BLKHOLD_HOLD_A_VIA, hold->via)) ||
+	    (custodians &&
+	     nla_put_u32(skb, BLKHOLD_HOLD_A_CUSTODIANS, custodians))) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
@@ -493,7 +614,9 @@ static int bh_put_volume(struct sk_buff *skb, const struct bh_volume *vol,
 	    bh_put_counters(skb, vol->refused))
 		return -ENOBUFS;
 	list_for_each_entry(hold, &vol->holds, node) {
-		if (i >= *next && bh_put_hold(skb, hold)) {
+		if (i >= *next &&
+		    bh_put_hold(skb, hold, hold->record ?
+				bh_custody_count(hold->record->custody) : 0)) {
 			if (i == *next)
 				return -ENOBUFS;
 			*next = i;
@@ -552,7 +675,12 @@ static int bh_put_record(struct sk_buff *skb, const struct bh_record *rec)
 	    (rec->beneath && nla_put_flag(skb, BLKHOLD_A_BENEATH)) ||
 	    (rec->node_only && nla_put_flag(skb, BLKHOLD_A_NODE_ONLY)) ||
 	    bh_put_counters(skb, rec->refused) ||
-	    bh_put_hold(skb, &rec->proto))
+	    bh_put_hold(skb, &rec->proto, bh_custody_count(rec->custody)))
+		return -EMSGSIZE;
+	if (rec->custody &&
+	    (nla_put(skb, BLKHOLD_A_HOLD_ID, BH_HOLD_ID_LEN,
+		     bh_custody_hold_id(rec->custody)) ||
+	     bh_custody_put_keys(skb, BLKHOLD_A_CUSTODIANS, rec->custody)))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -664,6 +792,12 @@ static const struct genl_ops bh_ops[] = {
 		.cmd = BLKHOLD_CMD_EVENTS_GET,
 		.doit = bh_cmd_events_get,
 		.policy = bh_get_policy,
+		.maxattr = BLKHOLD_A_MAX,
+	},
+	{
+		.cmd = BLKHOLD_CMD_RELEASE_ORDER,
+		.doit = bh_cmd_release_order,
+		.policy = bh_order_policy,
 		.maxattr = BLKHOLD_A_MAX,
 	},
 };

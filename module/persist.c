@@ -25,6 +25,7 @@
 #include "disk.h"
 #include "events.h"
 #include "hooks.h"
+#include "custody.h"
 #include "persist.h"
 #include "registry.h"
 #include "spans.h"
@@ -463,11 +464,64 @@ static void bh_record_disarm(struct bh_record *rec, const char *reason)
 	bh_unpin();
 }
 
-/* Disarm and free an armed record. */
+/*
+ * Disarm and free an armed record. Its custodians go at once: only
+ * releases, under bh_lock, look at them.
+ */
 static void bh_record_drop(struct bh_record *rec, const char *reason)
 {
 	bh_record_disarm(rec, reason);
+	bh_custody_free(rec->custody);
+	rec->custody = NULL;
 	call_rcu(&rec->rcu, bh_record_free_rcu);
+}
+
+/* Free a record that was never armed. */
+void bh_record_discard(struct bh_record *rec)
+{
+	if (rec)
+		bh_custody_free(rec->custody);
+	kfree(rec);
+}
+
+/* What a release order for @rec names. */
+static struct bh_order_subject bh_record_subject(const struct bh_record *rec)
+{
+	return (struct bh_order_subject) {
+		.identity = rec->identity,
+		.start = rec->start,
+		.nr_sects = rec->nr_sects,
+		.name = rec->proto.name,
+	};
+}
+
+/* May @rel end @rec? Its custodians, if any, must have signed. */
+static int bh_record_may_release(struct bh_record *rec,
+				 const struct bh_release *rel,
+				 struct netlink_ext_ack *extack)
+{
+	struct bh_order_subject subject = bh_record_subject(rec);
+
+	if (!rec->custody)
+		return 0;
+	return bh_custody_verify(rec->custody, &subject, rel->order,
+				 rel->order_len, extack);
+}
+
+/* A new release order for @rec, which must have custodians; kfree() it. */
+static char *bh_record_order(struct bh_record *rec,
+			     struct netlink_ext_ack *extack)
+{
+	struct bh_order_subject subject = bh_record_subject(rec);
+	char *text;
+
+	if (!rec->custody) {
+		NL_SET_ERR_MSG(extack,
+			       "the hold has no custodians: blkhold release ends it without an order");
+		return ERR_PTR(-EINVAL);
+	}
+	text = bh_custody_order(rec->custody, &subject);
+	return text ?: ERR_PTR(-ENOMEM);
 }
 
 /*
@@ -561,26 +615,70 @@ int bh_record_add(struct bh_record *rec, struct block_device *bdev,
 	return 0;
 }
 
-int bh_record_del(const struct bh_record *key, const char *reason,
+int bh_record_del(const struct bh_record *key, const struct bh_release *rel,
 		  struct netlink_ext_ack *extack)
 {
+	const char *reason = rel->reason;
 	struct bh_record *rec;
-	int err = 0;
+	int err;
+
+	bh_registry_lock();
+	rec = bh_record_lookup(key);
+	if (!rec) {
+		NL_SET_ERR_MSG(extack, "no record with that identity, range and name is armed");
+		err = -ENOENT;
+	} else {
+		err = bh_record_may_release(rec, rel, extack);
+	}
+	if (!err) {
+		pr_notice("stored hold '%s' on %s disarmed by %s[%d]%s%s%s\n",
+			  rec->proto.name, rec->identity, current->comm,
+			  task_tgid_vnr(current),
+			  rec->custody ? " on a custodian's order" : "",
+			  reason ? ": " : "", reason ?: "");
+		bh_record_drop(rec, reason);
+	}
+	bh_registry_unlock();
+	return err;
+}
+
+/* The order that releases the record @key names; kfree() it. */
+char *bh_record_order_text(const struct bh_record *key,
+			   struct netlink_ext_ack *extack)
+{
+	struct bh_record *rec;
+	char *text;
 
 	bh_registry_lock();
 	rec = bh_record_lookup(key);
 	if (rec) {
-		pr_notice("stored hold '%s' on %s disarmed by %s[%d]%s%s\n",
-			  rec->proto.name, rec->identity, current->comm,
-			  task_tgid_vnr(current), reason ? ": " : "",
-			  reason ?: "");
-		bh_record_drop(rec, reason);
+		text = bh_record_order(rec, extack);
 	} else {
 		NL_SET_ERR_MSG(extack, "no record with that identity, range and name is armed");
-		err = -ENOENT;
+		text = ERR_PTR(-ENOENT);
 	}
 	bh_registry_unlock();
-	return err;
+	return text;
+}
+
+/* The order that releases the transient hold @name of @devt/@diskseq. */
+char *bh_hold_order_text(dev_t devt, u64 diskseq, const char *name,
+			 struct netlink_ext_ack *extack)
+{
+	struct bh_record *rec;
+	char *text;
+
+	bh_registry_lock();
+	rec = bh_hold_record(devt, diskseq, name);
+	if (rec) {
+		text = bh_record_order(rec, extack);
+	} else {
+		NL_SET_ERR_MSG(extack,
+			       "the volume has no hold of that name made on a disk with an identity");
+		text = ERR_PTR(-ENOENT);
+	}
+	bh_registry_unlock();
+	return text;
 }
 
 /*
@@ -591,7 +689,7 @@ int bh_record_del(const struct bh_record *key, const char *reason,
  * an identity: the caller holds it alone.
  */
 static int bh_hold_add_paths(struct block_device *bdev, const char *name,
-			     const char *reason,
+			     const char *reason, struct bh_custody **custody,
 			     struct netlink_ext_ack *extack)
 {
 	struct gendisk *disk = bdev->bd_disk;
@@ -611,9 +709,12 @@ static int bh_hold_add_paths(struct block_device *bdev, const char *name,
 	rec->start = bdev_is_partition(bdev) ? bdev->bd_start_sect : 0;
 	rec->nr_sects = bdev_nr_sectors(bdev);
 	rec->disk_sects = get_capacity(disk);
+	rec->custody = *custody;
 	err = bh_record_add(rec, NULL, false, extack);
-	if (!err)
-		rec = NULL;	/* the registry's now */
+	if (!err) {
+		rec = NULL;	/* the registry's now, with its custodians */
+		*custody = NULL;
+	}
 out:
 	kfree(rec);
 	kfree(proto);
@@ -625,17 +726,26 @@ out:
  * time are left to bh_drain_deferred(): one wait for a batch of holds.
  */
 int bh_hold_add(dev_t devt, u64 diskseq, const char *name, const char *reason,
-		bool drain_later, struct netlink_ext_ack *extack)
+		bool drain_later, struct bh_custody *custody,
+		struct netlink_ext_ack *extack)
 {
 	struct block_device *bdev = bh_node_get(devt, diskseq, extack);
 	sector_t start;
 	int err;
 
-	if (IS_ERR(bdev))
+	if (IS_ERR(bdev)) {
+		bh_custody_free(custody);
 		return PTR_ERR(bdev);
-	err = bh_hold_add_paths(bdev, name, reason, extack);
+	}
+	err = bh_hold_add_paths(bdev, name, reason, &custody, extack);
 	if (err != -ENODATA)
 		goto out;
+	if (custody) {
+		NL_SET_ERR_MSG(extack,
+			       "a hold with custodians needs a disk with a stable identity in the kernel");
+		err = -EINVAL;
+		goto out;
+	}
 	start = bdev_is_partition(bdev) ? bdev->bd_start_sect : 0;
 	bh_registry_lock();
 	err = bh_hold_insert_range(bdev->bd_disk, bdev, start,
@@ -650,22 +760,25 @@ int bh_hold_add(dev_t devt, u64 diskseq, const char *name, const char *reason,
 		bh_drain_disk(bdev->bd_disk);
 	err = min(err, 0);
 out:
+	bh_custody_free(custody);
 	bh_bdev_put(bdev);
 	return err;
 }
 
 /* Release the hold @name; a transient record's ends with its record. */
 int bh_hold_release(dev_t devt, u64 diskseq, const char *name,
-		    const char *reason, struct netlink_ext_ack *extack)
+		    const struct bh_release *rel, struct netlink_ext_ack *extack)
 {
 	struct bh_record *transient;
 	int err;
 
 	bh_registry_lock();
-	err = bh_hold_remove_named(devt, diskseq, name, reason, &transient,
+	err = bh_hold_remove_named(devt, diskseq, name, rel->reason, &transient,
 				   extack);
 	if (transient)
-		bh_record_drop(transient, reason);
+		err = bh_record_may_release(transient, rel, extack);
+	if (transient && !err)
+		bh_record_drop(transient, rel->reason);
 	bh_registry_unlock();
 	return err;
 }

@@ -816,6 +816,18 @@ static struct bh_volume *bh_volume_named(dev_t devt, u64 diskseq)
 	return vol ?: bh_volume_lookup_devt(devt, diskseq);
 }
 
+/* The record the hold @name of the volume @devt/@diskseq was made from. */
+struct bh_record *bh_hold_record(dev_t devt, u64 diskseq, const char *name)
+{
+	struct bh_volume *vol;
+	struct bh_hold *hold;
+
+	lockdep_assert_held(&bh_lock);
+	vol = bh_volume_named(devt, diskseq);
+	hold = vol ? bh_hold_lookup(vol, name) : NULL;
+	return hold ? hold->record : NULL;
+}
+
 /*
  * Remove the hold @name of the volume @devt/@diskseq names. The hold of a
  * transient record is the record's to end: it is handed back in

@@ -51,6 +51,7 @@ struct bh_derived_request {
 
 int bh_hold_add_derived(const struct bh_derived_request *req,
 			struct netlink_ext_ack *extack);
+struct bh_record *bh_hold_record(dev_t devt, u64 diskseq, const char *name);
 int bh_hold_remove_named(dev_t devt, u64 diskseq, const char *name,
 			 const char *reason, struct bh_record **transient,
 			 struct netlink_ext_ack *extack);
