@@ -44,6 +44,8 @@ int parse_args(int argc, char *argv[], const struct command *cmd,
 		{ "since", required_argument, NULL, 's' },
 		{ "format", required_argument, NULL, 'X' },
 		{ "beneath", no_argument, NULL, 'B' },
+		{ "release-cert", required_argument, NULL, 'P' },
+		{ "order", required_argument, NULL, 'O' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -63,7 +65,8 @@ int parse_args(int argc, char *argv[], const struct command *cmd,
 				   c == 'C' ? OPT_CHUNK : c == 'T' ? OPT_THREADS :
 				   c == 'R' ? OPT_CHUNKS : c == 'F' ? OPT_FOLLOW :
 				   c == 's' ? OPT_SINCE : c == 'X' ? OPT_FORMAT :
-				   c == 'B' ? OPT_BENEATH : 0;
+				   c == 'B' ? OPT_BENEATH : c == 'P' ? OPT_RELEASE_CERT :
+				   c == 'O' ? OPT_ORDER : 0;
 		char *end;
 
 		if (c == 'h') {
@@ -119,7 +122,16 @@ int parse_args(int argc, char *argv[], const struct command *cmd,
 			args->format = optarg;
 		else if (opt == OPT_BENEATH)
 			args->beneath = true;
-		else {
+		else if (opt == OPT_ORDER)
+			args->order = optarg;
+		else if (opt == OPT_RELEASE_CERT) {
+			if (args->nr_release_certs == sizeof(args->release_certs) /
+						      sizeof(args->release_certs[0])) {
+				fail(cmd->name, "--release-cert: a hold has at most 8 custodians");
+				return -1;
+			}
+			args->release_certs[args->nr_release_certs++] = optarg;
+		} else {
 			errno = 0;
 			args->diskseq = strtoull(optarg, &end, 10);
 			if (errno || *end || !*optarg || *optarg == '-') {

@@ -13,7 +13,7 @@
 static const struct command *const commands[] = {
 	&cmd_hold, &cmd_release, &cmd_list, &cmd_status, &cmd_watch,
 	&cmd_restore, &cmd_verify, &cmd_metrics, &cmd_export, &cmd_import,
-	&cmd_report, &cmd_fingerprint, &cmd_certificate, &cmd_audit,
+	&cmd_report, &cmd_fingerprint, &cmd_certificate, &cmd_audit, &cmd_release_order,
 };
 
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -74,6 +74,7 @@ struct hold {
 	uint64_t ctime;
 	bool persistent;	/* made from a stored hold */
 	char via[64];		/* derived: the stacked volume it holds for */
+	uint32_t custodians;	/* released only on the order of one of them */
 };
 
 struct volume {
@@ -119,6 +120,9 @@ void records_free(struct record_list *list);
 struct record *records_find(struct record_list *list, const struct entry *e);
 int record_request(uint8_t cmd, const struct entry *e, const struct device *dev,
 		   char *errmsg, size_t errlen);
+struct blob;
+int record_release(const struct entry *e, const struct blob *order, char *errmsg,
+		   size_t errlen);
 int record_arm_drain_later(const struct entry *e, const struct device *dev, char *errmsg,
 			   size_t errlen);
 int records_drain(struct nl_conn *conn, char *errmsg, size_t errlen);
@@ -140,6 +144,7 @@ void event_human(FILE *f, const char *event, const char *when, struct nlattr **t
 
 /* file.c */
 int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
+int read_whole(const char *path, char **out, size_t *len);
 int fsync_dir(const char *dir);
 void parent_dir(const char *path, char *dir, size_t len);
 
@@ -168,6 +173,7 @@ enum {
 	OPT_CERT = 4096, OPT_FROM = 8192, OPT_VERIFY = 16384, OPT_CHUNK = 32768,
 	OPT_THREADS = 65536, OPT_CHUNKS = 131072, OPT_FOLLOW = 262144,
 	OPT_SINCE = 524288, OPT_FORMAT = 1048576, OPT_BENEATH = 2097152,
+	OPT_RELEASE_CERT = 4194304, OPT_ORDER = 8388608,
 };
 
 struct args {
@@ -194,6 +200,9 @@ struct args {
 	const char *since;	/* audit: from this date on */
 	const char *format;	/* fingerprint: "merkle" or "verity" */
 	bool beneath;		/* fingerprint: the ranges beneath a stacked volume */
+	const char *release_certs[8];	/* hold: the custodians' certificates */
+	unsigned int nr_release_certs;
+	const char *order;	/* release: a custodian's signed order */
 };
 
 int parse_args(int argc, char *argv[], const struct command *cmd,
@@ -202,6 +211,6 @@ int check_hold_args(const struct args *args);
 
 extern const struct command cmd_hold, cmd_release, cmd_list, cmd_status,
 	cmd_watch, cmd_restore, cmd_verify, cmd_metrics, cmd_export, cmd_import,
-	cmd_report, cmd_fingerprint, cmd_certificate, cmd_audit;
+	cmd_report, cmd_fingerprint, cmd_certificate, cmd_audit, cmd_release_order;
 
 #endif

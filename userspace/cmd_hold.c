@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "blkhold.h"
+#include "custody.h"
 #include "hold.h"
 #include "store.h"
 
@@ -21,6 +22,19 @@ static int check_unheld(const struct device *dev, const char *name)
 	if (held)
 		fail(dev->path, "the volume already has a hold of that name ('%s')", name);
 	return held ? -1 : 0;
+}
+
+/* A stored hold's custodians: their certificates kept, the ledger naming them. */
+static int keep_custodians(const struct args *args, struct entry *e)
+{
+	struct blob certs = { 0 };
+	int err;
+
+	if (!args->nr_release_certs)
+		return 0;
+	err = custody_from_args(args, &certs, e);
+	blob_free(&certs);
+	return err;
 }
 
 /*
@@ -42,6 +56,10 @@ static int hold_stored(const struct args *args, const struct device *dev)
 	if (device_identity(dev, &e) || check_unheld(dev, args->name) ||
 	    ledger_open(&l, true))
 		return -1;
+	if (keep_custodians(args, &e)) {
+		ledger_close(&l);
+		return -1;
+	}
 	n = ledger_active(&l, &active);
 	for (i = 0; i < n && !entry_same_hold(active[i], &e); i++)
 		;
@@ -127,6 +145,10 @@ static int hold_identity(const struct args *args)
 		ledger_close(&l);
 		return -1;
 	}
+	if (keep_custodians(args, &e)) {
+		ledger_close(&l);
+		return -1;
+	}
 	err = ledger_append(&l, &e);
 	if (!err) {
 		err = record_request(BLKHOLD_CMD_RECORD_ADD, &e, NULL, errmsg, sizeof(errmsg));
@@ -157,6 +179,10 @@ static int hold_identity(const struct args *args)
  */
 static int hold_stacked(const struct args *args, const struct device *dev)
 {
+	if (args->nr_release_certs) {
+		fail(dev->path, "custodians (--release-cert) are for holds on disks and partitions; a stacked volume's hold cannot have them yet");
+		return -1;
+	}
 	if (check_unheld(dev, args->name))
 		return -1;
 	if (!args->transient)
@@ -183,7 +209,8 @@ static int run(int argc, char *argv[], const struct command *self)
 	struct args args;
 
 	if (parse_args(argc, argv, self, OPT_DEVICE | OPT_NAME | OPT_REASON |
-		       OPT_TRANSIENT | OPT_DEVICE_ONLY | OPT_IDENTITY | OPT_SECTORS, &args) ||
+		       OPT_TRANSIENT | OPT_DEVICE_ONLY | OPT_IDENTITY | OPT_SECTORS |
+		       OPT_RELEASE_CERT, &args) ||
 	    check_hold_args(&args))
 		return -1;
 	if (args.identity)
@@ -216,7 +243,7 @@ const struct command cmd_hold = {
 	.name = "hold",
 	.run = run,
 	.usage = "DEVICE|--identity ID [--sectors START+COUNT] --name NAME [--reason TEXT]\n"
-		 "       [--transient] [--device-only]",
+		 "       [--transient] [--device-only] [--release-cert CERT]...",
 	.help = "The hold is stored (writes STATE_DIR/ledger, locks STATE_DIR/lock) and bound\n"
 		"to the disk's identity and the volume's sectors: it comes back after a reboot\n"
 		"or re-plug. --transient keeps it in the kernel's memory only and touches no file.\n"
@@ -225,6 +252,9 @@ const struct command cmd_hold = {
 		"--identity ID stores a hold on the disk with that identity (SOURCE=VALUE as\n"
 		"'list --json' shows it), here or not, its sectors START+COUNT or all of it;\n"
 		"neither the module nor root is needed to write it into a store (a registry),\n"
-		"and it is armed at once where both are.",
+		"and it is armed at once where both are.\n"
+		"--release-cert CERT (X.509, PEM or DER, up to 8): the hold's custodians. It is\n"
+		"then released only with an order one of them signed (see 'release-order');\n"
+		"their certificates are kept in STATE_DIR/certs.",
 	.summary = "place a hold: from now on nothing may change DEVICE's data",
 };

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "blkhold.h"
+#include "custody.h"
 #include "hold.h"
 #include "store.h"
 
@@ -14,6 +15,7 @@ struct release_key {
 	bool any_range;
 	const char *reason;
 	const char *what;	/* for messages: the DEVICE argument */
+	const struct blob *order;	/* a custodian's signed order, or NULL */
 };
 
 static bool key_matches(const struct release_key *k, const char *identity,
@@ -35,14 +37,16 @@ static int release_one(struct ledger *l, const struct release_key *k,
 	char errmsg[256];
 	int err;
 
-	err = record_request(BLKHOLD_CMD_RECORD_DEL, held, NULL, errmsg, sizeof(errmsg));
+	err = record_release(held, k->order, errmsg, sizeof(errmsg));
 	if (err && err != -ENOENT) {
 		fail(k->what, "%s ('%s')", errmsg, held->name);
 		return -1;
 	}
 	snprintf(e.op, sizeof(e.op), "release");
 	snprintf(e.reason, sizeof(e.reason), "%s", k->reason ? k->reason : "");
-	if (ledger_append(l, &e)) {
+	e.custody[0] = '\0';
+	if ((k->order && held->custody[0] && order_keep(k->order, &e)) ||
+	    ledger_append(l, &e)) {
 		if (!err)
 			record_request(BLKHOLD_CMD_RECORD_ADD, held, NULL, errmsg,
 				       sizeof(errmsg));
@@ -71,7 +75,7 @@ static int release_unstored(const struct release_key *k, size_t *done)
 		snprintf(e.name, sizeof(e.name), "%s", r->hold.name);
 		e.start = r->start;
 		e.sectors = r->sectors;
-		err = record_request(BLKHOLD_CMD_RECORD_DEL, &e, NULL, errmsg, sizeof(errmsg));
+		err = record_release(&e, k->order, errmsg, sizeof(errmsg));
 		if (err) {
 			fail(k->what, "%s ('%s')", errmsg, e.name);
 			records_free(&records);
@@ -172,9 +176,10 @@ static int release_stacked(const struct args *args, const struct device *dev, bo
 	return err ? -1 : 0;
 }
 
-static int release_device(const struct args *args, const struct device *dev)
+static int release_device(const struct args *args, const struct device *dev,
+			  const struct blob *order)
 {
-	struct release_key k = { .reason = args->reason, .what = dev->path };
+	struct release_key k = { .reason = args->reason, .what = dev->path, .order = order };
 	struct volume_list list;
 	const struct hold *h;
 	bool transient, held;
@@ -206,10 +211,10 @@ static int release_device(const struct args *args, const struct device *dev)
 }
 
 /* DEVICE given as IDENTITY: a stored hold whose disk may be absent. */
-static int release_identity(const struct args *args)
+static int release_identity(const struct args *args, const struct blob *order)
 {
 	struct release_key k = { .any_range = true, .reason = args->reason,
-				 .what = args->device };
+				 .what = args->device, .order = order };
 	int err;
 
 	snprintf(k.e.identity, sizeof(k.e.identity), "%s", args->device);
@@ -222,27 +227,31 @@ static int release_identity(const struct args *args)
 }
 
 /* Release, with what was held before in @before (empty by identity). */
-static int release(const struct args *args, struct volume_list *before)
+static int release(const struct args *args, struct volume_list *before,
+		   const struct blob *order)
 {
 	struct device dev;
 
 	if (strchr(args->device, '=') && args->device[0] != '/')
-		return release_identity(args);
+		return release_identity(args, order);
 	if (device_resolve(args, &dev) || volumes_fetch(before))
 		return -1;
-	return release_device(args, &dev);
+	return release_device(args, &dev, order);
 }
 
 static int run(int argc, char *argv[], const struct command *self)
 {
 	struct volume_list before = { 0 };
+	struct blob order = { 0 };
 	struct args args;
 	int err;
 
-	if (parse_args(argc, argv, self, OPT_DEVICE | OPT_NAME | OPT_REASON | OPT_DISKSEQ, &args) ||
-	    check_hold_args(&args))
+	if (parse_args(argc, argv, self, OPT_DEVICE | OPT_NAME | OPT_REASON | OPT_DISKSEQ |
+		       OPT_ORDER, &args) ||
+	    check_hold_args(&args) || (args.order && order_read(args.order, &order)))
 		return -1;
-	err = release(&args, &before);
+	err = release(&args, &before, args.order ? &order : NULL);
+	blob_free(&order);
 	if (!err) {
 		stack_released(&before);
 		printf("%s: hold '%s' released\n", args.device, args.name);
@@ -254,10 +263,13 @@ static int run(int argc, char *argv[], const struct command *self)
 const struct command cmd_release = {
 	.name = "release",
 	.run = run,
-	.usage = "DEVICE --name NAME [--reason TEXT] [--diskseq N]",
+	.usage = "DEVICE --name NAME [--reason TEXT] [--diskseq N] [--order ORDER.p7s]",
 	.help = "A stored hold is released in the kernel, then recorded as released in\n"
 		"STATE_DIR/ledger (written; STATE_DIR/lock locked). DEVICE may be IDENTITY (as\n"
 		"'blkhold list' shows it) for a stored hold whose disk is absent, or MAJ:MIN\n"
-		"with --diskseq for a disk that is gone (detached).",
+		"with --diskseq for a disk that is gone (detached). A hold with custodians\n"
+		"needs --order: the text 'release-order' printed, signed by one of them\n"
+		"(openssl cms -sign -binary -noattr -outform DER); it is kept in\n"
+		"STATE_DIR/orders and the ledger names it.",
 	.summary = "release a hold; DEVICE is writable again once it has none",
 };

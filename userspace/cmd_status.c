@@ -129,6 +129,10 @@ static void print_human(const struct device *dev, const struct volume *v,
 		printf("  hold '%s' placed %s by uid %" PRIu32 " (%s[%" PRIu32 "])%s%s\n",
 		       h->name, when, h->uid, h->comm, h->pid,
 		       h->reason[0] ? ": " : "", h->reason);
+		if (h->custodians)
+			printf("    released only on an order signed by one of its %" PRIu32
+			       " custodian%s (blkhold release-order)\n",
+			       h->custodians, h->custodians == 1 ? "" : "s");
 		print_beneath(v, h, list);
 		if (stack_is_dm(dev) || stack_is_md(dev))
 			stack_print_stored(dev, h->name);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -87,4 +88,29 @@ int write_file_atomic(const char *path, const void *data, size_t len, mode_t mod
 		return err;
 	}
 	return fsync_parent(path);
+}
+
+/* The whole file at @path, malloc()ed; 0 or -errno. */
+int read_whole(const char *path, char **out, size_t *len)
+{
+	struct stat st;
+	char *buf;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) || !(buf = malloc(st.st_size + 1))) {
+		close(fd);
+		return -ENOMEM;
+	}
+	n = read(fd, buf, st.st_size);
+	close(fd);
+	if (n != st.st_size) {
+		free(buf);
+		return n < 0 ? -errno : -EIO;
+	}
+	*out = buf;
+	*len = n;
+	return 0;
 }

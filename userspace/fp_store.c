@@ -163,30 +163,6 @@ int fp_leaves_write(const char *path, struct fp_record *r, const fp_digest *leav
 	return err;
 }
 
-static int read_whole(const char *path, char **out, size_t *len)
-{
-	struct stat st;
-	char *buf;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) || !(buf = malloc(st.st_size + 1))) {
-		close(fd);
-		return -ENOMEM;
-	}
-	n = read(fd, buf, st.st_size);
-	close(fd);
-	if (n != st.st_size) {
-		free(buf);
-		return n < 0 ? -errno : -EIO;
-	}
-	*out = buf;
-	*len = n;
-	return 0;
-}
-
 /*
  * The leaves of fingerprint @r from @path, after checking the file against
  * @r (its SHA-256, its chunk size, size and root). NULL with @why.

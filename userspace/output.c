@@ -48,7 +48,7 @@ void print_hold_json(FILE *f, const struct hold *h)
 		json_string(f, h->via);
 	else
 		fprintf(f, "null");
-	fputc('}', f);
+	fprintf(f, ",\"custodians\":%" PRIu32 "}", h->custodians);
 }
 
 void print_volume_json(FILE *f, const struct volume *v)

@@ -7,6 +7,7 @@
 #include <netlink/attr.h>
 
 #include "blkhold.h"
+#include "custody.h"
 #include "store.h"
 
 static int on_record(struct nl_msg *msg, void *arg)
@@ -75,7 +76,7 @@ struct record *records_find(struct record_list *list, const struct entry *e)
 }
 
 static int put_record(struct nl_msg *msg, uint8_t cmd, const struct entry *e,
-		      const struct device *dev)
+		      const struct device *dev, char *errmsg, size_t errlen)
 {
 	if (nla_put_string(msg, BLKHOLD_A_IDENTITY, e->identity) ||
 	    nla_put_u64(msg, BLKHOLD_A_START, e->start) ||
@@ -94,11 +95,12 @@ static int put_record(struct nl_msg *msg, uint8_t cmd, const struct entry *e,
 		    nla_put_u32(msg, BLKHOLD_A_MINOR, dev->minor) ||
 		    nla_put_u64(msg, BLKHOLD_A_DISKSEQ, dev->diskseq)))
 		return -1;
-	return 0;
+	return custody_put_stored(msg, e, errmsg, errlen);
 }
 
 static int record_transact(uint8_t cmd, const struct entry *e, const struct device *dev,
-			   bool drain_later, char *errmsg, size_t errlen)
+			   bool drain_later, const struct blob *order, char *errmsg,
+			   size_t errlen)
 {
 	struct nl_conn conn;
 	struct nl_msg *msg;
@@ -109,10 +111,13 @@ static int record_transact(uint8_t cmd, const struct entry *e, const struct devi
 		return -ENOENT;
 	errmsg[0] = '\0';
 	msg = conn_request(&conn, cmd, 0);
-	if (!msg || put_record(msg, cmd, e, dev) ||
-	    (drain_later && nla_put_flag(msg, BLKHOLD_A_DRAIN_LATER))) {
+	if (!msg || put_record(msg, cmd, e, dev, errmsg, errlen) ||
+	    (drain_later && nla_put_flag(msg, BLKHOLD_A_DRAIN_LATER)) ||
+	    (order && nla_put(msg, BLKHOLD_A_ORDER, order->len, order->data))) {
 		nlmsg_free(msg);
 		conn_close(&conn);
+		if (!errmsg[0])
+			snprintf(errmsg, errlen, "the request does not fit in a message");
 		return -ENOMEM;
 	}
 	err = conn_transact(&conn, msg, NULL, NULL, errmsg, errlen);
@@ -132,7 +137,14 @@ static int record_transact(uint8_t cmd, const struct entry *e, const struct devi
 int record_request(uint8_t cmd, const struct entry *e, const struct device *dev,
 		   char *errmsg, size_t errlen)
 {
-	return record_transact(cmd, e, dev, false, errmsg, errlen);
+	return record_transact(cmd, e, dev, false, NULL, errmsg, errlen);
+}
+
+/* Disarm the stored hold @e with a custodian's signed @order (may be NULL). */
+int record_release(const struct entry *e, const struct blob *order, char *errmsg,
+		   size_t errlen)
+{
+	return record_transact(BLKHOLD_CMD_RECORD_DEL, e, NULL, false, order, errmsg, errlen);
 }
 
 /*
@@ -143,7 +155,7 @@ int record_request(uint8_t cmd, const struct entry *e, const struct device *dev,
 int record_arm_drain_later(const struct entry *e, const struct device *dev, char *errmsg,
 			   size_t errlen)
 {
-	return record_transact(BLKHOLD_CMD_RECORD_ADD, e, dev, true, errmsg, errlen);
+	return record_transact(BLKHOLD_CMD_RECORD_ADD, e, dev, true, NULL, errmsg, errlen);
 }
 
 /*

@@ -66,7 +66,8 @@ char *bundle_make(const struct ledger *l, size_t *len)
 	return out;
 }
 
-static X509 *read_cert(const char *path, char *why, size_t why_len)
+/* The X.509 certificate at @path, PEM or DER; NULL with @why. */
+X509 *x509_read(const char *path, char *why, size_t why_len)
 {
 	X509 *cert = NULL;
 	FILE *f = fopen(path, "re");
@@ -112,7 +113,7 @@ long bundle_sign(const char *data, size_t len, const char *key_path,
 		 size_t why_len)
 {
 	EVP_PKEY *key = read_key(key_path, why, why_len);
-	X509 *cert = key ? read_cert(cert_path, why, why_len) : NULL;
+	X509 *cert = key ? x509_read(cert_path, why, why_len) : NULL;
 	CMS_ContentInfo *cms = NULL;
 	BIO *in = NULL;
 	long n = -1;
@@ -178,7 +179,7 @@ int sign_into(const char *out, const char *data, size_t len, const char *key_pat
 int bundle_verify(const char *data, size_t len, const unsigned char *sig,
 		  size_t sig_len, const char *cert_path, char *why, size_t why_len)
 {
-	X509 *cert = read_cert(cert_path, why, why_len);
+	X509 *cert = x509_read(cert_path, why, why_len);
 	const unsigned char *p = sig;
 	CMS_ContentInfo *cms = NULL;
 	STACK_OF(X509) *signers = NULL;

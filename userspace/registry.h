@@ -5,9 +5,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <openssl/x509.h>
+
 struct ledger;
 
 /* registry.c: a store's ledger as a signed bundle, and fetching one */
+X509 *x509_read(const char *path, char *why, size_t why_len);
 char *bundle_make(const struct ledger *l, size_t *len);
 long bundle_sign(const char *data, size_t len, const char *key_path,
 		 const char *cert_path, unsigned char **sig, char *why,

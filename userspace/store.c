@@ -129,7 +129,9 @@ static int parse_u64(const char *s, uint64_t *v)
 /* ---- reading ---- */
 
 enum { F_SEQ, F_TIME, F_OP, F_UID, F_ID, F_START, F_SECTORS, F_DISK, F_PARTUUID,
-       F_NAME, F_REASON, F_STACK, F_PREV, F_HASH, NR_FIELDS };
+       F_NAME, F_REASON, NR_FIXED };
+/* After the fixed fields: STACK, then tagged ones, then PREV and HASH. */
+#define NR_FIELDS (NR_FIXED + 5)
 
 static const char *const stack_roles[] = { "top:", "data:", "meta:" };
 
@@ -145,25 +147,39 @@ static bool stack_valid(const char *stack)
 	return false;
 }
 
+/*
+ * A field between REASON and PREV: "custody=ID:KEY,KEY" (the hold's
+ * custodians), "order=SHA256" (the order a release was signed with), or
+ * the stack field. A message when it is none of them.
+ */
+static const char *parse_optional(const char *field, struct entry *e)
+{
+	if (!strncmp(field, "custody=", 8))
+		return decode(e->custody, sizeof(e->custody), field + 8) ?
+		       "the custody field is too long" : NULL;
+	if (!strncmp(field, "order=", 6))
+		return decode(e->order, sizeof(e->order), field + 6) ?
+		       "the order field is too long" : NULL;
+	if (decode(e->stack, sizeof(e->stack), field))
+		return "a text field is badly encoded or too long";
+	return stack_valid(e->stack) ? NULL : "the stack field is not ROLE:IDENTITY";
+}
+
 /* Parse one entry line (no newline) into @e; a message on failure. */
 static const char *parse_entry(char *line, struct entry *e)
 {
 	char *f[NR_FIELDS], *save = NULL, *tok;
+	const char *why;
 	uint64_t uid;
-	int n = 0;
+	int n = 0, i;
 
 	for (tok = strtok_r(line, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
 		if (n == NR_FIELDS)
 			return "too many fields";
 		f[n++] = tok;
 	}
-	if (n == NR_FIELDS - 1) {	/* no STACK */
-		f[F_HASH] = f[F_PREV];
-		f[F_PREV] = f[F_STACK];
-		f[F_STACK] = "-";
-	} else if (n != NR_FIELDS) {
+	if (n < NR_FIXED + 2)
 		return "too few fields";
-	}
 	if (parse_u64(f[F_SEQ], &e->seq) || parse_u64(f[F_TIME], &e->time) ||
 	    parse_u64(f[F_UID], &uid) || parse_u64(f[F_START], &e->start) ||
 	    parse_u64(f[F_SECTORS], &e->sectors) ||
@@ -174,20 +190,22 @@ static const char *parse_entry(char *line, struct entry *e)
 	    decode(e->identity, sizeof(e->identity), f[F_ID]) ||
 	    decode(e->partuuid, sizeof(e->partuuid), f[F_PARTUUID]) ||
 	    decode(e->name, sizeof(e->name), f[F_NAME]) ||
-	    decode(e->reason, sizeof(e->reason), f[F_REASON]) ||
-	    decode(e->stack, sizeof(e->stack), f[F_STACK]))
+	    decode(e->reason, sizeof(e->reason), f[F_REASON]))
 		return "a text field is badly encoded or too long";
-	if (e->stack[0] && !stack_valid(e->stack))
-		return "the stack field is not ROLE:IDENTITY";
+	for (i = NR_FIXED; i < n - 2; i++) {
+		why = parse_optional(f[i], e);
+		if (why)
+			return why;
+	}
 	if (strcmp(e->op, "hold") && strcmp(e->op, "release") &&
 	    strcmp(e->op, "fingerprint") && strcmp(e->op, "verify"))
 		return "unknown operation";
 	if (!*e->identity || !*e->name || !e->sectors)
 		return "identity, name or range missing";
-	if (strlen(f[F_PREV]) != SHA256_HEX_LEN || strlen(f[F_HASH]) != SHA256_HEX_LEN)
+	if (strlen(f[n - 2]) != SHA256_HEX_LEN || strlen(f[n - 1]) != SHA256_HEX_LEN)
 		return "a hash field is not 64 hex digits";
-	strcpy(e->prev, f[F_PREV]);
-	strcpy(e->hash, f[F_HASH]);
+	strcpy(e->prev, f[n - 2]);
+	strcpy(e->hash, f[n - 1]);
 	return NULL;
 }
 
@@ -474,11 +492,24 @@ const char *ledger_head(const struct ledger *l)
 
 /* ---- writing ---- */
 
+/* " TAGVALUE" (encoded) when @value is set, else "". */
+static void format_optional(char *out, size_t len, const char *tag, const char *value)
+{
+	size_t n;
+
+	out[0] = '\0';
+	if (!value[0])
+		return;
+	n = snprintf(out, len, " %s", tag);
+	encode(out + n, len - n, value);
+}
+
 static int format_entry(char *buf, size_t len, struct entry *e)
 {
 	char op[48], id[BLKHOLD_IDENTITY_MAX * 3 + 1], part[128];
 	char name[BLKHOLD_NAME_MAX * 3 + 1], reason[BLKHOLD_REASON_MAX * 3 + 1];
 	char stack[sizeof(e->stack) * 3 + 2] = "";
+	char custody[sizeof(e->custody) * 3 + 16], order[sizeof(e->order) + 16];
 	int n;
 
 	encode(op, sizeof(op), e->op);
@@ -490,10 +521,12 @@ static int format_entry(char *buf, size_t len, struct entry *e)
 		stack[0] = ' ';
 		encode(stack + 1, sizeof(stack) - 1, e->stack);
 	}
+	format_optional(custody, sizeof(custody), "custody=", e->custody);
+	format_optional(order, sizeof(order), "order=", e->order);
 	n = snprintf(buf, len, "%" PRIu64 " %" PRIu64 " %s %" PRIu32 " %s %" PRIu64
-		     " %" PRIu64 " %" PRIu64 " %s %s %s%s %s", e->seq, e->time, op,
+		     " %" PRIu64 " %" PRIu64 " %s %s %s%s%s%s %s", e->seq, e->time, op,
 		     e->uid, id, e->start, e->sectors, e->disk_sectors, part, name,
-		     reason, stack, e->prev);
+		     reason, stack, custody, order, e->prev);
 	sha256_hex(buf, n, e->hash);
 	n += snprintf(buf + n, len - n, " %s\n", e->hash);
 	return n;

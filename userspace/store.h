@@ -11,6 +11,8 @@
 #include "sha256.h"
 
 #define STORE_DEFAULT_DIR "/etc/blkhold"
+/* hold id, ":" and up to 8 keys of 64 hex digits with commas */
+#define CUSTODY_FIELD_MAX (32 + 1 + 8 * (SHA256_HEX_LEN + 1) + 1)
 #define LEDGER_FILE "ledger"
 
 /*
@@ -40,6 +42,14 @@ struct entry {
 	 * range on a disk beneath.
 	 */
 	char stack[BLKHOLD_IDENTITY_MAX + 8];
+	/*
+	 * A hold with custodians: "ID:KEY,KEY..." with ID its hold id (32
+	 * hex digits) and each KEY the SHA-256 of a custodian's certificate
+	 * (hex), kept in STATE_DIR/certs/KEY.der (custody.c). "" for none.
+	 */
+	char custody[CUSTODY_FIELD_MAX];
+	/* A release on a custodian's order: the SHA-256 of the order (DER). */
+	char order[SHA256_HEX_LEN + 1];
 	char prev[SHA256_HEX_LEN + 1];
 	char hash[SHA256_HEX_LEN + 1];
 	size_t line;			/* line number in the file */

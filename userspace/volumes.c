@@ -36,6 +36,8 @@ int hold_parse(struct hold *h, struct nlattr *nest)
 	h->persistent = tb[BLKHOLD_HOLD_A_PERSISTENT];
 	if (tb[BLKHOLD_HOLD_A_VIA])
 		copy_string(h->via, sizeof(h->via), tb[BLKHOLD_HOLD_A_VIA]);
+	if (tb[BLKHOLD_HOLD_A_CUSTODIANS])
+		h->custodians = nla_get_u32(tb[BLKHOLD_HOLD_A_CUSTODIANS]);
 	return 0;
 }
 
