@@ -364,6 +364,65 @@ TEST_F(nl, node_only_without_root)
 	EXPECT_REJECTED(self->r, EINVAL);
 }
 
+/* Custodians: certificates that are not DER are refused, nothing is held. */
+TEST_F(nl, release_certs_not_der)
+{
+	static const unsigned char junk[64] = { 0x30, 0x82, 0xff, 0xff };
+	static const unsigned char bad_cert[] = { 0x30, 0x03, 0x02, 0x01, 0x00 };
+	struct nl_msg *msg = hold_msg(_metadata, self, BLKHOLD_CMD_HOLD_ADD, "nl-cust");
+
+	nla_put(msg, BLKHOLD_A_RELEASE_CERTS, sizeof(junk), junk);	/* length past the end */
+	transact(self->sk, msg, &self->r);
+	EXPECT_REJECTED(self->r, EINVAL);
+	msg = hold_msg(_metadata, self, BLKHOLD_CMD_HOLD_ADD, "nl-cust");
+	nla_put(msg, BLKHOLD_A_RELEASE_CERTS, sizeof(bad_cert), bad_cert);	/* DER, no X.509 */
+	transact(self->sk, msg, &self->r);
+	EXPECT_GT(0, self->r.err);
+	EXPECT_NE(0, self->r.msg[0]) TH_LOG("no extended ack");
+	transact(self->sk, hold_msg(_metadata, self, BLKHOLD_CMD_HOLD_DEL, "nl-cust"), &self->r);
+	EXPECT_REJECTED(self->r, ENOENT);
+}
+
+/* A hold id without custodians, or of the wrong length, is refused. */
+TEST_F(nl, hold_id_alone)
+{
+	static const unsigned char id[16] = { 1 }, short_id[8] = { 1 };
+	struct nl_msg *msg = request(self->family, BLKHOLD_CMD_RECORD_ADD, 0);
+
+	nla_put_string(msg, BLKHOLD_A_IDENTITY, "serial=nl-nothing");
+	nla_put_u64(msg, BLKHOLD_A_START, 0);
+	nla_put_u64(msg, BLKHOLD_A_SECTORS, 8);
+	nla_put_u64(msg, BLKHOLD_A_DISK_SECTORS, 0);
+	nla_put_string(msg, BLKHOLD_A_NAME, "nl-id");
+	nla_put(msg, BLKHOLD_A_HOLD_ID, sizeof(id), id);
+	transact(self->sk, msg, &self->r);
+	EXPECT_REJECTED(self->r, EINVAL);
+	msg = request(self->family, BLKHOLD_CMD_RECORD_ADD, 0);
+	nla_put_string(msg, BLKHOLD_A_IDENTITY, "serial=nl-nothing");
+	nla_put_u64(msg, BLKHOLD_A_START, 0);
+	nla_put_u64(msg, BLKHOLD_A_SECTORS, 8);
+	nla_put_u64(msg, BLKHOLD_A_DISK_SECTORS, 0);
+	nla_put_string(msg, BLKHOLD_A_NAME, "nl-id");
+	nla_put(msg, BLKHOLD_A_HOLD_ID, sizeof(short_id), short_id);
+	transact(self->sk, msg, &self->r);
+	EXPECT_REJECTED(self->r, EINVAL);
+}
+
+/* release-order: only for a hold that has custodians. */
+TEST_F(nl, release_order_without_custodians)
+{
+	transact(self->sk, hold_msg(_metadata, self, BLKHOLD_CMD_RELEASE_ORDER, "nl-none"),
+		 &self->r);
+	EXPECT_REJECTED(self->r, ENOENT);
+	transact(self->sk, hold_msg(_metadata, self, BLKHOLD_CMD_HOLD_ADD, "nl-plain"), &self->r);
+	ASSERT_EQ(0, self->r.err) TH_LOG("%s", self->r.msg);
+	transact(self->sk, hold_msg(_metadata, self, BLKHOLD_CMD_RELEASE_ORDER, "nl-plain"),
+		 &self->r);
+	EXPECT_REJECTED(self->r, EINVAL);
+	transact(self->sk, hold_msg(_metadata, self, BLKHOLD_CMD_HOLD_DEL, "nl-plain"), &self->r);
+	EXPECT_EQ(0, self->r.err) TH_LOG("%s", self->r.msg);
+}
+
 TEST_F(nl, unknown_command)
 {
 	transact(self->sk, request(self->family, 99, 0), &self->r);
