@@ -22,10 +22,10 @@
  * with a full barrier in between. Binding twice is no error.
  */
 #include "blkhold.h"
+#include "custody.h"
 #include "disk.h"
 #include "events.h"
 #include "hooks.h"
-#include "custody.h"
 #include "persist.h"
 #include "registry.h"
 #include "spans.h"
