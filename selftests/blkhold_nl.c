@@ -405,7 +405,7 @@ TEST_F(nl, hold_id_alone)
 	nla_put_string(msg, BLKHOLD_A_NAME, "nl-id");
 	nla_put(msg, BLKHOLD_A_HOLD_ID, sizeof(short_id), short_id);
 	transact(self->sk, msg, &self->r);
-	EXPECT_REJECTED(self->r, EINVAL);
+	EXPECT_REJECTED(self->r, ERANGE);	/* the policy's exact length */
 }
 
 /* release-order: only for a hold that has custodians. */
