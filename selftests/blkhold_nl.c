@@ -383,28 +383,28 @@ TEST_F(nl, release_certs_not_der)
 	EXPECT_REJECTED(self->r, ENOENT);
 }
 
-/* A hold id without custodians, or of the wrong length, is refused. */
-TEST_F(nl, hold_id_alone)
+/* record-add of a stored hold on a disk that is not here, with hold id @id. */
+static struct nl_msg *record_with_id(int family, const void *id, size_t len)
 {
-	static const unsigned char id[16] = { 1 }, short_id[8] = { 1 };
-	struct nl_msg *msg = request(self->family, BLKHOLD_CMD_RECORD_ADD, 0);
+	struct nl_msg *msg = request(family, BLKHOLD_CMD_RECORD_ADD, 0);
 
 	nla_put_string(msg, BLKHOLD_A_IDENTITY, "serial=nl-nothing");
 	nla_put_u64(msg, BLKHOLD_A_START, 0);
 	nla_put_u64(msg, BLKHOLD_A_SECTORS, 8);
 	nla_put_u64(msg, BLKHOLD_A_DISK_SECTORS, 0);
 	nla_put_string(msg, BLKHOLD_A_NAME, "nl-id");
-	nla_put(msg, BLKHOLD_A_HOLD_ID, sizeof(id), id);
-	transact(self->sk, msg, &self->r);
+	nla_put(msg, BLKHOLD_A_HOLD_ID, len, id);
+	return msg;
+}
+
+/* A hold id without custodians, or of the wrong length, is refused. */
+TEST_F(nl, hold_id_alone)
+{
+	static const unsigned char id[16] = { 1 }, short_id[8] = { 1 };
+
+	transact(self->sk, record_with_id(self->family, id, sizeof(id)), &self->r);
 	EXPECT_REJECTED(self->r, EINVAL);
-	msg = request(self->family, BLKHOLD_CMD_RECORD_ADD, 0);
-	nla_put_string(msg, BLKHOLD_A_IDENTITY, "serial=nl-nothing");
-	nla_put_u64(msg, BLKHOLD_A_START, 0);
-	nla_put_u64(msg, BLKHOLD_A_SECTORS, 8);
-	nla_put_u64(msg, BLKHOLD_A_DISK_SECTORS, 0);
-	nla_put_string(msg, BLKHOLD_A_NAME, "nl-id");
-	nla_put(msg, BLKHOLD_A_HOLD_ID, sizeof(short_id), short_id);
-	transact(self->sk, msg, &self->r);
+	transact(self->sk, record_with_id(self->family, short_id, sizeof(short_id)), &self->r);
 	EXPECT_REJECTED(self->r, ERANGE);	/* the policy's exact length */
 }
 
