@@ -42,6 +42,12 @@ static int release_one(struct ledger *l, const struct release_key *k,
 		fail(k->what, "%s ('%s')", errmsg, held->name);
 		return -1;
 	}
+	/* only the kernel checks an order: without it armed, nothing may end it */
+	if (err && held->custody[0]) {
+		fail(k->what, "the hold '%s' has custodians and is not armed here (%s): it is released only where blkhold is loaded and has armed it ('blkhold restore')",
+		     held->name, errmsg);
+		return -1;
+	}
 	snprintf(e.op, sizeof(e.op), "release");
 	snprintf(e.reason, sizeof(e.reason), "%s", k->reason ? k->reason : "");
 	e.custody[0] = '\0';
