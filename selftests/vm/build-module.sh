@@ -24,7 +24,7 @@ else
 	tree=$(mktemp -d "$out/.build.XXXXXX") || exit 1
 fi
 trap 'rm -rf "$tree"' EXIT
-cp -r "$project/Kbuild" "$project/module" "$project/include" "$tree/"
+cp -r "$project/Kbuild" "$project/VERSION" "$project/module" "$project/include" "$tree/"
 if [ -n "$root" ]; then
 	log=$("$here/kernel-store.sh" chroot "$rel" make -C "$kdir" M="${tree#"$root"}" \
 		W=1 modules 2>&1)
