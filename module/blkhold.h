@@ -46,6 +46,12 @@ struct bh_hold {
 	char via[BDEVNAME_SIZE];	/* the root's name, for display */
 };
 
+/* A stored hold's retention date (retention.c). */
+struct bh_retention {
+	u64 until;		/* seconds on the retention clock */
+	u8 mode;		/* enum blkhold_retain_mode; NONE: no date */
+};
+
 /*
  * An armed hold on a medium named by its identity (persist.c): a range of
  * every disk with this identity, held from the moment such a disk appears
@@ -70,6 +76,7 @@ struct bh_record {
 	atomic64_t refused[__BLKHOLD_KIND_MAX];	/* while no disk is bound */
 	/* who must sign its release (custody.c), or NULL; under bh_lock */
 	struct bh_custody *custody;
+	struct bh_retention retain;	/* under bh_lock */
 	struct rcu_head rcu;
 	struct bh_hold proto;
 };

@@ -261,6 +261,39 @@ void bh_alert(const char *devname, const char *identity, const char *what)
 	bh_multicast(BLKHOLD_CMD_ALERT, bh_fill_alert, &ev);
 }
 
+struct bh_record_tamper_event {
+	const struct bh_record *rec;
+	const char *what;
+};
+
+static int bh_fill_record_tamper(struct sk_buff *skb, const void *arg)
+{
+	const struct bh_record_tamper_event *ev = arg;
+
+	if (nla_put_string(skb, BLKHOLD_A_DEVNAME, "-") ||
+	    nla_put_string(skb, BLKHOLD_A_IDENTITY, ev->rec->identity) ||
+	    nla_put_u32(skb, BLKHOLD_A_KIND, BLKHOLD_KIND_TAMPER) ||
+	    nla_put_string(skb, BLKHOLD_A_ACTION, ev->what))
+		return -EMSGSIZE;
+	return bh_put_actor(skb);
+}
+
+/*
+ * Something was done to a stored hold that an auditor must hear of (it
+ * was released before its retention date): counted as tamper on the
+ * record, logged, announced as an alert.
+ */
+void bh_record_tamper(struct bh_record *rec, const char *what)
+{
+	struct bh_record_tamper_event ev = { rec, what };
+
+	atomic64_inc(&rec->refused[BLKHOLD_KIND_TAMPER]);
+	pr_warn("stored hold '%s' on %s: %s, by %s[%d] uid %u\n",
+		rec->proto.name, rec->identity, what, current->comm,
+		task_tgid_nr(current), from_kuid(&init_user_ns, current_uid()));
+	bh_multicast(BLKHOLD_CMD_ALERT, bh_fill_record_tamper, &ev);
+}
+
 static int bh_fill_tamper(struct sk_buff *skb, const void *arg)
 {
 	const struct bh_refusal *r = arg;

@@ -12,6 +12,7 @@ int bh_events_init(struct genl_family *family);
 void bh_events_state(u64 *seq, u64 *epoch);
 void bh_refuse(struct bh_refusal *r);
 void bh_tamper_seen(struct bh_refusal *r);
+void bh_record_tamper(struct bh_record *rec, const char *what);
 void bh_announce_hold(u8 cmd, const struct bh_volume *vol,
 		      const char *name, const char *reason);
 void bh_alert(const char *devname, const char *identity, const char *what);

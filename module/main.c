@@ -14,6 +14,7 @@
 #include "passthru.h"
 #include "persist.h"
 #include "registry.h"
+#include "retention.h"
 #include "spans.h"
 #include "stack.h"
 #include "tamper.h"
@@ -25,6 +26,7 @@ static int __init bh_init(void)
 {
 	int err;
 
+	bh_retention_init();
 	err = bh_disk_init() ?: bh_gate_init() ?: bh_passthru_init() ?:
 	      bh_tamper_init() ?: bh_persist_init();
 	if (err)

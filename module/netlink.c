@@ -14,6 +14,7 @@
 #include "netlink.h"
 #include "persist.h"
 #include "registry.h"
+#include "retention.h"
 #include "spans.h"
 
 #include <linux/capability.h>
@@ -65,6 +66,11 @@ static const struct nla_policy bh_record_policy[BLKHOLD_A_MAX + 1] = {
 	[BLKHOLD_A_RELEASE_CERTS] = { .type = NLA_BINARY, .len = BH_CERTS_MAX },
 	[BLKHOLD_A_HOLD_ID] = NLA_POLICY_EXACT_LEN(BH_HOLD_ID_LEN),
 	[BLKHOLD_A_ORDER] = { .type = NLA_BINARY, .len = BH_ORDER_DER_MAX },
+	[BLKHOLD_A_RETAIN_UNTIL] = { .type = NLA_U64 },
+	[BLKHOLD_A_RETAIN_MODE] = NLA_POLICY_MAX(NLA_U8,
+						 BLKHOLD_RETAIN_MODE_COMPLIANCE),
+	[BLKHOLD_A_OVERRIDE] = { .type = NLA_FLAG },
+	[BLKHOLD_A_CLOCK] = { .type = NLA_U64 },
 };
 
 /* release-order: a record's key, or a transient hold's device and name. */
@@ -327,6 +333,7 @@ static struct bh_release bh_parse_release(struct genl_info *info,
 		.reason = reason,
 		.order = order ? nla_data(order) : NULL,
 		.order_len = order ? nla_len(order) : 0,
+		.override = nla_get_flag(info->attrs[BLKHOLD_A_OVERRIDE]),
 	};
 }
 
@@ -462,12 +469,19 @@ static int bh_cmd_record_add(struct sk_buff *skb, struct genl_info *info)
 	rec->proto = *proto;
 	kfree(proto);
 	err = bh_parse_record(info, rec, &devt, &diskseq);
+	if (!err)
+		err = bh_retention_parse(&rec->retain,
+					 info->attrs[BLKHOLD_A_RETAIN_UNTIL],
+					 info->attrs[BLKHOLD_A_RETAIN_MODE],
+					 info->extack);
 	if (!err) {
 		rec->custody = bh_parse_custody(info);
 		err = PTR_ERR_OR_ZERO(rec->custody);
 		if (err)
 			rec->custody = NULL;
 	}
+	if (!err && info->attrs[BLKHOLD_A_CLOCK])
+		bh_clock_lower(nla_get_u64(info->attrs[BLKHOLD_A_CLOCK]));
 	if (!err && devt) {
 		bdev = bh_node_get(devt, diskseq, info->extack);
 		err = PTR_ERR_OR_ZERO(bdev);
@@ -503,6 +517,23 @@ static int bh_cmd_record_del(struct sk_buff *skb, struct genl_info *info)
 		return err;
 	rel = bh_parse_release(info, reason);
 	return bh_record_del(&key, &rel, info->extack);
+}
+
+static int bh_cmd_record_retain(struct sk_buff *skb, struct genl_info *info)
+{
+	struct bh_retention want;
+	struct bh_record key = {};
+	int err;
+
+	err = bh_require_admin(skb, info);
+	if (!err)
+		err = bh_parse_record_key(info, &key);
+	if (!err)
+		err = bh_retention_parse(&want,
+					 info->attrs[BLKHOLD_A_RETAIN_UNTIL],
+					 info->attrs[BLKHOLD_A_RETAIN_MODE],
+					 info->extack);
+	return err ?: bh_record_retain(&key, &want, info->extack);
 }
 
 /* The order text for the hold the request names, as release would. */
@@ -563,10 +594,11 @@ static int bh_put_counters(struct sk_buff *skb, const atomic64_t *refused)
 	return 0;
 }
 
-/* @custodians: how many must be asked to release it (0: none). */
+/* @rec: the record it was made from (custodians, retention), or NULL. */
 static int bh_put_hold(struct sk_buff *skb, const struct bh_hold *hold,
-		       unsigned int custodians)
+		       const struct bh_record *rec)
 {
+	unsigned int custodians = rec ? bh_custody_count(rec->custody) : 0;
 	struct nlattr *nest = nla_nest_start(skb, BLKHOLD_A_HOLD);
 
 	if (!nest)
@@ -585,7 +617,8 @@ static int bh_put_hold(struct sk_buff *skb, const struct bh_hold *hold,
 	    (hold->derived &&
 	     nla_put_string(skb, BLKHOLD_HOLD_A_VIA, hold->via)) ||
 	    (custodians &&
-	     nla_put_u32(skb, BLKHOLD_HOLD_A_CUSTODIANS, custodians))) {
+	     nla_put_u32(skb, BLKHOLD_HOLD_A_CUSTODIANS, custodians)) ||
+	    (rec && bh_retention_put(skb, &rec->retain))) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
@@ -615,8 +648,7 @@ static int bh_put_volume(struct sk_buff *skb, const struct bh_volume *vol,
 		return -ENOBUFS;
 	list_for_each_entry(hold, &vol->holds, node) {
 		if (i >= *next &&
-		    bh_put_hold(skb, hold, hold->record ?
-				bh_custody_count(hold->record->custody) : 0)) {
+		    bh_put_hold(skb, hold, hold->record)) {
 			if (i == *next)
 				return -ENOBUFS;
 			*next = i;
@@ -675,7 +707,7 @@ static int bh_put_record(struct sk_buff *skb, const struct bh_record *rec)
 	    (rec->beneath && nla_put_flag(skb, BLKHOLD_A_BENEATH)) ||
 	    (rec->node_only && nla_put_flag(skb, BLKHOLD_A_NODE_ONLY)) ||
 	    bh_put_counters(skb, rec->refused) ||
-	    bh_put_hold(skb, &rec->proto, bh_custody_count(rec->custody)))
+	    bh_put_hold(skb, &rec->proto, rec))
 		return -EMSGSIZE;
 	if (rec->custody &&
 	    (nla_put(skb, BLKHOLD_A_HOLD_ID, BH_HOLD_ID_LEN,
@@ -798,6 +830,12 @@ static const struct genl_ops bh_ops[] = {
 		.cmd = BLKHOLD_CMD_RELEASE_ORDER,
 		.doit = bh_cmd_release_order,
 		.policy = bh_order_policy,
+		.maxattr = BLKHOLD_A_MAX,
+	},
+	{
+		.cmd = BLKHOLD_CMD_RECORD_RETAIN,
+		.doit = bh_cmd_record_retain,
+		.policy = bh_record_policy,
 		.maxattr = BLKHOLD_A_MAX,
 	},
 };

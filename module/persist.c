@@ -28,6 +28,7 @@
 #include "hooks.h"
 #include "persist.h"
 #include "registry.h"
+#include "retention.h"
 #include "spans.h"
 
 #include <linux/device.h>
@@ -495,17 +496,35 @@ static struct bh_order_subject bh_record_subject(const struct bh_record *rec)
 	};
 }
 
-/* May @rel end @rec? Its custodians, if any, must have signed. */
+/*
+ * May @rel end @rec? Not before a compliance date; its custodians, if
+ * any, must have signed. A release by override is announced.
+ */
 static int bh_record_may_release(struct bh_record *rec,
 				 const struct bh_release *rel,
 				 struct netlink_ext_ack *extack)
 {
 	struct bh_order_subject subject = bh_record_subject(rec);
+	struct bh_retention_check check = {
+		.ret = &rec->retain,
+		.custodians = !!rec->custody,
+		.override = rel->override,
+	};
+	int err;
 
-	if (!rec->custody)
-		return 0;
-	return bh_custody_verify(rec->custody, &subject, rel->order,
-				 rel->order_len, extack);
+	if (rel->override && !rel->reason) {
+		NL_SET_ERR_MSG(extack, "override needs a reason");
+		return -EINVAL;
+	}
+	err = bh_retention_may_release(&check, extack);
+	if (!err && rec->custody)
+		err = bh_custody_verify(rec->custody, &subject, rel->order,
+					rel->order_len, extack);
+	if (!err && rel->override && !rec->custody &&
+	    rec->retain.mode == BLKHOLD_RETAIN_MODE_GOVERNANCE &&
+	    bh_clock_read() < rec->retain.until)
+		bh_record_tamper(rec, "released by override before its retention date");
+	return err;
 }
 
 /* A new release order for @rec, which must have custodians; kfree() it. */
@@ -638,6 +657,32 @@ int bh_record_del(const struct bh_record *key, const struct bh_release *rel,
 			  reason ? ": " : "", reason ?: "");
 		bh_record_drop(rec, reason);
 	}
+	bh_registry_unlock();
+	return err;
+}
+
+/* Give the record @key the retention @want: a later date, a stricter mode. */
+int bh_record_retain(const struct bh_record *key,
+		     const struct bh_retention *want,
+		     struct netlink_ext_ack *extack)
+{
+	struct bh_record *rec;
+	int err;
+
+	bh_registry_lock();
+	rec = bh_record_lookup(key);
+	if (!rec) {
+		NL_SET_ERR_MSG(extack, "no record with that identity, range and name is armed");
+		err = -ENOENT;
+	} else {
+		err = bh_retention_extend(&rec->retain, want, extack);
+	}
+	if (!err)
+		pr_notice("stored hold '%s' on %s retained in %s mode until %llu, by %s[%d]\n",
+			  rec->proto.name, rec->identity,
+			  want->mode == BLKHOLD_RETAIN_MODE_COMPLIANCE ?
+			  "compliance" : "governance",
+			  want->until, current->comm, task_tgid_vnr(current));
 	bh_registry_unlock();
 	return err;
 }

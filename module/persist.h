@@ -21,11 +21,15 @@ struct bh_release {
 	const char *reason;
 	const void *order;
 	size_t order_len;
+	bool override;		/* before a governance date, without custodians */
 };
 
 int bh_record_del(const struct bh_record *key, const struct bh_release *rel,
 		  struct netlink_ext_ack *extack);
 void bh_record_discard(struct bh_record *rec);
+int bh_record_retain(const struct bh_record *key,
+		     const struct bh_retention *want,
+		     struct netlink_ext_ack *extack);
 char *bh_record_order_text(const struct bh_record *key,
 			   struct netlink_ext_ack *extack);
 char *bh_hold_order_text(dev_t devt, u64 diskseq, const char *name,

@@ -24,7 +24,7 @@ cd "$here/../../module" || exit 1
 
 # bottom to top; the files of one line are one layer
 layers=(
-	"disk hooks events custody"	# facts about disks, the hook mechanism, events, custodians
+	"disk hooks events custody retention"	# facts about disks, hooks, events, custodians, retention
 	"spans"			# the I/O path's index of held ranges, its lock, drains
 	"stack"			# device-mapper and md maps of held volumes
 	"registry"		# volumes and their holds

@@ -33,6 +33,17 @@ enum blkhold_kind {
 	BLKHOLD_KIND_MAX = (__BLKHOLD_KIND_MAX - 1)
 };
 
+/**
+ * enum blkhold_retain_mode - How a retention date binds. governance: before
+ *   the date a release needs a custodian's order, or override for a hold
+ *   without custodians. compliance: no release before the date, by anyone.
+ */
+enum blkhold_retain_mode {
+	BLKHOLD_RETAIN_MODE_NONE,
+	BLKHOLD_RETAIN_MODE_GOVERNANCE,
+	BLKHOLD_RETAIN_MODE_COMPLIANCE,
+};
+
 enum {
 	BLKHOLD_A_PAD = 1,
 	BLKHOLD_A_MAJOR,
@@ -72,6 +83,10 @@ enum {
 	BLKHOLD_A_ORDER,
 	BLKHOLD_A_ORDER_TEXT,
 	BLKHOLD_A_CUSTODIANS,
+	BLKHOLD_A_RETAIN_UNTIL,
+	BLKHOLD_A_RETAIN_MODE,
+	BLKHOLD_A_OVERRIDE,
+	BLKHOLD_A_CLOCK,
 
 	__BLKHOLD_A_MAX,
 	BLKHOLD_A_MAX = (__BLKHOLD_A_MAX - 1)
@@ -88,6 +103,8 @@ enum {
 	BLKHOLD_HOLD_A_PERSISTENT,
 	BLKHOLD_HOLD_A_VIA,
 	BLKHOLD_HOLD_A_CUSTODIANS,
+	BLKHOLD_HOLD_A_RETAIN_UNTIL,
+	BLKHOLD_HOLD_A_RETAIN_MODE,
 
 	__BLKHOLD_HOLD_A_MAX,
 	BLKHOLD_HOLD_A_MAX = (__BLKHOLD_HOLD_A_MAX - 1)
@@ -123,6 +140,7 @@ enum {
 	BLKHOLD_CMD_DRAIN,
 	BLKHOLD_CMD_EVENTS_GET,
 	BLKHOLD_CMD_RELEASE_ORDER,
+	BLKHOLD_CMD_RECORD_RETAIN,
 
 	__BLKHOLD_CMD_MAX,
 	BLKHOLD_CMD_MAX = (__BLKHOLD_CMD_MAX - 1)
