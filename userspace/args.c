@@ -46,6 +46,9 @@ int parse_args(int argc, char *argv[], const struct command *cmd,
 		{ "beneath", no_argument, NULL, 'B' },
 		{ "release-cert", required_argument, NULL, 'P' },
 		{ "order", required_argument, NULL, 'O' },
+		{ "retain-until", required_argument, NULL, 'U' },
+		{ "mode", required_argument, NULL, 'M' },
+		{ "override", no_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -66,7 +69,8 @@ int parse_args(int argc, char *argv[], const struct command *cmd,
 				   c == 'R' ? OPT_CHUNKS : c == 'F' ? OPT_FOLLOW :
 				   c == 's' ? OPT_SINCE : c == 'X' ? OPT_FORMAT :
 				   c == 'B' ? OPT_BENEATH : c == 'P' ? OPT_RELEASE_CERT :
-				   c == 'O' ? OPT_ORDER : 0;
+				   c == 'O' ? OPT_ORDER : c == 'U' ? OPT_RETAIN_UNTIL :
+				   c == 'M' ? OPT_MODE : c == 'W' ? OPT_OVERRIDE : 0;
 		char *end;
 
 		if (c == 'h') {
@@ -124,6 +128,12 @@ int parse_args(int argc, char *argv[], const struct command *cmd,
 			args->beneath = true;
 		else if (opt == OPT_ORDER)
 			args->order = optarg;
+		else if (opt == OPT_RETAIN_UNTIL)
+			args->retain_until = optarg;
+		else if (opt == OPT_MODE)
+			args->mode = optarg;
+		else if (opt == OPT_OVERRIDE)
+			args->override = true;
 		else if (opt == OPT_RELEASE_CERT) {
 			if (args->nr_release_certs == sizeof(args->release_certs) /
 						      sizeof(args->release_certs[0])) {

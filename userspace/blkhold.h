@@ -75,6 +75,8 @@ struct hold {
 	bool persistent;	/* made from a stored hold */
 	char via[64];		/* derived: the stacked volume it holds for */
 	uint32_t custodians;	/* released only on the order of one of them */
+	uint64_t retain_until;	/* retention date on the retention clock */
+	uint8_t retain_mode;	/* enum blkhold_retain_mode */
 };
 
 struct volume {
@@ -121,6 +123,8 @@ struct record *records_find(struct record_list *list, const struct entry *e);
 int record_request(uint8_t cmd, const struct entry *e, const struct device *dev,
 		   char *errmsg, size_t errlen);
 struct blob;
+void records_set_clock(uint64_t secs);
+int record_retain(const struct entry *e, char *errmsg, size_t errlen);
 int record_release(const struct entry *e, const struct blob *order, char *errmsg,
 		   size_t errlen);
 int record_arm_drain_later(const struct entry *e, const struct device *dev, char *errmsg,
@@ -174,6 +178,7 @@ enum {
 	OPT_THREADS = 65536, OPT_CHUNKS = 131072, OPT_FOLLOW = 262144,
 	OPT_SINCE = 524288, OPT_FORMAT = 1048576, OPT_BENEATH = 2097152,
 	OPT_RELEASE_CERT = 4194304, OPT_ORDER = 8388608,
+	OPT_RETAIN_UNTIL = 16777216, OPT_MODE = 33554432, OPT_OVERRIDE = 67108864,
 };
 
 struct args {
@@ -203,6 +208,9 @@ struct args {
 	const char *release_certs[8];	/* hold: the custodians' certificates */
 	unsigned int nr_release_certs;
 	const char *order;	/* release: a custodian's signed order */
+	const char *retain_until;	/* hold: the retention date */
+	const char *mode;	/* hold: "governance" or "compliance" */
+	bool override;		/* release: before a governance date */
 };
 
 int parse_args(int argc, char *argv[], const struct command *cmd,

@@ -7,6 +7,7 @@
 #include "blkhold.h"
 #include "custody.h"
 #include "hold.h"
+#include "retention.h"
 #include "store.h"
 
 /* Refuse a name the volume has already, stored or not, before writing. */
@@ -38,6 +39,44 @@ static int keep_custodians(const struct args *args, struct entry *e)
 }
 
 /*
+ * Hold the stored hold @held again with the retention date of @want: the
+ * kernel first (it never makes a date earlier), then the ledger.
+ */
+static int extend_retention(struct ledger *l, const struct entry *held,
+			    const struct entry *want, const char *what)
+{
+	struct entry e = *held;
+	char errmsg[256];
+	int err;
+
+	snprintf(e.op, sizeof(e.op), "retain");
+	snprintf(e.retain, sizeof(e.retain), "%s", want->retain);
+	err = record_retain(&e, errmsg, sizeof(errmsg));
+	if (err) {
+		fail(what, "%s ('%s')", errmsg, e.name);
+		return -1;
+	}
+	if (ledger_append(l, &e))
+		return -1;
+	printf("%s: hold '%s' now retained in the store and the kernel: %s\n", what, e.name,
+	       e.retain);
+	return 0;
+}
+
+/* The stored hold @e names, if the ledger keeps it; NULL when not. */
+static const struct entry *find_stored(const struct ledger *l, const struct entry *e)
+{
+	const struct entry **active, *found = NULL;
+	size_t i, n = ledger_active(l, &active);
+
+	for (i = 0; i < n && !found; i++)
+		if (entry_same_hold(active[i], e))
+			found = active[i];
+	free(active);
+	return found;
+}
+
+/*
  * The store first, then the kernel: when the held volume carries /etc
  * itself, the store can no longer be written once the hold is in force.
  * A hold the kernel refuses is then released in the store, saying why.
@@ -45,7 +84,7 @@ static int keep_custodians(const struct args *args, struct entry *e)
 static int hold_stored(const struct args *args, const struct device *dev)
 {
 	struct entry e = { .op = "hold" };
-	const struct entry **active;
+	const struct entry **active, *held;
 	char errmsg[256];
 	struct ledger l;
 	size_t i, n;
@@ -53,8 +92,18 @@ static int hold_stored(const struct args *args, const struct device *dev)
 
 	snprintf(e.name, sizeof(e.name), "%s", args->name);
 	snprintf(e.reason, sizeof(e.reason), "%s", args->reason ? args->reason : "");
-	if (device_identity(dev, &e) || check_unheld(dev, args->name) ||
-	    ledger_open(&l, true))
+	if (device_identity(dev, &e) || retention_from_args(args, &e, dev->path))
+		return -1;
+	if (e.retain[0] && !args->nr_release_certs) {
+		if (ledger_open(&l, true))
+			return -1;
+		held = find_stored(&l, &e);
+		err = held ? extend_retention(&l, held, &e, dev->path) : 0;
+		ledger_close(&l);
+		if (held)
+			return err ? -1 : 1;
+	}
+	if (check_unheld(dev, args->name) || ledger_open(&l, true))
 		return -1;
 	if (keep_custodians(args, &e)) {
 		ledger_close(&l);
@@ -134,6 +183,8 @@ static int hold_identity(const struct args *args)
 		fail(args->identity, "a hold by identity is a stored one: --transient does not apply");
 		return -1;
 	}
+	if (retention_from_args(args, &e, args->identity))
+		return -1;
 	if (ledger_open(&l, true))
 		return -1;
 	n = ledger_active(&l, &active);
@@ -183,6 +234,10 @@ static int hold_stacked(const struct args *args, const struct device *dev)
 		fail(dev->path, "custodians (--release-cert) are for holds on disks and partitions; a stacked volume's hold cannot have them yet");
 		return -1;
 	}
+	if (args->retain_until || args->mode) {
+		fail(dev->path, "a retention date (--retain-until) is for holds on disks and partitions; a stacked volume's hold cannot have one yet");
+		return -1;
+	}
 	if (check_unheld(dev, args->name))
 		return -1;
 	if (!args->transient)
@@ -207,12 +262,17 @@ static int run(int argc, char *argv[], const struct command *self)
 {
 	struct device dev;
 	struct args args;
+	int err;
 
 	if (parse_args(argc, argv, self, OPT_DEVICE | OPT_NAME | OPT_REASON |
 		       OPT_TRANSIENT | OPT_DEVICE_ONLY | OPT_IDENTITY | OPT_SECTORS |
-		       OPT_RELEASE_CERT, &args) ||
+		       OPT_RELEASE_CERT | OPT_RETAIN_UNTIL | OPT_MODE, &args) ||
 	    check_hold_args(&args))
 		return -1;
+	if (args.transient && (args.retain_until || args.mode)) {
+		fail(args.device, "a retention date outlives reboots: it is for a stored hold, not --transient");
+		return -1;
+	}
 	if (args.identity)
 		return hold_identity(&args);
 	if (device_resolve(&args, &dev))
@@ -222,10 +282,14 @@ static int run(int argc, char *argv[], const struct command *self)
 	    (loop_is(&dev) && args.transient && !args.device_only)) {
 		if (hold_stacked(&args, &dev))
 			return -1;
-	} else if (md_refuse_member_hold(&dev) ||
-		   (args.transient ? hold_request(BLKHOLD_CMD_HOLD_ADD, &args, &dev) :
-				     hold_stored(&args, &dev))) {
-		return -1;
+	} else {
+		err = md_refuse_member_hold(&dev) ? -1 :
+		      args.transient ? hold_request(BLKHOLD_CMD_HOLD_ADD, &args, &dev) :
+		      hold_stored(&args, &dev);
+		if (err == 1)	/* a stored hold's date extended */
+			store_remind_initramfs();
+		if (err)
+			return err < 0 ? -1 : 0;
 	}
 	device_warn_writers(&dev);
 	if (strcmp(dev.path, dev.canon))
@@ -243,7 +307,8 @@ const struct command cmd_hold = {
 	.name = "hold",
 	.run = run,
 	.usage = "DEVICE|--identity ID [--sectors START+COUNT] --name NAME [--reason TEXT]\n"
-		 "       [--transient] [--device-only] [--release-cert CERT]...",
+		 "       [--transient] [--device-only] [--release-cert CERT]...\n"
+		 "       [--retain-until DATE --mode governance|compliance]",
 	.help = "The hold is stored (writes STATE_DIR/ledger, locks STATE_DIR/lock) and bound\n"
 		"to the disk's identity and the volume's sectors: it comes back after a reboot\n"
 		"or re-plug. --transient keeps it in the kernel's memory only and touches no file.\n"
@@ -255,6 +320,12 @@ const struct command cmd_hold = {
 		"and it is armed at once where both are.\n"
 		"--release-cert CERT (X.509, PEM or DER, up to 8): the hold's custodians. It is\n"
 		"then released only with an order one of them signed (see 'release-order');\n"
-		"their certificates are kept in STATE_DIR/certs.",
+		"their certificates are kept in STATE_DIR/certs.\n"
+		"--retain-until DATE (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ, UTC, or @SECONDS) with\n"
+		"--mode: compliance, no release before DATE by anyone; governance, before DATE\n"
+		"only on a custodian's order or by 'release --override'. DATE is read on the\n"
+		"kernel's retention clock, which setting the system time does not move forward.\n"
+		"Holding a stored hold again with a later DATE (or governance made compliance)\n"
+		"extends it; a date is never made earlier.",
 	.summary = "place a hold: from now on nothing may change DEVICE's data",
 };

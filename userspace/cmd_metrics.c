@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "blkhold.h"
+#include "retention.h"
 #include "store.h"
 
 static void metric_header(const char *name, const char *type, const char *help)
@@ -97,6 +98,22 @@ static void print_waiting(const struct record_list *records)
 	printf("blkhold_waiting_holds %zu\n", n);
 }
 
+/* The retention clock, and how many armed stored holds have a date ahead. */
+static void print_retention(const struct record_list *records)
+{
+	uint64_t now = retention_clock();
+	size_t i, retained = 0;
+
+	for (i = 0; i < records->n; i++)
+		retained += records->r[i].hold.retain_mode && records->r[i].hold.retain_until > now;
+	metric_header("blkhold_retention_clock_seconds", "gauge",
+		      "The module's retention clock, which judges retention dates (0: not readable).");
+	printf("blkhold_retention_clock_seconds %" PRIu64 "\n", now);
+	metric_header("blkhold_retained_holds", "gauge",
+		      "Armed stored holds whose retention date is still ahead.");
+	printf("blkhold_retained_holds %zu\n", retained);
+}
+
 /* The store: its last sequence number, whether its chain verifies, and
  * how many of its holds the kernel does not have armed.
  */
@@ -153,6 +170,7 @@ static int run(int argc, char *argv[], const struct command *self)
 		printf("blkhold_hooks_installed %d\n", list.n || records.n);
 		print_volumes(&list);
 		print_waiting(&records);
+		print_retention(&records);
 	}
 	print_store(up ? &records : NULL);
 	if (up) {

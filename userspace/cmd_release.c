@@ -16,6 +16,7 @@ struct release_key {
 	const char *reason;
 	const char *what;	/* for messages: the DEVICE argument */
 	const struct blob *order;	/* a custodian's signed order, or NULL */
+	bool override;		/* before a governance date, without custodians */
 };
 
 static bool key_matches(const struct release_key *k, const char *identity,
@@ -37,20 +38,22 @@ static int release_one(struct ledger *l, const struct release_key *k,
 	char errmsg[256];
 	int err;
 
-	err = record_release(held, k->order, errmsg, sizeof(errmsg));
+	e.override = k->override;
+	err = record_release(&e, k->order, errmsg, sizeof(errmsg));
 	if (err && err != -ENOENT) {
 		fail(k->what, "%s ('%s')", errmsg, held->name);
 		return -1;
 	}
-	/* only the kernel checks an order: without it armed, nothing may end it */
-	if (err && held->custody[0]) {
-		fail(k->what, "the hold '%s' has custodians and is not armed here (%s): it is released only where blkhold is loaded and has armed it ('blkhold restore')",
-		     held->name, errmsg);
+	/* only the kernel checks orders and dates: without it armed, nothing may end it */
+	if (err && (held->custody[0] || held->retain[0])) {
+		fail(k->what, "the hold '%s' has %s and is not armed here (%s): it is released only where blkhold is loaded and has armed it ('blkhold restore')",
+		     held->name, held->custody[0] ? "custodians" : "a retention date", errmsg);
 		return -1;
 	}
 	snprintf(e.op, sizeof(e.op), "release");
 	snprintf(e.reason, sizeof(e.reason), "%s", k->reason ? k->reason : "");
 	e.custody[0] = '\0';
+	e.retain[0] = '\0';
 	if ((k->order && held->custody[0] && order_keep(k->order, &e)) ||
 	    ledger_append(l, &e)) {
 		if (!err)
@@ -81,6 +84,7 @@ static int release_unstored(const struct release_key *k, size_t *done)
 		snprintf(e.name, sizeof(e.name), "%s", r->hold.name);
 		e.start = r->start;
 		e.sectors = r->sectors;
+		e.override = k->override;
 		err = record_release(&e, k->order, errmsg, sizeof(errmsg));
 		if (err) {
 			fail(k->what, "%s ('%s')", errmsg, e.name);
@@ -185,7 +189,8 @@ static int release_stacked(const struct args *args, const struct device *dev, bo
 static int release_device(const struct args *args, const struct device *dev,
 			  const struct blob *order)
 {
-	struct release_key k = { .reason = args->reason, .what = dev->path, .order = order };
+	struct release_key k = { .reason = args->reason, .what = dev->path, .order = order,
+				 .override = args->override };
 	struct volume_list list;
 	const struct hold *h;
 	bool transient, held;
@@ -220,7 +225,8 @@ static int release_device(const struct args *args, const struct device *dev,
 static int release_identity(const struct args *args, const struct blob *order)
 {
 	struct release_key k = { .any_range = true, .reason = args->reason,
-				 .what = args->device, .order = order };
+				 .what = args->device, .order = order,
+				 .override = args->override };
 	int err;
 
 	snprintf(k.e.identity, sizeof(k.e.identity), "%s", args->device);
@@ -253,9 +259,13 @@ static int run(int argc, char *argv[], const struct command *self)
 	int err;
 
 	if (parse_args(argc, argv, self, OPT_DEVICE | OPT_NAME | OPT_REASON | OPT_DISKSEQ |
-		       OPT_ORDER, &args) ||
+		       OPT_ORDER | OPT_OVERRIDE, &args) ||
 	    check_hold_args(&args) || (args.order && order_read(args.order, &order)))
 		return -1;
+	if (args.override && !args.reason) {
+		fail(args.device, "--override needs --reason: the ledger and the alert say why");
+		return -1;
+	}
 	err = release(&args, &before, args.order ? &order : NULL);
 	blob_free(&order);
 	if (!err) {
@@ -269,13 +279,17 @@ static int run(int argc, char *argv[], const struct command *self)
 const struct command cmd_release = {
 	.name = "release",
 	.run = run,
-	.usage = "DEVICE --name NAME [--reason TEXT] [--diskseq N] [--order ORDER.p7s]",
+	.usage = "DEVICE --name NAME [--reason TEXT] [--diskseq N] [--order ORDER.p7s]\n"
+		 "       [--override --reason TEXT]",
 	.help = "A stored hold is released in the kernel, then recorded as released in\n"
 		"STATE_DIR/ledger (written; STATE_DIR/lock locked). DEVICE may be IDENTITY (as\n"
 		"'blkhold list' shows it) for a stored hold whose disk is absent, or MAJ:MIN\n"
 		"with --diskseq for a disk that is gone (detached). A hold with custodians\n"
 		"needs --order: the text 'release-order' printed, signed by one of them\n"
 		"(openssl cms -sign -binary -noattr -outform DER); it is kept in\n"
-		"STATE_DIR/orders and the ledger names it.",
+		"STATE_DIR/orders and the ledger names it.\n"
+		"A hold retained in compliance mode is not released before its date, by\n"
+		"anyone; one in governance mode needs its custodians' order, or, without\n"
+		"custodians, --override with --reason (recorded, and announced as tamper).",
 	.summary = "release a hold; DEVICE is writable again once it has none",
 };

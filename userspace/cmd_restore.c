@@ -157,6 +157,7 @@ static int restore_from(const struct args *args)
 		ledger_close(&l);
 		return -1;
 	}
+	records_set_clock(ledger_checkpoint(&l));
 	n = ledger_active(&l, &active);
 	for (i = 0; i < n; i++)
 		if (!entry_is_top(active[i]))
@@ -199,6 +200,7 @@ static int run(int argc, char *argv[], const struct command *self)
 		ledger_close(&l);
 		return -1;
 	}
+	records_set_clock(ledger_checkpoint(&l));
 	n = ledger_active(&l, &active);
 	for (i = 0; i < n; i++) {
 		if (active[i]->salvaged)

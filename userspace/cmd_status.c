@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "blkhold.h"
+#include "retention.h"
 #include "hold.h"
 
 /* Derived volumes: ranges of a disk held for a stacked volume above it. */
@@ -133,6 +134,13 @@ static void print_human(const struct device *dev, const struct volume *v,
 			printf("    released only on an order signed by one of its %" PRIu32
 			       " custodian%s (blkhold release-order)\n",
 			       h->custodians, h->custodians == 1 ? "" : "s");
+		if (h->retain_mode) {
+			char what[96];
+
+			retention_describe(h->retain_mode, h->retain_until, what, sizeof(what));
+			printf("    retained %s (the retention clock reads %" PRIu64 ")\n",
+			       what, retention_clock());
+		}
 		print_beneath(v, h, list);
 		if (stack_is_dm(dev) || stack_is_md(dev))
 			stack_print_stored(dev, h->name);

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "blkhold.h"
+#include "retention.h"
 
 const char *const kind_names[__BLKHOLD_KIND_MAX] = {
 	[BLKHOLD_KIND_WRITE] = "write",
@@ -48,7 +49,13 @@ void print_hold_json(FILE *f, const struct hold *h)
 		json_string(f, h->via);
 	else
 		fprintf(f, "null");
-	fprintf(f, ",\"custodians\":%" PRIu32 "}", h->custodians);
+	fprintf(f, ",\"custodians\":%" PRIu32, h->custodians);
+	if (h->retain_mode)
+		fprintf(f, ",\"retain_until\":%" PRIu64 ",\"retain_mode\":\"%s\"",
+			h->retain_until, retention_mode_name(h->retain_mode));
+	else
+		fprintf(f, ",\"retain_until\":null,\"retain_mode\":null");
+	fputc('}', f);
 }
 
 void print_volume_json(FILE *f, const struct volume *v)

@@ -8,6 +8,7 @@
 
 #include "blkhold.h"
 #include "custody.h"
+#include "retention.h"
 #include "store.h"
 
 static int on_record(struct nl_msg *msg, void *arg)
@@ -75,6 +76,8 @@ struct record *records_find(struct record_list *list, const struct entry *e)
 	return NULL;
 }
 
+static uint64_t restore_clock;
+
 static int put_record(struct nl_msg *msg, uint8_t cmd, const struct entry *e,
 		      const struct device *dev, char *errmsg, size_t errlen)
 {
@@ -84,6 +87,8 @@ static int put_record(struct nl_msg *msg, uint8_t cmd, const struct entry *e,
 	    nla_put_string(msg, BLKHOLD_A_NAME, e->name) ||
 	    (e->reason[0] && nla_put_string(msg, BLKHOLD_A_REASON, e->reason)))
 		return -1;
+	if (cmd == BLKHOLD_CMD_RECORD_RETAIN)
+		return retention_put(msg, e);
 	if (cmd != BLKHOLD_CMD_RECORD_ADD)
 		return 0;
 	if (nla_put_u64(msg, BLKHOLD_A_DISK_SECTORS, e->disk_sectors) ||
@@ -95,7 +100,19 @@ static int put_record(struct nl_msg *msg, uint8_t cmd, const struct entry *e,
 		    nla_put_u32(msg, BLKHOLD_A_MINOR, dev->minor) ||
 		    nla_put_u64(msg, BLKHOLD_A_DISKSEQ, dev->diskseq)))
 		return -1;
+	if (retention_put(msg, e) ||
+	    (restore_clock && nla_put_u64(msg, BLKHOLD_A_CLOCK, restore_clock)))
+		return -1;
 	return custody_put_stored(msg, e, errmsg, errlen);
+}
+
+/*
+ * Each record armed from now on sets the kernel's retention clock back to
+ * @secs, the store's last reading of it, if it reads later (restore).
+ */
+void records_set_clock(uint64_t secs)
+{
+	restore_clock = secs;
 }
 
 static int record_transact(uint8_t cmd, const struct entry *e, const struct device *dev,
@@ -113,7 +130,9 @@ static int record_transact(uint8_t cmd, const struct entry *e, const struct devi
 	msg = conn_request(&conn, cmd, 0);
 	if (!msg || put_record(msg, cmd, e, dev, errmsg, errlen) ||
 	    (drain_later && nla_put_flag(msg, BLKHOLD_A_DRAIN_LATER)) ||
-	    (order && nla_put(msg, BLKHOLD_A_ORDER, order->len, order->data))) {
+	    (order && nla_put(msg, BLKHOLD_A_ORDER, order->len, order->data)) ||
+	    (cmd == BLKHOLD_CMD_RECORD_DEL && e->override &&
+	     nla_put_flag(msg, BLKHOLD_A_OVERRIDE))) {
 		nlmsg_free(msg);
 		conn_close(&conn);
 		if (!errmsg[0])
@@ -138,6 +157,13 @@ int record_request(uint8_t cmd, const struct entry *e, const struct device *dev,
 		   char *errmsg, size_t errlen)
 {
 	return record_transact(cmd, e, dev, false, NULL, errmsg, errlen);
+}
+
+/* Give the armed stored hold @e the retention date @e->retain. */
+int record_retain(const struct entry *e, char *errmsg, size_t errlen)
+{
+	return record_transact(BLKHOLD_CMD_RECORD_RETAIN, e, NULL, false, NULL, errmsg,
+			       errlen);
 }
 
 /* Disarm the stored hold @e with a custodian's signed @order (may be NULL). */

@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "blkhold.h"
+#include "retention.h"
 #include "store.h"
 
 #define LEDGER_MAGIC "blkhold-ledger 1\n"
@@ -131,7 +132,7 @@ static int parse_u64(const char *s, uint64_t *v)
 enum { F_SEQ, F_TIME, F_OP, F_UID, F_ID, F_START, F_SECTORS, F_DISK, F_PARTUUID,
        F_NAME, F_REASON, NR_FIXED };
 /* After the fixed fields: STACK, then tagged ones, then PREV and HASH. */
-#define NR_FIELDS (NR_FIXED + 5)
+#define NR_FIELDS (NR_FIXED + 8)
 
 static const char *const stack_roles[] = { "top:", "data:", "meta:" };
 
@@ -149,8 +150,10 @@ static bool stack_valid(const char *stack)
 
 /*
  * A field between REASON and PREV: "custody=ID:KEY,KEY" (the hold's
- * custodians), "order=SHA256" (the order a release was signed with), or
- * the stack field. A message when it is none of them.
+ * custodians), "order=SHA256" (the order a release was signed with),
+ * "retain=MODE:SECONDS" (a retention date), "override=yes" (a release
+ * before a governance date), "clock=SECONDS" (the retention clock then),
+ * or the stack field. A message when it is none of them.
  */
 static const char *parse_optional(const char *field, struct entry *e)
 {
@@ -160,6 +163,21 @@ static const char *parse_optional(const char *field, struct entry *e)
 	if (!strncmp(field, "order=", 6))
 		return decode(e->order, sizeof(e->order), field + 6) ?
 		       "the order field is too long" : NULL;
+	if (!strncmp(field, "retain=", 7)) {
+		uint64_t until;
+		uint8_t mode;
+
+		return decode(e->retain, sizeof(e->retain), field + 7) ||
+		       retention_parse(e->retain, &mode, &until) ?
+		       "the retain field is not MODE:SECONDS" : NULL;
+	}
+	if (!strcmp(field, "override=yes")) {
+		e->override = true;
+		return NULL;
+	}
+	if (!strncmp(field, "clock=", 6))
+		return parse_u64(field + 6, &e->clock) ?
+		       "the clock field is not a number" : NULL;
 	if (decode(e->stack, sizeof(e->stack), field))
 		return "a text field is badly encoded or too long";
 	return stack_valid(e->stack) ? NULL : "the stack field is not ROLE:IDENTITY";
@@ -197,7 +215,7 @@ static const char *parse_entry(char *line, struct entry *e)
 		if (why)
 			return why;
 	}
-	if (strcmp(e->op, "hold") && strcmp(e->op, "release") &&
+	if (strcmp(e->op, "hold") && strcmp(e->op, "release") && strcmp(e->op, "retain") &&
 	    strcmp(e->op, "fingerprint") && strcmp(e->op, "verify"))
 		return "unknown operation";
 	if (!*e->identity || !*e->name || !e->sectors)
@@ -290,6 +308,8 @@ static int keep_entry(struct ledger *l, const struct entry *e)
 	l->e[l->n++] = *e;
 	if (!l->problem[0])
 		l->intact = l->n;
+	if (!l->problem[0] && e->clock > l->checkpoint)
+		l->checkpoint = e->clock;
 	return 0;
 }
 
@@ -483,6 +503,15 @@ void ledger_close(struct ledger *l)
 	l->n = 0;
 }
 
+/*
+ * The last reading of the retention clock the ledger keeps, from its
+ * intact part: restore sets the kernel's clock back to it.
+ */
+uint64_t ledger_checkpoint(const struct ledger *l)
+{
+	return l->checkpoint;
+}
+
 const char *ledger_head(const struct ledger *l)
 {
 	if (l->appended)
@@ -510,6 +539,7 @@ static int format_entry(char *buf, size_t len, struct entry *e)
 	char name[BLKHOLD_NAME_MAX * 3 + 1], reason[BLKHOLD_REASON_MAX * 3 + 1];
 	char stack[sizeof(e->stack) * 3 + 2] = "";
 	char custody[sizeof(e->custody) * 3 + 16], order[sizeof(e->order) + 16];
+	char retain[sizeof(e->retain) + 16], clock[40] = "";
 	int n;
 
 	encode(op, sizeof(op), e->op);
@@ -523,10 +553,14 @@ static int format_entry(char *buf, size_t len, struct entry *e)
 	}
 	format_optional(custody, sizeof(custody), "custody=", e->custody);
 	format_optional(order, sizeof(order), "order=", e->order);
+	format_optional(retain, sizeof(retain), "retain=", e->retain);
+	if (e->clock)
+		snprintf(clock, sizeof(clock), " clock=%" PRIu64, e->clock);
 	n = snprintf(buf, len, "%" PRIu64 " %" PRIu64 " %s %" PRIu32 " %s %" PRIu64
-		     " %" PRIu64 " %" PRIu64 " %s %s %s%s%s%s %s", e->seq, e->time, op,
-		     e->uid, id, e->start, e->sectors, e->disk_sectors, part, name,
-		     reason, stack, custody, order, e->prev);
+		     " %" PRIu64 " %" PRIu64 " %s %s %s%s%s%s%s%s%s %s", e->seq, e->time,
+		     op, e->uid, id, e->start, e->sectors, e->disk_sectors, part, name,
+		     reason, stack, custody, order, retain,
+		     e->override ? " override=yes" : "", clock, e->prev);
 	sha256_hex(buf, n, e->hash);
 	n += snprintf(buf + n, len - n, " %s\n", e->hash);
 	return n;
@@ -618,6 +652,7 @@ int ledger_append(struct ledger *l, struct entry *e)
 	e->seq = l->n + l->appended + 1;
 	e->time = time(NULL);
 	e->uid = getuid();
+	e->clock = retention_clock();
 	snprintf(e->prev, sizeof(e->prev), "%s", ledger_head(l));
 	len = format_entry(line, sizeof(line), e);
 	err = replace_ledger(l, line, len);
@@ -662,6 +697,19 @@ bool entry_in_stack(const struct entry *e, const char *top, const char *name)
 	return colon && !strcmp(colon + 1, top) && !strcmp(e->name, name);
 }
 
+/* Does the retain entry @e give @held a later date or a stricter mode? */
+static bool retain_later(const struct entry *held, const struct entry *e)
+{
+	uint64_t until, was_until = 0;
+	uint8_t mode, was_mode = 0;
+
+	if (retention_parse(e->retain, &mode, &until))
+		return false;
+	if (held->retain[0] && retention_parse(held->retain, &was_mode, &was_until))
+		return false;
+	return until >= was_until && mode >= was_mode;
+}
+
 /*
  * The holds the ledger keeps: every hold not released since. Past a
  * problem in the chain, releases are not believed (fail closed): every
@@ -685,6 +733,8 @@ size_t ledger_active(const struct ledger *l, const struct entry ***out)
 				act[n++] = e;
 		} else if (!strcmp(e->op, "release") && j < n && i < l->intact) {
 			act[j] = act[--n];
+		} else if (!strcmp(e->op, "retain") && j < n && retain_later(act[j], e)) {
+			act[j] = e;	/* the hold, with a later date */
 		}
 	}
 	return n;

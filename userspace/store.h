@@ -23,7 +23,8 @@ struct entry {
 	uint64_t seq;
 	uint64_t time;
 	/*
-	 * "hold" or "release"; "fingerprint" and "verify" record a
+	 * "hold" or "release"; "retain" gives a hold a later retention date
+	 * (a copy of it with the new retain field); "fingerprint" and "verify" record a
 	 * fingerprint of the hold's volume and a later check against it
 	 * (fp_store.c), and change no hold.
 	 */
@@ -50,6 +51,12 @@ struct entry {
 	char custody[CUSTODY_FIELD_MAX];
 	/* A release on a custodian's order: the SHA-256 of the order (DER). */
 	char order[SHA256_HEX_LEN + 1];
+	/* A hold's retention date: "MODE:SECONDS" (retention.c), "" for none. */
+	char retain[40];
+	/* A release before a governance date by override. */
+	bool override;
+	/* The kernel's retention clock when the entry was written; 0: not read. */
+	uint64_t clock;
 	char prev[SHA256_HEX_LEN + 1];
 	char hash[SHA256_HEX_LEN + 1];
 	size_t line;			/* line number in the file */
@@ -75,6 +82,7 @@ struct ledger {
 	char problem[4096 + 640];		/* "" when the chain is intact */
 	size_t appended;		/* entries written since it was read */
 	char head[SHA256_HEX_LEN + 1];	/* the last one's hash */
+	uint64_t checkpoint;		/* the latest clock= of an intact entry */
 	int lock_fd;
 };
 
@@ -87,6 +95,7 @@ int ledger_from_text(struct ledger *l, const char *origin, const char *text,
 void ledger_close(struct ledger *l);
 int ledger_append(struct ledger *l, struct entry *e);
 const char *ledger_head(const struct ledger *l);
+uint64_t ledger_checkpoint(const struct ledger *l);
 bool entry_same_hold(const struct entry *a, const struct entry *b);
 bool entry_is_top(const struct entry *e);
 bool entry_is_beneath(const struct entry *e);

@@ -38,6 +38,10 @@ int hold_parse(struct hold *h, struct nlattr *nest)
 		copy_string(h->via, sizeof(h->via), tb[BLKHOLD_HOLD_A_VIA]);
 	if (tb[BLKHOLD_HOLD_A_CUSTODIANS])
 		h->custodians = nla_get_u32(tb[BLKHOLD_HOLD_A_CUSTODIANS]);
+	if (tb[BLKHOLD_HOLD_A_RETAIN_UNTIL] && tb[BLKHOLD_HOLD_A_RETAIN_MODE]) {
+		h->retain_until = nla_get_u64(tb[BLKHOLD_HOLD_A_RETAIN_UNTIL]);
+		h->retain_mode = nla_get_u8(tb[BLKHOLD_HOLD_A_RETAIN_MODE]);
+	}
 	return 0;
 }
 
