@@ -383,18 +383,78 @@ TEST_F(nl, release_certs_not_der)
 	EXPECT_REJECTED(self->r, ENOENT);
 }
 
-/* record-add of a stored hold on a disk that is not here, with hold id @id. */
-static struct nl_msg *record_with_id(int family, const void *id, size_t len)
+/* @cmd for the stored hold @name on a disk that is not here. */
+static struct nl_msg *record_msg(int family, uint8_t cmd, const char *name)
 {
-	struct nl_msg *msg = request(family, BLKHOLD_CMD_RECORD_ADD, 0);
+	struct nl_msg *msg = request(family, cmd, 0);
 
 	nla_put_string(msg, BLKHOLD_A_IDENTITY, "serial=nl-nothing");
 	nla_put_u64(msg, BLKHOLD_A_START, 0);
 	nla_put_u64(msg, BLKHOLD_A_SECTORS, 8);
-	nla_put_u64(msg, BLKHOLD_A_DISK_SECTORS, 0);
-	nla_put_string(msg, BLKHOLD_A_NAME, "nl-id");
+	nla_put_string(msg, BLKHOLD_A_NAME, name);
+	if (cmd == BLKHOLD_CMD_RECORD_ADD)
+		nla_put_u64(msg, BLKHOLD_A_DISK_SECTORS, 0);
+	return msg;
+}
+
+/* record-add of a stored hold on a disk that is not here, with hold id @id. */
+static struct nl_msg *record_with_id(int family, const void *id, size_t len)
+{
+	struct nl_msg *msg = record_msg(family, BLKHOLD_CMD_RECORD_ADD, "nl-id");
+
 	nla_put(msg, BLKHOLD_A_HOLD_ID, len, id);
 	return msg;
+}
+
+/* @cmd for the stored hold "nl-ret" with retention @until in @mode. */
+static struct nl_msg *retained(int family, uint8_t cmd, uint64_t until, uint8_t mode)
+{
+	struct nl_msg *msg = record_msg(family, cmd, "nl-ret");
+
+	nla_put_u64(msg, BLKHOLD_A_RETAIN_UNTIL, until);
+	nla_put_u8(msg, BLKHOLD_A_RETAIN_MODE, mode);
+	return msg;
+}
+
+/*
+ * Retention: a date goes with a mode; a date is never made earlier; before
+ * a governance date without custodians, only override with a reason.
+ */
+TEST_F(nl, retention_attributes)
+{
+	const uint64_t far = 4000000000ULL;	/* the year 2096 */
+	struct nl_msg *msg;
+
+	msg = record_msg(self->family, BLKHOLD_CMD_RECORD_ADD, "nl-ret");
+	nla_put_u64(msg, BLKHOLD_A_RETAIN_UNTIL, far);
+	transact(self->sk, msg, &self->r);
+	EXPECT_REJECTED(self->r, EINVAL);
+	transact(self->sk, retained(self->family, BLKHOLD_CMD_RECORD_ADD, far, 7), &self->r);
+	EXPECT_INVALID(self->r);	/* past the policy's maximum */
+	transact(self->sk, retained(self->family, BLKHOLD_CMD_RECORD_ADD, far,
+				    BLKHOLD_RETAIN_MODE_NONE), &self->r);
+	EXPECT_REJECTED(self->r, EINVAL);
+	transact(self->sk, retained(self->family, BLKHOLD_CMD_RECORD_RETAIN, far,
+				    BLKHOLD_RETAIN_MODE_GOVERNANCE), &self->r);
+	EXPECT_REJECTED(self->r, ENOENT);
+
+	transact(self->sk, retained(self->family, BLKHOLD_CMD_RECORD_ADD, far,
+				    BLKHOLD_RETAIN_MODE_GOVERNANCE), &self->r);
+	ASSERT_EQ(0, self->r.err) TH_LOG("%s", self->r.msg);
+	transact(self->sk, retained(self->family, BLKHOLD_CMD_RECORD_RETAIN, far - 1,
+				    BLKHOLD_RETAIN_MODE_GOVERNANCE), &self->r);
+	EXPECT_REJECTED(self->r, EPERM);
+	transact(self->sk, record_msg(self->family, BLKHOLD_CMD_RECORD_DEL, "nl-ret"), &self->r);
+	EXPECT_REJECTED(self->r, EPERM);
+	msg = record_msg(self->family, BLKHOLD_CMD_RECORD_DEL, "nl-ret");
+	nla_put_flag(msg, BLKHOLD_A_OVERRIDE);
+	transact(self->sk, msg, &self->r);
+	EXPECT_REJECTED(self->r, EINVAL);	/* override without a reason */
+	msg = record_msg(self->family, BLKHOLD_CMD_RECORD_DEL, "nl-ret");
+	nla_put_flag(msg, BLKHOLD_A_OVERRIDE);
+	nla_put_string(msg, BLKHOLD_A_REASON, "nl test");
+	transact(self->sk, msg, &self->r);
+	EXPECT_EQ(0, self->r.err) TH_LOG("%s", self->r.msg);
 }
 
 /* A hold id without custodians, or of the wrong length, is refused. */
