@@ -43,6 +43,35 @@ options:
     description: Keep the hold in memory only (it ends at reboot or re-plug).
     type: bool
     default: false
+  release_certs:
+    description:
+      - The custodians' X.509 certificates (PEM or DER files on the host). The
+        hold is then released only with an order one of them signed.
+    type: list
+    elements: path
+  retain_until:
+    description:
+      - A retention date for a stored hold, C(YYYY-MM-DD) or
+        C(YYYY-MM-DDTHH:MM:SSZ) in UTC, or C(@SECONDS). Needs I(retain_mode).
+      - For a hold that is there with an earlier date (or in governance mode
+        when I(retain_mode=compliance)), the date is extended; an earlier date
+        fails.
+    type: str
+  retain_mode:
+    description:
+      - C(compliance), no release before the date by anyone; C(governance),
+        before it only on a custodian's order or with I(override).
+    type: str
+    choices: [governance, compliance]
+  order:
+    description: With C(state=absent), a custodian's signed release order (DER).
+    type: path
+  override:
+    description:
+      - With C(state=absent), release a governance hold without custodians
+        before its date. Needs I(reason); recorded and announced as tamper.
+    type: bool
+    default: false
 extends_documentation_fragment: blkhold.holds.blkhold
 author: The blkhold developers
 """
@@ -78,7 +107,9 @@ holds:
   returned: always
 """
 
+import calendar
 import os
+import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.blkhold.holds.plugins.module_utils.blkhold import (
@@ -106,6 +137,54 @@ def current_holds(module, node, identity):
     return {h["name"]: h for h in status.get("holds", [])}, status.get("identity", "")
 
 
+def parse_date(module, text):
+    """Seconds since the epoch of a date as blkhold takes it."""
+    if text.startswith("@") and text[1:].isdigit():
+        return int(text[1:])
+    for fmt in ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"):
+        try:
+            return calendar.timegm(time.strptime(text, fmt))
+        except ValueError:
+            pass
+    module.fail_json(msg="retain_until: not a date blkhold takes: %s" % text)
+    return None
+
+
+MODES = {"governance": 1, "compliance": 2}
+
+
+def needs_extension(module, hold):
+    """Whether an existing hold's date or mode is short of what is asked."""
+    p = module.params
+    if p["retain_until"] is None:
+        return False
+    until = parse_date(module, p["retain_until"])
+    return (hold.get("retain_until") or 0) < until or \
+        MODES.get(hold.get("retain_mode"), 0) < MODES[p["retain_mode"]]
+
+
+def cli_args(module, node, identity, extend):
+    """The blkhold command line that makes the task so."""
+    p = module.params
+    target = node if node is not None else identity
+    present = p["state"] == "present"
+    args = ["hold" if present else "release", target, "--name", p["name"]]
+    if p["reason"] is not None:
+        args += ["--reason", p["reason"]]
+    if present and p["transient"]:
+        args.append("--transient")
+    if present and p["release_certs"] and not extend:
+        for cert in p["release_certs"]:
+            args += ["--release-cert", cert]
+    if present and p["retain_until"] is not None:
+        args += ["--retain-until", p["retain_until"], "--mode", p["retain_mode"]]
+    if not present and p["order"]:
+        args += ["--order", p["order"]]
+    if not present and p["override"]:
+        args.append("--override")
+    return args
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -114,10 +193,16 @@ def main():
             reason=dict(type="str"),
             state=dict(type="str", choices=["present", "absent"], default="present"),
             transient=dict(type="bool", default=False),
+            release_certs=dict(type="list", elements="path"),
+            retain_until=dict(type="str"),
+            retain_mode=dict(type="str", choices=["governance", "compliance"]),
+            order=dict(type="path"),
+            override=dict(type="bool", default=False),
             state_dir=dict(type="path"),
             executable=dict(type="str", default="blkhold"),
         ),
         supports_check_mode=True,
+        required_together=[("retain_until", "retain_mode")],
     )
     p = module.params
     node, identity = resolve(module)
@@ -127,26 +212,22 @@ def main():
     holds, shown_identity = current_holds(module, node, identity)
     identity = shown_identity or identity or ""
     before = sorted(holds)
+    extend = False
     if p["state"] == "present":
-        changed = p["name"] not in holds
+        extend = p["name"] in holds and needs_extension(module, holds[p["name"]])
+        changed = p["name"] not in holds or extend
         after = sorted(set(before) | {p["name"]})
     else:
         changed = p["name"] in holds
         after = sorted(set(before) - {p["name"]})
 
-    if p["state"] == "present" and not changed and p["reason"] is not None and \
+    if p["state"] == "present" and p["name"] in holds and p["reason"] is not None and \
             holds[p["name"]].get("reason", "") != p["reason"]:
         module.warn("hold %s on %s is there with another reason ('%s'); left as it is"
                     % (p["name"], node, holds[p["name"]].get("reason", "")))
 
     if changed and not module.check_mode:
-        target = node if node is not None else identity
-        args = ["hold" if p["state"] == "present" else "release", target, "--name", p["name"]]
-        if p["reason"] is not None:
-            args += ["--reason", p["reason"]]
-        if p["transient"] and p["state"] == "present":
-            args.append("--transient")
-        run_cli(module, args)
+        run_cli(module, cli_args(module, node, identity, extend))
         after = sorted(current_holds(module, node, identity)[0])
 
     module.exit_json(
