@@ -132,4 +132,20 @@ expect_eq "the hold module releases again" 0 "$?"
 expect_eq "and changes nothing" "false" "$(jq -r .changed <<<"$out")"
 assert "$a is writable again" dd if=/dev/zero of="$a" bs=4096 count=1 oflag=direct status=none
 
+retain_of() { "$BLKHOLD" status "$a" --json | jq -r '.holds[] | "\(.retain_until) \(.retain_mode)"'; }
+until=$(( $(cat /sys/module/blkhold/parameters/retention_clock) + 86400 ))
+run_module blkhold_hold device="$a" name=CASE-R retain_until="@$until" retain_mode=governance
+expect_eq "the hold module places a hold with a retention date" "true $until governance" \
+	"$(jq -r .changed <<<"$out") $(retain_of)"
+run_module blkhold_hold device="$a" name=CASE-R retain_until="@$until" retain_mode=governance
+expect_eq "the same date again changes nothing" false "$(jq -r .changed <<<"$out")"
+run_module blkhold_hold device="$a" name=CASE-R retain_until="@$((until + 60))" retain_mode=governance
+expect_eq "a later date extends it" "true $((until + 60)) governance" \
+	"$(jq -r .changed <<<"$out") $(retain_of)"
+run_module blkhold_hold device="$a" name=CASE-R state=absent
+expect_eq "release before the date fails" 1 "$?"
+expect_match "with blkhold's own message" "governance mode" "$(jq -r .msg <<<"$out")"
+run_module blkhold_hold device="$a" name=CASE-R state=absent override=true "reason=counsel approved"
+expect_eq "override with a reason releases it" "true" "$(jq -r .changed <<<"$out")"
+
 ktap_finish
