@@ -38,6 +38,8 @@ static int release_one(struct ledger *l, const struct release_key *k,
 	char errmsg[256];
 	int err;
 
+	/* the kernel logs the release's reason, and override needs one */
+	snprintf(e.reason, sizeof(e.reason), "%s", k->reason ? k->reason : "");
 	e.override = k->override;
 	err = record_release(&e, k->order, errmsg, sizeof(errmsg));
 	if (err && err != -ENOENT) {
@@ -51,7 +53,6 @@ static int release_one(struct ledger *l, const struct release_key *k,
 		return -1;
 	}
 	snprintf(e.op, sizeof(e.op), "release");
-	snprintf(e.reason, sizeof(e.reason), "%s", k->reason ? k->reason : "");
 	e.custody[0] = '\0';
 	e.retain[0] = '\0';
 	if ((k->order && held->custody[0] && order_keep(k->order, &e)) ||
@@ -84,6 +85,7 @@ static int release_unstored(const struct release_key *k, size_t *done)
 		snprintf(e.name, sizeof(e.name), "%s", r->hold.name);
 		e.start = r->start;
 		e.sectors = r->sectors;
+		snprintf(e.reason, sizeof(e.reason), "%s", k->reason ? k->reason : "");
 		e.override = k->override;
 		err = record_release(&e, k->order, errmsg, sizeof(errmsg));
 		if (err) {
