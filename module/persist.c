@@ -634,6 +634,17 @@ int bh_record_add(struct bh_record *rec, struct block_device *bdev,
 	return 0;
 }
 
+/* The armed record @key names, or NULL, saying so in @extack. Under bh_lock. */
+static struct bh_record *bh_record_armed(const struct bh_record *key,
+					 struct netlink_ext_ack *extack)
+{
+	struct bh_record *rec = bh_record_lookup(key);
+
+	if (!rec)
+		NL_SET_ERR_MSG(extack, "no record with that identity, range and name is armed");
+	return rec;
+}
+
 int bh_record_del(const struct bh_record *key, const struct bh_release *rel,
 		  struct netlink_ext_ack *extack)
 {
@@ -642,13 +653,8 @@ int bh_record_del(const struct bh_record *key, const struct bh_release *rel,
 	int err;
 
 	bh_registry_lock();
-	rec = bh_record_lookup(key);
-	if (!rec) {
-		NL_SET_ERR_MSG(extack, "no record with that identity, range and name is armed");
-		err = -ENOENT;
-	} else {
-		err = bh_record_may_release(rec, rel, extack);
-	}
+	rec = bh_record_armed(key, extack);
+	err = rec ? bh_record_may_release(rec, rel, extack) : -ENOENT;
 	if (!err) {
 		pr_notice("stored hold '%s' on %s disarmed by %s[%d]%s%s%s\n",
 			  rec->proto.name, rec->identity, current->comm,
@@ -670,13 +676,8 @@ int bh_record_retain(const struct bh_record *key,
 	int err;
 
 	bh_registry_lock();
-	rec = bh_record_lookup(key);
-	if (!rec) {
-		NL_SET_ERR_MSG(extack, "no record with that identity, range and name is armed");
-		err = -ENOENT;
-	} else {
-		err = bh_retention_extend(&rec->retain, want, extack);
-	}
+	rec = bh_record_armed(key, extack);
+	err = rec ? bh_retention_extend(&rec->retain, want, extack) : -ENOENT;
 	if (!err)
 		pr_notice("stored hold '%s' on %s retained in %s mode until %llu, by %s[%d]\n",
 			  rec->proto.name, rec->identity,
@@ -695,13 +696,8 @@ char *bh_record_order_text(const struct bh_record *key,
 	char *text;
 
 	bh_registry_lock();
-	rec = bh_record_lookup(key);
-	if (rec) {
-		text = bh_record_order(rec, extack);
-	} else {
-		NL_SET_ERR_MSG(extack, "no record with that identity, range and name is armed");
-		text = ERR_PTR(-ENOENT);
-	}
+	rec = bh_record_armed(key, extack);
+	text = rec ? bh_record_order(rec, extack) : ERR_PTR(-ENOENT);
 	bh_registry_unlock();
 	return text;
 }
