@@ -9,10 +9,14 @@
 # PHASE=2: after one byte of the disk changed on the host, restore the hold
 # from the store; --verify names that byte's chunk and sectors, and the
 # trail of the first boot is intact and goes on in this one.
+# A compliance hold placed in boot 1 with a date a day ahead outlives boot
+# 2, whose RTC the host set three years ahead: the retention clock goes
+# on from boot 1's last reading, not from the system time.
 set -u
 place_prefix="boot $PHASE: "
 . "$(dirname "$0")/place-lib.sh"
 trail=/mnt/state/audit
+clock_param=/sys/module/blkhold/parameters/retention_clock
 
 wait_until() {	# wait_until CMD...: true within 30 s
 	local _
@@ -61,6 +65,10 @@ if [ "$PHASE" = 1 ]; then
 	dd if=/dev/zero of="$d" bs=4096 seek=2 count=1 oflag=direct conv=notrunc status=none 2>/dev/null
 	expect "a write to the held disk is refused" 1 $?
 	check "the follower records the refusal" wait_until in_trail '"event":"refused"'
+	until=$(( $(cat $clock_param) + 86400 ))
+	echo "$until" >/mnt/state/retain-until
+	check "a compliance hold a day ahead" $blkhold hold "$d" --name CASE-RET \
+		--retain-until "@$until" --mode compliance
 	# left running: the power goes off under it
 else
 	check "restore arms the stored hold" $blkhold restore
@@ -76,6 +84,15 @@ else
 	check "the follower of this boot starts" start_follower
 	check "and records the new load of the module" in_trail '"event":"module-loaded"'
 	check "the chain goes on across the reboot" $blkhold audit --verify
+	until=$(cat /mnt/state/retain-until)
+	expect "the system time (RTC moved ahead) is past the retention date" 1 \
+		$(( $(date +%s) > until ))
+	expect "the retention clock is not" 1 $(( $(cat $clock_param) < until ))
+	out=$($blkhold release "$d" --name CASE-RET 2>&1)
+	expect "so releasing the compliance hold is refused" 1 $?
+	check "... as compliance" grep -q "compliance mode" <<<"$out"
+	expect "its date is as it was" "$until compliance" \
+		"$($blkhold status "$d" --json | jq -r '.holds[] | select(.name == "CASE-RET") | "\(.retain_until) \(.retain_mode)"')"
 fi
 echo "1..$n"
 exit $failed

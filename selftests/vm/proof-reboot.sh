@@ -6,7 +6,8 @@
 # and is switched off with the follower running; while the guest is down
 # one byte of the disk's image changes on the host; boot 2 restores the
 # hold from the store, --verify names that byte's chunk and sectors, and
-# the trail of boot 1 is intact and goes on (proof-guest.sh).
+# the trail of boot 1 is intact and goes on (proof-guest.sh). Boot 2's
+# RTC is three years ahead: boot 1's compliance hold must not expire.
 # Prints KTAP; exit status 0 when every assertion passed.
 #
 # usage: proof-reboot.sh RELEASE
@@ -24,11 +25,19 @@ head -c 16M /dev/urandom >"$work/disk.img"
 disk=(--qemu "-drive" --qemu "file=$work/disk.img,if=none,id=p,format=raw,cache=unsafe"
       --qemu "-device" --qemu "virtio-blk-pci,drive=p,serial=bh-proof")
 
-boot() {	# boot PHASE
-	"$here/run-vm.sh" --kernel "$rel" --script "$here/proof-guest.sh" --out "$work/vm$1" \
-		--timeout 600 --no-disks --share "$work/state" --env "PHASE=$1" "${disk[@]}"
-	report $? "boot $1 ran"
-	sed 's/^/# /' "$work/vm$1/ktap.log"
+boot() {	# boot PHASE [QEMU-OPTION...]
+	local phase=$1 opt rc extra=()
+
+	shift
+	for opt in "$@"; do
+		extra+=(--qemu "$opt")
+	done
+	"$here/run-vm.sh" --kernel "$rel" --script "$here/proof-guest.sh" --out "$work/vm$phase" \
+		--timeout 600 --no-disks --share "$work/state" --env "PHASE=$phase" "${disk[@]}" \
+		"${extra[@]}"
+	rc=$?
+	report $rc "boot $phase ran"
+	sed 's/^/# /' "$work/vm$phase/ktap.log"
 }
 
 boot 1
@@ -44,7 +53,7 @@ off = 3 * 1048576 + 8192 + 5
 os.pwrite(fd, bytes([os.pread(fd, 1, off)[0] ^ 0xff]), off)
 os.fsync(fd)' "$work/disk.img"
 
-boot 2
+boot 2 -rtc "base=$(date -u -d '+3 years' +%Y-%m-%dT%H:%M:%S)"
 [ "$(wc -l <"$work/state/audit")" -gt "$trail_lines" ] &&
 	cmp -s "$work/trail-boot1" <(head -n "$trail_lines" "$work/state/audit")
 report $? "boot 2 appended to the trail and left boot 1's lines as they were"
