@@ -517,13 +517,13 @@ static int bh_record_may_release(struct bh_record *rec,
 		return -EINVAL;
 	}
 	err = bh_retention_may_release(&check, extack);
+	if (err == BH_RETAIN_OVERRIDDEN) {
+		bh_record_tamper(rec, "released by override before its retention date");
+		return 0;
+	}
 	if (!err && rec->custody)
 		err = bh_custody_verify(rec->custody, &subject, rel->order,
 					rel->order_len, extack);
-	if (!err && rel->override && !rec->custody &&
-	    rec->retain.mode == BLKHOLD_RETAIN_MODE_GOVERNANCE &&
-	    bh_clock_read() < rec->retain.until)
-		bh_record_tamper(rec, "released by override before its retention date");
 	return err;
 }
 
@@ -677,13 +677,19 @@ int bh_record_retain(const struct bh_record *key,
 
 	bh_registry_lock();
 	rec = bh_record_armed(key, extack);
-	err = rec ? bh_retention_extend(&rec->retain, want, extack) : -ENOENT;
+	err = rec ? 0 : -ENOENT;
+	if (rec && rec->transient) {
+		NL_SET_ERR_MSG(extack,
+			       "a retention date is for a stored hold, not a transient one");
+		err = -EINVAL;
+	}
+	if (!err)
+		err = bh_retention_extend(&rec->retain, want, extack);
 	if (!err)
 		pr_notice("stored hold '%s' on %s retained in %s mode until %llu, by %s[%d]\n",
 			  rec->proto.name, rec->identity,
-			  want->mode == BLKHOLD_RETAIN_MODE_COMPLIANCE ?
-			  "compliance" : "governance",
-			  want->until, current->comm, task_tgid_vnr(current));
+			  bh_retention_mode_name(want->mode), want->until,
+			  current->comm, task_tgid_vnr(current));
 	bh_registry_unlock();
 	return err;
 }

@@ -116,7 +116,8 @@ int bh_retention_parse(struct bh_retention *ret, const struct nlattr *until,
 /*
  * May a hold with retention @c->ret be released now? Before the date:
  * never in compliance mode; in governance mode by a custodian's order
- * (which the caller checks) or, without custodians, by override.
+ * (which the caller checks) or, without custodians, by override: then
+ * BH_RETAIN_OVERRIDDEN, which the caller announces.
  */
 int bh_retention_may_release(const struct bh_retention_check *c,
 			     struct netlink_ext_ack *extack)
@@ -131,11 +132,19 @@ int bh_retention_may_release(const struct bh_retention_check *c,
 			       "the hold is retained in compliance mode: no release before its date, by anyone");
 		return -EPERM;
 	}
-	if (c->custodians || c->override)
+	if (c->custodians)
 		return 0;
+	if (c->override)
+		return BH_RETAIN_OVERRIDDEN;
 	NL_SET_ERR_MSG(extack,
 		       "the hold is retained in governance mode: before its date only override releases it");
 	return -EPERM;
+}
+
+const char *bh_retention_mode_name(u8 mode)
+{
+	return mode == BLKHOLD_RETAIN_MODE_COMPLIANCE ? "compliance" :
+	       mode == BLKHOLD_RETAIN_MODE_GOVERNANCE ? "governance" : "none";
 }
 
 /* Give @ret the date and mode @want asks for: later and stricter only. */
