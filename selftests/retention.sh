@@ -106,6 +106,12 @@ expect_eq "... in the kernel" "$until" \
 	"$("$BLKHOLD" status "$disk" --json | jq -r '.holds[0].retain_until')"
 expect_match "... and in the ledger" " retain .* retain=compliance:$until " \
 	"$(tail -n 1 "$store/ledger")"
+until=$((until + 5))
+assert "so does holding it again by identity" "$BLKHOLD" hold --identity "$id" --name CASE-C \
+	--sectors "$(grep ' CASE-C ' "$store/ledger" | head -n 1 | awk '{print $6 "+" $7}')" \
+	--retain-until "@$until" --mode compliance
+expect_eq "... in the kernel" "$until" \
+	"$("$BLKHOLD" status "$disk" --json | jq -r '.holds[0].retain_until')"
 
 date -s "+3 years" >/dev/null
 out=$("$BLKHOLD" release "$disk" --name CASE-C --order "$keys/early.p7s" 2>&1)

@@ -77,6 +77,27 @@ static const struct entry *find_stored(const struct ledger *l, const struct entr
 }
 
 /*
+ * A retention date for a hold the store keeps already extends it: 1 when
+ * it did, 0 when the store has no such hold, -1 on error (printed).
+ */
+static int extend_if_stored(const struct args *args, const struct entry *e,
+			    const char *what)
+{
+	const struct entry *held;
+	struct ledger l;
+	int err;
+
+	if (!e->retain[0] || args->nr_release_certs)
+		return 0;
+	if (ledger_open(&l, true))
+		return -1;
+	held = find_stored(&l, e);
+	err = held ? extend_retention(&l, held, e, what) : 0;
+	ledger_close(&l);
+	return held ? (err ? -1 : 1) : 0;
+}
+
+/*
  * The store first, then the kernel: when the held volume carries /etc
  * itself, the store can no longer be written once the hold is in force.
  * A hold the kernel refuses is then released in the store, saying why.
@@ -84,36 +105,25 @@ static const struct entry *find_stored(const struct ledger *l, const struct entr
 static int hold_stored(const struct args *args, const struct device *dev)
 {
 	struct entry e = { .op = "hold" };
-	const struct entry **active, *held;
 	char errmsg[256];
 	struct ledger l;
-	size_t i, n;
 	int err = -1;
 
 	snprintf(e.name, sizeof(e.name), "%s", args->name);
 	snprintf(e.reason, sizeof(e.reason), "%s", args->reason ? args->reason : "");
 	if (device_identity(dev, &e) || retention_from_args(args, &e, dev->path))
 		return -1;
-	if (e.retain[0] && !args->nr_release_certs) {
-		if (ledger_open(&l, true))
-			return -1;
-		held = find_stored(&l, &e);
-		err = held ? extend_retention(&l, held, &e, dev->path) : 0;
-		ledger_close(&l);
-		if (held)
-			return err ? -1 : 1;
-	}
+	err = extend_if_stored(args, &e, dev->path);
+	if (err)
+		return err;
+	err = -1;
 	if (check_unheld(dev, args->name) || ledger_open(&l, true))
 		return -1;
 	if (keep_custodians(args, &e)) {
 		ledger_close(&l);
 		return -1;
 	}
-	n = ledger_active(&l, &active);
-	for (i = 0; i < n && !entry_same_hold(active[i], &e); i++)
-		;
-	free(active);
-	if (i < n) {
+	if (find_stored(&l, &e)) {
 		fail(dev->path, "the volume already has a stored hold of that name ('%s')", e.name);
 		goto out;
 	}
@@ -158,11 +168,9 @@ static int parse_sectors(const char *spec, uint64_t *start, uint64_t *count)
 static int hold_identity(const struct args *args)
 {
 	struct entry e = { .op = "hold" };
-	const struct entry **active;
 	const char *why;
 	char errmsg[256];
 	struct ledger l;
-	size_t i, n;
 	int err;
 
 	why = identity_problem(args->identity);
@@ -185,13 +193,12 @@ static int hold_identity(const struct args *args)
 	}
 	if (retention_from_args(args, &e, args->identity))
 		return -1;
+	err = extend_if_stored(args, &e, args->identity);
+	if (err)
+		return err < 0 ? -1 : 0;
 	if (ledger_open(&l, true))
 		return -1;
-	n = ledger_active(&l, &active);
-	for (i = 0; i < n && !entry_same_hold(active[i], &e); i++)
-		;
-	free(active);
-	if (i < n) {
+	if (find_stored(&l, &e)) {
 		fail(args->identity, "the store already has that hold ('%s')", e.name);
 		ledger_close(&l);
 		return -1;
